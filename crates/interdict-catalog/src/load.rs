@@ -1,0 +1,415 @@
+//! Reading catalog TOML files into the model, with errors that name file, line and field.
+
+use crate::model::*;
+use crate::CatalogError;
+use jiff::civil::Date;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The contents of one catalog file. Every section is optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFile {
+    #[serde(default)]
+    vendor: Vec<Spanned<RawVendor>>,
+    #[serde(default)]
+    product: Vec<Spanned<RawProduct>>,
+    #[serde(default)]
+    directive: Vec<Spanned<RawDirective>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVendor {
+    id: String,
+    name: String,
+    #[serde(default)]
+    legal_names: Vec<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    signer_subjects: Vec<String>,
+    #[serde(default)]
+    publisher_patterns: Vec<String>,
+    #[serde(default)]
+    sources: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProduct {
+    id: String,
+    vendor: String,
+    name: String,
+    family: String,
+    #[serde(default)]
+    platforms: Vec<String>,
+    distribution: String,
+    #[serde(default)]
+    generic: bool,
+    #[serde(default)]
+    indicator: Vec<Spanned<RawIndicator>>,
+    #[serde(default)]
+    removal: Vec<RawRemoval>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRemoval {
+    platform: String,
+    steps: Vec<String>,
+    source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    kind: String,
+    pattern: Option<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+    #[serde(rename = "match", default)]
+    mode: Option<String>,
+    case_sensitive: Option<bool>,
+    strength: String,
+    #[serde(default)]
+    leftover: bool,
+    #[serde(default)]
+    platforms: Vec<String>,
+    source: Option<String>,
+    confidence: String,
+    note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDirective {
+    id: String,
+    title: String,
+    issuer: String,
+    legal_basis: String,
+    issued: toml::value::Datetime,
+    effective: Option<toml::value::Datetime>,
+    #[serde(default)]
+    vendors: Vec<String>,
+    #[serde(default)]
+    products: Vec<String>,
+    distributions: Vec<String>,
+    #[serde(default)]
+    excluded_families: Vec<String>,
+    #[serde(default)]
+    exclusions: Vec<String>,
+    #[serde(default)]
+    milestone: Vec<RawMilestone>,
+    #[serde(default)]
+    sources: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMilestone {
+    offset_days: i64,
+    deliverable: String,
+    description: String,
+    every_days: Option<i64>,
+}
+
+/// The entries of one parsed file.
+#[derive(Debug, Default)]
+pub(crate) struct Entries {
+    pub vendors: Vec<Vendor>,
+    pub products: Vec<Product>,
+    pub directives: Vec<Directive>,
+}
+
+/// Line (1-based) of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    /// An error for `field` of the entry starting at `offset`: the line is the field's own
+    /// line when the entry spells it out, else the entry's first line.
+    fn err(&self, offset: usize, field: &str, message: impl Into<String>) -> CatalogError {
+        let key = field.rsplit('.').next().unwrap_or(field);
+        let entry_line = line_of(self.text, offset);
+        let field_line = self
+            .text
+            .lines()
+            .enumerate()
+            .skip(entry_line)
+            .take_while(|(_, l)| !l.trim_start().starts_with('['))
+            .find(|(_, l)| {
+                l.trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+            .map(|(i, _)| i + 1);
+        CatalogError::Invalid {
+            file: self.file.to_string(),
+            line: field_line.unwrap_or(entry_line),
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses one catalog file.
+pub(crate) fn parse_file(file: &str, text: &str) -> Result<Entries, CatalogError> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+        CatalogError::Syntax {
+            file: file.to_string(),
+            line,
+            message: e.message().to_string(),
+        }
+    })?;
+    let cx = Ctx { file, text };
+    let mut out = Entries::default();
+    for v in raw.vendor {
+        let at = v.span().start;
+        let v = v.into_inner();
+        require_id(&cx, at, "vendor.id", &v.id)?;
+        for p in &v.publisher_patterns {
+            regex::Regex::new(p).map_err(|e| cx.err(at, "vendor.publisher_patterns", e.to_string()))?;
+        }
+        out.vendors.push(Vendor {
+            id: v.id,
+            name: v.name,
+            legal_names: v.legal_names,
+            aliases: v.aliases,
+            signer_subjects: v.signer_subjects,
+            publisher_patterns: v.publisher_patterns,
+            sources: v.sources,
+            origin: file.to_string(),
+        });
+    }
+    for p in raw.product {
+        out.products.push(product(&cx, p)?);
+    }
+    for d in raw.directive {
+        out.directives.push(directive(&cx, d)?);
+    }
+    Ok(out)
+}
+
+fn require_id(cx: &Ctx, at: usize, field: &str, id: &str) -> Result<(), CatalogError> {
+    let ok = !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(cx.err(at, field, format!("`{id}` is not a valid id (lower-case letters, digits, `-`, `.`)")))
+    }
+}
+
+const PLATFORMS: [&str; 6] = ["linux", "windows", "macos", "android", "ios", "any"];
+
+fn check_platforms(cx: &Ctx, at: usize, field: &str, list: &[String]) -> Result<(), CatalogError> {
+    match list.iter().find(|p| !PLATFORMS.contains(&p.as_str())) {
+        Some(bad) => Err(cx.err(at, field, format!("unknown platform `{bad}` (expected one of {PLATFORMS:?})"))),
+        None => Ok(()),
+    }
+}
+
+fn distribution(cx: &Ctx, at: usize, field: &str, s: &str) -> Result<Distribution, CatalogError> {
+    match s {
+        "branded" => Ok(Distribution::Branded),
+        "embedded" => Ok(Distribution::Embedded),
+        "open-source" => Ok(Distribution::OpenSource),
+        other => Err(cx.err(at, field, format!("unknown distribution `{other}` (branded, embedded, open-source)"))),
+    }
+}
+
+fn product(cx: &Ctx, raw: Spanned<RawProduct>) -> Result<Product, CatalogError> {
+    let at = raw.span().start;
+    let p = raw.into_inner();
+    require_id(cx, at, "product.id", &p.id)?;
+    check_platforms(cx, at, "product.platforms", &p.platforms)?;
+    let dist = distribution(cx, at, "product.distribution", &p.distribution)?;
+    let mut indicators = Vec::new();
+    for raw_ind in p.indicator {
+        indicators.extend(indicator(cx, &p.id, &p.platforms, raw_ind)?);
+    }
+    let mut removal = Vec::new();
+    for r in p.removal {
+        check_platforms(cx, at, "product.removal.platform", std::slice::from_ref(&r.platform))?;
+        removal.push(RemovalSteps { platform: r.platform, steps: r.steps, source: r.source });
+    }
+    Ok(Product {
+        id: p.id,
+        vendor: p.vendor,
+        name: p.name,
+        family: p.family,
+        platforms: p.platforms,
+        distribution: dist,
+        generic: p.generic,
+        indicators,
+        removal,
+        origin: cx.file.to_string(),
+    })
+}
+
+/// Case rules: names on Linux are case-sensitive; Windows and macOS file systems and
+/// registries are not, and neither are publisher, certificate, domain or id comparisons.
+fn default_case_sensitive(kind: IndicatorKind, platforms: &[String]) -> bool {
+    let linux_only = !platforms.is_empty() && platforms.iter().all(|p| p == "linux");
+    linux_only
+        && matches!(
+            kind,
+            IndicatorKind::Package
+                | IndicatorKind::Path
+                | IndicatorKind::FileName
+                | IndicatorKind::Service
+                | IndicatorKind::KernelModule
+                | IndicatorKind::Process
+        )
+}
+
+fn indicator(
+    cx: &Ctx,
+    product: &str,
+    product_platforms: &[String],
+    raw: Spanned<RawIndicator>,
+) -> Result<Vec<Indicator>, CatalogError> {
+    let at = raw.span().start;
+    let r = raw.into_inner();
+    let kind = IndicatorKind::parse(&r.kind).ok_or_else(|| {
+        let all: Vec<_> = IndicatorKind::ALL.iter().map(|k| k.as_str()).collect();
+        cx.err(at, "indicator.kind", format!("unknown kind `{}` (expected one of {})", r.kind, all.join(", ")))
+    })?;
+    let mode = match r.mode.as_deref().unwrap_or("exact") {
+        "exact" => MatchMode::Exact,
+        "prefix" => MatchMode::Prefix,
+        "glob" => MatchMode::Glob,
+        "regex" => MatchMode::Regex,
+        other => return Err(cx.err(at, "indicator.match", format!("unknown match mode `{other}` (exact, prefix, glob, regex)"))),
+    };
+    let strength = match r.strength.as_str() {
+        "strong" => Strength::Strong,
+        "weak" => Strength::Weak,
+        other => return Err(cx.err(at, "indicator.strength", format!("unknown strength `{other}` (strong, weak)"))),
+    };
+    let confidence = match r.confidence.as_str() {
+        "high" => SourceConfidence::High,
+        "medium" => SourceConfidence::Medium,
+        "low" => SourceConfidence::Low,
+        "unverified" => SourceConfidence::Unverified,
+        other => return Err(cx.err(at, "indicator.confidence", format!("unknown confidence `{other}` (high, medium, low, unverified)"))),
+    };
+    let source = match r.source {
+        Some(s) if !s.trim().is_empty() => s,
+        _ if confidence == SourceConfidence::Unverified => String::new(),
+        _ => return Err(cx.err(at, "indicator.source", "every indicator needs its public source")),
+    };
+    check_platforms(cx, at, "indicator.platforms", &r.platforms)?;
+    let platforms = if r.platforms.is_empty() { product_platforms.to_vec() } else { r.platforms };
+    let mut patterns = r.patterns;
+    if let Some(p) = r.pattern {
+        patterns.insert(0, p);
+    }
+    if patterns.is_empty() {
+        return Err(cx.err(at, "indicator.pattern", "an indicator needs `pattern` or `patterns`"));
+    }
+    let case_sensitive = r.case_sensitive.unwrap_or_else(|| default_case_sensitive(kind, &platforms));
+    let mut out = Vec::with_capacity(patterns.len());
+    for pattern in patterns {
+        if pattern.is_empty() {
+            return Err(cx.err(at, "indicator.pattern", "empty pattern"));
+        }
+        match mode {
+            MatchMode::Regex => {
+                regex::RegexBuilder::new(&pattern)
+                    .case_insensitive(!case_sensitive)
+                    .build()
+                    .map_err(|e| cx.err(at, "indicator.pattern", format!("invalid regex `{pattern}`: {e}")))?;
+            }
+            MatchMode::Glob => {
+                if pattern.contains("[]") || pattern.matches('[').count() != pattern.matches(']').count() {
+                    return Err(cx.err(at, "indicator.pattern", format!("invalid glob `{pattern}`: unbalanced brackets")));
+                }
+            }
+            MatchMode::Exact | MatchMode::Prefix => {}
+        }
+        if kind == IndicatorKind::Path && pattern.starts_with('/') {
+            return Err(cx.err(at, "indicator.pattern", format!("path `{pattern}` must be relative to the root (no leading `/`)")));
+        }
+        out.push(Indicator {
+            id: format!("{product}/{}/{pattern}", kind.as_str()),
+            kind,
+            pattern,
+            mode,
+            case_sensitive,
+            strength,
+            leftover: r.leftover,
+            platforms: platforms.clone(),
+            source: source.clone(),
+            confidence,
+            note: r.note.clone(),
+        });
+    }
+    Ok(out)
+}
+
+fn date(cx: &Ctx, at: usize, field: &str, dt: &toml::value::Datetime) -> Result<Date, CatalogError> {
+    match (&dt.date, &dt.time) {
+        (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8)
+            .map_err(|e| cx.err(at, field, e.to_string())),
+        _ => Err(cx.err(at, field, format!("`{dt}` must be a plain date like 2017-09-13"))),
+    }
+}
+
+fn directive(cx: &Ctx, raw: Spanned<RawDirective>) -> Result<Directive, CatalogError> {
+    let at = raw.span().start;
+    let d = raw.into_inner();
+    require_id(cx, at, "directive.id", &d.id)?;
+    let issued = date(cx, at, "directive.issued", &d.issued)?;
+    let effective = d.effective.as_ref().map(|e| date(cx, at, "directive.effective", e)).transpose()?;
+    let mut distributions = Vec::new();
+    for s in &d.distributions {
+        distributions.push(distribution(cx, at, "directive.distributions", s)?);
+    }
+    if d.vendors.is_empty() && d.products.is_empty() {
+        return Err(cx.err(at, "directive.vendors", "a directive must cover at least one vendor or product"));
+    }
+    let mut milestones = Vec::new();
+    for m in d.milestone {
+        if m.offset_days < 0 || m.every_days.is_some_and(|e| e <= 0) {
+            return Err(cx.err(at, "directive.milestone.offset_days", "offsets and periods must be positive day counts"));
+        }
+        milestones.push(Milestone {
+            offset_days: m.offset_days,
+            deliverable: m.deliverable,
+            description: m.description,
+            every_days: m.every_days,
+        });
+    }
+    milestones.sort_by_key(|m| m.offset_days);
+    Ok(Directive {
+        id: d.id,
+        title: d.title,
+        issuer: d.issuer,
+        legal_basis: d.legal_basis,
+        issued,
+        effective,
+        vendors: d.vendors,
+        products: d.products,
+        distributions,
+        excluded_families: d.excluded_families,
+        exclusions: d.exclusions,
+        milestones,
+        sources: d.sources,
+        origin: cx.file.to_string(),
+    })
+}

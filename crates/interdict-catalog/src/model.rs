@@ -1,0 +1,320 @@
+//! The validated catalog model: what the rest of interdict reads.
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+/// A vendor whose products a directive may cover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vendor {
+    /// Stable id other tools key on, e.g. `kaspersky`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Legal entity names (current and former), subsidiaries and affiliates.
+    pub legal_names: Vec<String>,
+    /// Other names the vendor appears under (brands, short forms).
+    pub aliases: Vec<String>,
+    /// Code-signing certificate subjects known for the vendor.
+    pub signer_subjects: Vec<String>,
+    /// Regular expressions matched against publisher, supplier or company fields.
+    pub publisher_patterns: Vec<String>,
+    /// Where the vendor facts come from.
+    pub sources: Vec<String>,
+    /// The catalog file this entry came from.
+    pub origin: String,
+}
+
+/// How a product reaches a host: under the vendor's own brand, or inside someone else's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Distribution {
+    /// Sold or installed as the vendor's own product.
+    Branded,
+    /// The vendor's code inside another company's product (OEM engine, SDK).
+    Embedded,
+    /// Open-source code published by the vendor; reported for human review.
+    OpenSource,
+}
+
+impl Distribution {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Distribution::Branded => "branded",
+            Distribution::Embedded => "embedded",
+            Distribution::OpenSource => "open-source",
+        }
+    }
+}
+
+/// A product of a vendor, with the indicators that reveal it and the steps that remove it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Product {
+    /// Stable id, e.g. `kesl`.
+    pub id: String,
+    /// The vendor id.
+    pub vendor: String,
+    /// Full product name.
+    pub name: String,
+    /// Product family, e.g. `endpoint-security`; directives may exclude families.
+    pub family: String,
+    /// Platforms the product runs on (`linux`, `windows`, `macos`, `android`, `ios`, `any`).
+    pub platforms: Vec<String>,
+    /// Branded, embedded or open-source.
+    pub distribution: Distribution,
+    /// The vendor's catch-all product: its indicators identify the vendor, not a product,
+    /// and are merged into a specific product when one is identified on the same item.
+    pub generic: bool,
+    /// Detection indicators.
+    pub indicators: Vec<Indicator>,
+    /// Removal steps per platform.
+    pub removal: Vec<RemovalSteps>,
+    /// The catalog file this entry came from.
+    pub origin: String,
+}
+
+/// The removal procedure for one platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemovalSteps {
+    /// Platform name.
+    pub platform: String,
+    /// Ordered steps.
+    pub steps: Vec<String>,
+    /// Where the procedure is documented.
+    pub source: Option<String>,
+}
+
+/// What an indicator is matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IndicatorKind {
+    /// A package name or an uninstall-list display name.
+    Package,
+    /// A publisher, vendor, maintainer, supplier or company name.
+    Publisher,
+    /// A service, unit or launchd job name.
+    Service,
+    /// A driver or kernel-extension name.
+    Driver,
+    /// A Linux kernel module name.
+    KernelModule,
+    /// A process or executable name.
+    Process,
+    /// A path relative to the root, `/`-separated.
+    Path,
+    /// A file's base name.
+    FileName,
+    /// A file's SHA-256.
+    FileHash,
+    /// A certificate subject (trust store or code signer).
+    CertificateSubject,
+    /// A bundle or package identifier (macOS, mobile).
+    BundleId,
+    /// A browser extension id.
+    BrowserExtension,
+    /// A network domain.
+    Domain,
+    /// A package URL.
+    Purl,
+    /// A CPE name.
+    Cpe,
+    /// A registry key path.
+    RegistryKey,
+}
+
+impl IndicatorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [IndicatorKind; 16] = [
+        IndicatorKind::Package,
+        IndicatorKind::Publisher,
+        IndicatorKind::Service,
+        IndicatorKind::Driver,
+        IndicatorKind::KernelModule,
+        IndicatorKind::Process,
+        IndicatorKind::Path,
+        IndicatorKind::FileName,
+        IndicatorKind::FileHash,
+        IndicatorKind::CertificateSubject,
+        IndicatorKind::BundleId,
+        IndicatorKind::BrowserExtension,
+        IndicatorKind::Domain,
+        IndicatorKind::Purl,
+        IndicatorKind::Cpe,
+        IndicatorKind::RegistryKey,
+    ];
+
+    /// The kebab-case name used in catalog files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndicatorKind::Package => "package",
+            IndicatorKind::Publisher => "publisher",
+            IndicatorKind::Service => "service",
+            IndicatorKind::Driver => "driver",
+            IndicatorKind::KernelModule => "kernel-module",
+            IndicatorKind::Process => "process",
+            IndicatorKind::Path => "path",
+            IndicatorKind::FileName => "file-name",
+            IndicatorKind::FileHash => "file-hash",
+            IndicatorKind::CertificateSubject => "certificate-subject",
+            IndicatorKind::BundleId => "bundle-id",
+            IndicatorKind::BrowserExtension => "browser-extension",
+            IndicatorKind::Domain => "domain",
+            IndicatorKind::Purl => "purl",
+            IndicatorKind::Cpe => "cpe",
+            IndicatorKind::RegistryKey => "registry-key",
+        }
+    }
+
+    /// Parses a kebab-case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// How an indicator's pattern is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchMode {
+    /// The whole value equals the pattern.
+    Exact,
+    /// The value starts with the pattern.
+    Prefix,
+    /// A shell glob (`*`, `?`, `[…]`, `**` across `/`).
+    Glob,
+    /// A regular expression, unanchored unless it anchors itself.
+    Regex,
+}
+
+/// How much one matching indicator proves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strength {
+    /// Confirms the product on its own.
+    Strong,
+    /// Needs an independent second indicator.
+    Weak,
+}
+
+/// How well the public sources support an indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceConfidence {
+    /// A primary source or several independent secondary ones.
+    High,
+    /// One credible secondary source.
+    Medium,
+    /// One informal source; not bundled.
+    Low,
+    /// No source found; never an active rule.
+    Unverified,
+}
+
+/// One detection rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Indicator {
+    /// Stable id: `<product>/<kind>/<pattern>`.
+    pub id: String,
+    /// What the pattern is compared with.
+    pub kind: IndicatorKind,
+    /// The pattern text.
+    pub pattern: String,
+    /// How the pattern is compared.
+    pub mode: MatchMode,
+    /// Whether letter case matters.
+    pub case_sensitive: bool,
+    /// Strong or weak.
+    pub strength: Strength,
+    /// A leftover or remediation trace (a removal tool, a bare vendor folder): it never
+    /// makes a finding more than `possible`.
+    pub leftover: bool,
+    /// Platforms the rule applies to; empty means all.
+    pub platforms: Vec<String>,
+    /// Where the fact comes from (URL or document).
+    pub source: String,
+    /// How well the source supports it.
+    pub confidence: SourceConfidence,
+    /// Free-text remark.
+    pub note: Option<String>,
+}
+
+impl Indicator {
+    /// Unverified indicators are kept for reference but never matched.
+    pub fn is_active(&self) -> bool {
+        self.confidence != SourceConfidence::Unverified
+    }
+
+    /// Whether the rule applies to a platform name (`any` matches everything).
+    pub fn applies_to(&self, platform: &str) -> bool {
+        self.platforms.is_empty()
+            || platform == "any"
+            || self.platforms.iter().any(|p| p == platform || p == "any")
+    }
+}
+
+/// Which directives a product falls under is decided by vendor or product coverage, the
+/// distribution kinds the directive reaches, and excluded product families.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Directive {
+    /// Stable id, e.g. `bod-17-01`.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Issuing body.
+    pub issuer: String,
+    /// Legal basis.
+    pub legal_basis: String,
+    /// Issue (or enactment, announcement) date: day 0 of the milestones.
+    pub issued: Date,
+    /// Date the prohibition takes effect, when different from `issued`.
+    pub effective: Option<Date>,
+    /// Vendor ids covered as a whole.
+    pub vendors: Vec<String>,
+    /// Individual product ids covered.
+    pub products: Vec<String>,
+    /// Distribution kinds the directive reaches (BOD 17-01: branded only).
+    pub distributions: Vec<Distribution>,
+    /// Product families the directive excludes.
+    pub excluded_families: Vec<String>,
+    /// Exclusions in the directive's words.
+    pub exclusions: Vec<String>,
+    /// Deadlines.
+    pub milestones: Vec<Milestone>,
+    /// Where the directive text is.
+    pub sources: Vec<String>,
+    /// The catalog file this entry came from.
+    pub origin: String,
+}
+
+/// A deadline at a day offset from the directive's date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Milestone {
+    /// Days after `issued`.
+    pub offset_days: i64,
+    /// Machine name of the deliverable, e.g. `identify-report`.
+    pub deliverable: String,
+    /// What must be done.
+    pub description: String,
+    /// For recurring deliverables: repeat every this many days after the first.
+    pub every_days: Option<i64>,
+}
+
+impl Milestone {
+    /// The calendar date of the first occurrence.
+    pub fn due(&self, issued: Date) -> Date {
+        issued
+            .checked_add(jiff::Span::new().days(self.offset_days))
+            .unwrap_or(issued)
+    }
+}
+
+impl Directive {
+    /// Whether a product of `vendor` with this distribution and family falls under the
+    /// directive.
+    pub fn covers(&self, product: &Product) -> bool {
+        let named = self.vendors.iter().any(|v| v == &product.vendor)
+            || self.products.iter().any(|p| p == &product.id);
+        named
+            && self.distributions.contains(&product.distribution)
+            && !self.excluded_families.iter().any(|f| f == &product.family)
+    }
+}

@@ -1,0 +1,33 @@
+//! Collectors: one per inventory source, each reading a [`Root`] and yielding normalized
+//! [`interdict_inventory::Artifact`]s.
+//!
+//! The principal items are the [`Collector`] trait and [`Root`], the confined view of a live
+//! host or an offline root. A collector reads only through its `Root`; it parses bytes with
+//! the pure readers of `interdict-formats`; a source it cannot read becomes a
+//! [`CollectError`] and the collector goes on with the rest.
+//!
+//! **Boundary:** collectors do not know what is banned. They never see the catalog; the
+//! file sweep takes a plain [`sweep::SweepFilter`] built by the caller.
+//! **Invariant:** nothing from a scanned root is executed, and nothing is written to it.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod root;
+
+pub use root::Root;
+
+use interdict_inventory::{CollectError, Inventory};
+
+/// One inventory source.
+pub trait Collector: Send + Sync {
+    /// Stable kebab-case id stored in every artifact and error, e.g. `dpkg-status`.
+    fn id(&self) -> &'static str;
+
+    /// Reads the source from `root`. Unreadable parts become errors in the result.
+    fn collect(&self, root: &Root) -> Inventory;
+}
+
+/// Builds a [`CollectError`] for a file, with the error's own message.
+pub fn error_at(collector: &str, location: &str, err: impl std::fmt::Display) -> CollectError {
+    CollectError::new(collector, location, err.to_string())
+}

@@ -1,0 +1,59 @@
+//! Pure readers over bytes for the on-disk formats interdict inventories.
+//!
+//! Each module parses one format: `parse_<format>(bytes: &[u8]) -> Result<…, FormatError>`.
+//! No function here does I/O, so every reader can be fuzzed and tested on fixtures.
+//! Untrusted input never panics: every read is bounds-checked and errors carry the offset.
+//!
+//! **Boundary:** a leaf crate; records are plain structs, not the inventory model.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use thiserror::Error;
+
+/// Why bytes could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// The data ends before a structure it announces.
+    #[error("truncated at offset {offset}: {what}")]
+    Truncated {
+        /// Byte offset where more data was needed.
+        offset: usize,
+        /// What was being read.
+        what: String,
+    },
+    /// The data is not in the expected format.
+    #[error("bad magic at offset {offset}: {what}")]
+    BadMagic {
+        /// Byte offset of the magic.
+        offset: usize,
+        /// What was expected.
+        what: String,
+    },
+    /// A structure is inconsistent.
+    #[error("malformed at offset {offset}: {message}")]
+    Malformed {
+        /// Byte offset of the structure.
+        offset: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A valid but unsupported variant.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
+
+impl FormatError {
+    /// A truncation error.
+    pub fn truncated(offset: usize, what: impl Into<String>) -> Self {
+        FormatError::Truncated { offset, what: what.into() }
+    }
+
+    /// A malformed-structure error.
+    pub fn malformed(offset: usize, message: impl Into<String>) -> Self {
+        FormatError::Malformed { offset, message: message.into() }
+    }
+}
+
+/// Bounds-checked little/big-endian reads on a byte slice.
+pub mod bytes;
