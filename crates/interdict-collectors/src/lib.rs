@@ -12,7 +12,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod dpkg;
+pub mod os;
+pub mod processes;
 pub mod root;
+pub mod sweep;
+pub mod systemd;
+pub mod trust_store;
 
 pub use root::Root;
 

@@ -1,0 +1,310 @@
+//! The file sweep: a parallel walk of the root that reports the paths a
+//! [`SweepFilter`] selects, optionally with their SHA-256.
+//!
+//! The walk uses ripgrep's `ignore` walker with every filter switched off. It never follows
+//! symlinks and, unless asked, never crosses into another file system, so `/proc`, `/sys`,
+//! `/dev` and network mounts of a live host are skipped.
+
+use crate::{Collector, Root, error_at};
+use ignore::{WalkBuilder, WalkState};
+use interdict_inventory::{Artifact, ArtifactKind, CollectError, Inventory};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+
+const ID: &str = "file-sweep";
+
+/// Live-host directories that are never swept even when on the root file system.
+const PSEUDO: &[&str] = &["proc", "sys", "dev", "run"];
+
+/// Decides which paths the sweep reports. Built by the caller (from the catalog), so the
+/// collector itself knows nothing about what is banned.
+pub trait SweepFilter: Send + Sync {
+    /// Whether the entry at `rel` (relative to the root, `/`-separated) is reported.
+    fn select(&self, rel: &str, name: &str, is_dir: bool) -> bool;
+
+    /// Whether a file with this SHA-256 (lower-case hex) is reported even when
+    /// [`SweepFilter::select`] said no. Only asked when hashing is on.
+    fn select_hash(&self, _sha256: &str) -> bool {
+        false
+    }
+}
+
+/// Walks the root and reports the selected entries as `File` artifacts.
+pub struct SweepCollector {
+    filter: Box<dyn SweepFilter>,
+    /// Hash every regular file (SHA-256) — needed for hash indicators; slower.
+    pub hash: bool,
+    /// Descend into other file systems mounted below the root.
+    pub cross_mounts: bool,
+    /// Worker threads (0 = the walker's default).
+    pub threads: usize,
+}
+
+impl SweepCollector {
+    /// A sweep reporting what `filter` selects.
+    pub fn new(filter: Box<dyn SweepFilter>) -> Self {
+        SweepCollector {
+            filter,
+            hash: false,
+            cross_mounts: false,
+            threads: 0,
+        }
+    }
+}
+
+/// Counts from one sweep.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepStats {
+    /// Entries visited.
+    pub entries: u64,
+    /// Files hashed.
+    pub hashed: u64,
+}
+
+impl SweepCollector {
+    /// Runs the sweep and also returns its counts.
+    pub fn sweep(&self, root: &Root) -> (Inventory, SweepStats) {
+        let base = root.base().to_path_buf();
+        let found = Mutex::new(Inventory::default());
+        let stats = Mutex::new(SweepStats::default());
+        let walker = WalkBuilder::new(&base)
+            .standard_filters(false)
+            .hidden(false)
+            .follow_links(false)
+            .same_file_system(!self.cross_mounts)
+            .threads(self.threads)
+            .build_parallel();
+        let mut builder = WorkerBuilder {
+            sweep: self,
+            base: &base,
+            live: root.is_live(),
+            found: &found,
+            stats: &stats,
+        };
+        walker.visit(&mut builder);
+        let mut inv = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        let stats = *stats.lock().unwrap_or_else(|e| e.into_inner());
+        inv.sort();
+        (inv, stats)
+    }
+
+    fn visit(
+        &self,
+        base: &Path,
+        live: bool,
+        entry: &ignore::DirEntry,
+        out: &mut Inventory,
+        stats: &mut SweepStats,
+    ) -> WalkState {
+        stats.entries += 1;
+        let Ok(rel) = entry.path().strip_prefix(base) else {
+            return WalkState::Continue;
+        };
+        let rel = rel.to_string_lossy();
+        if rel.is_empty() {
+            return WalkState::Continue;
+        }
+        let ft = entry.file_type();
+        let is_dir = ft.is_some_and(|t| t.is_dir());
+        if live && is_dir && entry.depth() == 1 && PSEUDO.contains(&rel.as_ref()) {
+            return WalkState::Skip;
+        }
+        let name = entry.file_name().to_string_lossy();
+        let mut selected = self.filter.select(&rel, &name, is_dir);
+        let mut sha = None;
+        if self.hash && ft.is_some_and(|t| t.is_file()) {
+            match hash_file(entry.path()) {
+                Ok(h) => {
+                    stats.hashed += 1;
+                    selected |= self.filter.select_hash(&h);
+                    sha = Some(h);
+                }
+                Err(e) => out.errors.push(error_at(ID, &rel, e)),
+            }
+        }
+        if selected {
+            let kind = match ft {
+                Some(t) if t.is_dir() => "directory",
+                Some(t) if t.is_symlink() => "symlink",
+                _ => "file",
+            };
+            let mut a = Artifact::new(ArtifactKind::File, rel.as_ref(), rel.as_ref(), ID)
+                .with_path(rel.as_ref())
+                .with_attr("file-type", kind);
+            if let Some(h) = sha {
+                a = a.with_attr("sha256", h);
+            }
+            if let Ok(md) = entry.metadata() {
+                if md.is_file() {
+                    a = a.with_attr("size", md.len().to_string());
+                }
+            }
+            out.artifacts.push(a);
+        }
+        WalkState::Continue
+    }
+}
+
+/// Makes one [`Worker`] per walker thread.
+struct WorkerBuilder<'s> {
+    sweep: &'s SweepCollector,
+    base: &'s Path,
+    live: bool,
+    found: &'s Mutex<Inventory>,
+    stats: &'s Mutex<SweepStats>,
+}
+
+impl<'s> ignore::ParallelVisitorBuilder<'s> for WorkerBuilder<'s> {
+    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
+        Box::new(Worker {
+            sweep: self.sweep,
+            base: self.base,
+            live: self.live,
+            found: self.found,
+            stats: self.stats,
+            local: Inventory::default(),
+            local_stats: SweepStats::default(),
+        })
+    }
+}
+
+/// A walker thread's visitor: collects locally, merges once when the thread ends.
+struct Worker<'s> {
+    sweep: &'s SweepCollector,
+    base: &'s Path,
+    live: bool,
+    found: &'s Mutex<Inventory>,
+    stats: &'s Mutex<SweepStats>,
+    local: Inventory,
+    local_stats: SweepStats,
+}
+
+impl ignore::ParallelVisitor for Worker<'_> {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> WalkState {
+        match entry {
+            Ok(entry) => self.sweep.visit(
+                self.base,
+                self.live,
+                &entry,
+                &mut self.local,
+                &mut self.local_stats,
+            ),
+            Err(err) => {
+                let location = err_path(&err, self.base);
+                self.local
+                    .errors
+                    .push(CollectError::new(ID, location, err.to_string()));
+                WalkState::Continue
+            }
+        }
+    }
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        self.found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(std::mem::take(&mut self.local));
+        let mut total = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        total.entries += self.local_stats.entries;
+        total.hashed += self.local_stats.hashed;
+    }
+}
+
+fn err_path(err: &ignore::Error, base: &Path) -> String {
+    fn find(err: &ignore::Error) -> Option<&Path> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                find(err)
+            }
+            _ => None,
+        }
+    }
+    find(err)
+        .map(|p| {
+            p.strip_prefix(base)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default()
+}
+
+/// SHA-256 of a file, streamed.
+pub fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+impl Collector for SweepCollector {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn collect(&self, root: &Root) -> Inventory {
+        self.sweep(root).0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    struct Names(&'static [&'static str], &'static str);
+    impl SweepFilter for Names {
+        fn select(&self, rel: &str, name: &str, _is_dir: bool) -> bool {
+            self.0.contains(&name) || rel.starts_with("opt/vendor")
+        }
+        fn select_hash(&self, sha: &str) -> bool {
+            sha == self.1
+        }
+    }
+
+    #[test]
+    fn selects_names_prefixes_and_hashes_without_following_symlinks() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("avp.exe"), "x").unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        std::fs::create_dir_all(p.join("opt/vendor/bin")).unwrap();
+        std::fs::create_dir_all(p.join("home/u")).unwrap();
+        std::fs::write(p.join("opt/vendor/bin/tool"), "t").unwrap();
+        std::fs::write(p.join("home/u/avp.exe"), "a").unwrap();
+        std::fs::write(p.join("home/u/renamed"), "secret-content").unwrap();
+        symlink(outside.path(), p.join("home/u/out")).unwrap();
+        let want = hex::encode(Sha256::digest(b"secret-content"));
+        let leaked: &'static str = Box::leak(want.into_boxed_str());
+        let mut s = SweepCollector::new(Box::new(Names(&["avp.exe"], leaked)));
+        s.hash = true;
+        let (inv, stats) = s.sweep(&Root::offline(p).unwrap());
+        let names: Vec<_> = inv.artifacts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "home/u/avp.exe",
+                "home/u/renamed",
+                "opt/vendor",
+                "opt/vendor/bin",
+                "opt/vendor/bin/tool"
+            ]
+        );
+        assert!(inv.errors.is_empty(), "{:?}", inv.errors);
+        assert_eq!(stats.hashed, 3);
+        assert_eq!(inv.artifacts[1].attr("sha256"), Some(leaked));
+        assert_eq!(inv.artifacts[2].attr("file-type"), Some("directory"));
+    }
+}
