@@ -1,0 +1,69 @@
+//! Which values of an artifact each indicator kind is compared with.
+
+use interdict_catalog::IndicatorKind;
+use interdict_inventory::{Artifact, ArtifactKind};
+
+/// Attributes that name a supplier-like party (SBOMs, imports, PE version info).
+const PUBLISHER_ATTRS: &[&str] = &["supplier", "manufacturer", "publisher", "author", "originator", "company-name", "vendor", "packager"];
+
+fn base_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// The `(indicator kind, value)` pairs an artifact offers to the matcher.
+pub fn artifact_values(a: &Artifact) -> Vec<(IndicatorKind, &str)> {
+    use ArtifactKind as A;
+    use IndicatorKind as I;
+    let mut v: Vec<(IndicatorKind, &str)> = Vec::new();
+    match a.kind {
+        A::Package => v.push((I::Package, &a.name)),
+        A::Service => v.push((I::Service, &a.name)),
+        A::Driver => v.push((I::Driver, &a.name)),
+        A::KernelModule => v.push((I::KernelModule, &a.name)),
+        A::Process => {
+            v.push((I::Process, &a.name));
+            if let Some(exe) = a.attr("exe") {
+                v.push((I::Process, base_name(exe)));
+            }
+        }
+        A::File => {
+            v.push((I::FileName, base_name(&a.name)));
+            // An executable's file name also answers process indicators that carry an
+            // extension (`avp.exe`): the image of a process that is not running.
+            v.push((I::Process, base_name(&a.name)));
+        }
+        A::Certificate => v.push((I::CertificateSubject, &a.name)),
+        A::Extension => v.push((I::BrowserExtension, &a.name)),
+        A::Registry => v.push((I::RegistryKey, &a.name)),
+        A::Bundle => v.push((I::BundleId, &a.name)),
+        A::SbomComponent => {
+            v.push((I::Package, &a.name));
+            v.push((I::BundleId, &a.name));
+        }
+    }
+    if let Some(p) = &a.publisher {
+        v.push((I::Publisher, p));
+    }
+    for key in PUBLISHER_ATTRS {
+        if let Some(val) = a.attr(key) {
+            if a.publisher.as_deref() != Some(val) {
+                v.push((I::Publisher, val));
+            }
+        }
+    }
+    for p in &a.paths {
+        v.push((I::Path, p));
+    }
+    if a.kind == A::File && !a.paths.contains(&a.name) {
+        v.push((I::Path, &a.name));
+    }
+    for s in &a.signers {
+        v.push((I::CertificateSubject, s));
+    }
+    for (kind, key) in [(I::FileHash, "sha256"), (I::Purl, "purl"), (I::Cpe, "cpe"), (I::BundleId, "bundle-identifier"), (I::Domain, "domain")] {
+        if let Some(val) = a.attr(key) {
+            v.push((kind, val));
+        }
+    }
+    v
+}
