@@ -136,10 +136,10 @@ impl SweepCollector {
             if let Some(h) = sha {
                 a = a.with_attr("sha256", h);
             }
-            if let Ok(md) = entry.metadata() {
-                if md.is_file() {
-                    a = a.with_attr("size", md.len().to_string());
-                }
+            if let Ok(md) = entry.metadata()
+                && md.is_file()
+            {
+                a = a.with_attr("size", md.len().to_string());
             }
             out.artifacts.push(a);
         }

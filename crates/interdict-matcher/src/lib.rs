@@ -57,7 +57,13 @@ impl Confidence {
 
     /// Parses a kebab-case name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Confidence::Possible, Confidence::Probable, Confidence::Confirmed].into_iter().find(|c| c.as_str() == s)
+        [
+            Confidence::Possible,
+            Confidence::Probable,
+            Confidence::Confirmed,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 
@@ -134,7 +140,10 @@ pub struct Matcher {
 impl Matcher {
     /// Compiles `catalog` for `platform` (`linux`, `windows`, `macos`, or `any`).
     pub fn new(catalog: &Catalog, platform: &str) -> Result<Matcher, CompileError> {
-        Ok(Matcher { rules: RuleSet::compile(catalog, platform)?, catalog: catalog.clone() })
+        Ok(Matcher {
+            rules: RuleSet::compile(catalog, platform)?,
+            catalog: catalog.clone(),
+        })
     }
 
     /// The compiled rules.
@@ -183,7 +192,10 @@ impl Matcher {
             self.rules.each_match(kind, value, |idx| {
                 let rule = self.rules.rule(idx);
                 // Files answer process indicators only for executable names (`avp.exe`).
-                if a.kind == ArtifactKind::File && kind == IndicatorKind::Process && !rule.indicator.pattern.contains('.') {
+                if a.kind == ArtifactKind::File
+                    && kind == IndicatorKind::Process
+                    && !rule.indicator.pattern.contains('.')
+                {
                     return;
                 }
                 hits.push((idx, value));
@@ -195,7 +207,11 @@ impl Matcher {
         // Most specific non-generic product(s) on this item.
         let specificity = |idx: usize| {
             let i = &self.rules.rule(idx).indicator;
-            (i.strength == Strength::Strong && !i.leftover, i.mode == MatchMode::Exact, i.pattern.len())
+            (
+                i.strength == Strength::Strong && !i.leftover,
+                i.mode == MatchMode::Exact,
+                i.pattern.len(),
+            )
         };
         let best = hits
             .iter()
@@ -234,10 +250,16 @@ impl Matcher {
             .cloned()
             .collect();
         for gid in generic_ids {
-            let Some(vendor) = self.catalog.product(&gid).map(|p| p.vendor.clone()) else { continue };
+            let Some(vendor) = self.catalog.product(&gid).map(|p| p.vendor.clone()) else {
+                continue;
+            };
             let specific: Vec<String> = by_product
                 .keys()
-                .filter(|id| self.catalog.product(id).is_some_and(|p| !p.generic && p.vendor == vendor))
+                .filter(|id| {
+                    self.catalog
+                        .product(id)
+                        .is_some_and(|p| !p.generic && p.vendor == vendor)
+                })
                 .cloned()
                 .collect();
             let active: Vec<String> = specific
@@ -245,7 +267,9 @@ impl Matcher {
                 .filter(|id| by_product[*id].iter().any(|e| e.weight != Weight::Leftover))
                 .cloned()
                 .collect();
-            let generic_has_active = by_product[&gid].iter().any(|e| e.weight != Weight::Leftover);
+            let generic_has_active = by_product[&gid]
+                .iter()
+                .any(|e| e.weight != Weight::Leftover);
             let targets = if !active.is_empty() {
                 active
             } else if !generic_has_active {
@@ -258,7 +282,10 @@ impl Matcher {
             }
             let moved = by_product.remove(&gid).unwrap_or_default();
             for t in targets {
-                by_product.entry(t).or_default().extend(moved.iter().cloned());
+                by_product
+                    .entry(t)
+                    .or_default()
+                    .extend(moved.iter().cloned());
             }
         }
     }
@@ -275,7 +302,9 @@ impl Matcher {
         }
         if name.contains('.') {
             let mut exe = false;
-            r.each_match(IndicatorKind::Process, name, |idx| exe |= r.rule(idx).indicator.pattern.contains('.'));
+            r.each_match(IndicatorKind::Process, name, |idx| {
+                exe |= r.rule(idx).indicator.pattern.contains('.')
+            });
             if exe {
                 return true;
             }
@@ -294,7 +323,11 @@ impl Matcher {
             return selected;
         }
         let parent = rel.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
-        let parent_prefixes = if parent.is_empty() { Vec::new() } else { r.matching_prefixes(IndicatorKind::Path, parent) };
+        let parent_prefixes = if parent.is_empty() {
+            Vec::new()
+        } else {
+            r.matching_prefixes(IndicatorKind::Path, parent)
+        };
         prefixes.iter().any(|p| !parent_prefixes.contains(p))
     }
 
@@ -333,8 +366,11 @@ fn evidence(a: &Artifact, rule: &rules::Rule, value: &str) -> Evidence {
 /// they are reported for review, not as confirmed violations.
 fn confidence(evidence: &[Evidence], distribution: Distribution) -> Confidence {
     let strong = evidence.iter().any(|e| e.weight == Weight::Strong);
-    let weak_sources: BTreeSet<&str> =
-        evidence.iter().filter(|e| e.weight == Weight::Weak).map(|e| e.collector.as_str()).collect();
+    let weak_sources: BTreeSet<&str> = evidence
+        .iter()
+        .filter(|e| e.weight == Weight::Weak)
+        .map(|e| e.collector.as_str())
+        .collect();
     let c = if strong || weak_sources.len() >= 2 {
         Confidence::Confirmed
     } else if !weak_sources.is_empty() {
@@ -342,7 +378,11 @@ fn confidence(evidence: &[Evidence], distribution: Distribution) -> Confidence {
     } else {
         Confidence::Possible
     };
-    if distribution == Distribution::OpenSource { c.min(Confidence::Probable) } else { c }
+    if distribution == Distribution::OpenSource {
+        c.min(Confidence::Probable)
+    } else {
+        c
+    }
 }
 
 #[cfg(test)]

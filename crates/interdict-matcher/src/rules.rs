@@ -68,8 +68,17 @@ impl RuleSet {
     pub fn compile(catalog: &Catalog, platform: &str) -> Result<RuleSet, CompileError> {
         let mut rules = Vec::new();
         for p in catalog.products() {
-            for i in p.indicators.iter().filter(|i| i.is_active() && i.applies_to(platform)) {
-                rules.push(Rule { indicator: i.clone(), product: p.id.clone(), vendor: p.vendor.clone(), generic: p.generic });
+            for i in p
+                .indicators
+                .iter()
+                .filter(|i| i.is_active() && i.applies_to(platform))
+            {
+                rules.push(Rule {
+                    indicator: i.clone(),
+                    product: p.id.clone(),
+                    vendor: p.vendor.clone(),
+                    generic: p.generic,
+                });
             }
         }
         rules.extend(vendor_rules(catalog));
@@ -102,17 +111,28 @@ impl RuleSet {
                         .literal_separator(i.kind == IndicatorKind::Path)
                         .backslash_escape(false)
                         .build()
-                        .map_err(|e| CompileError::Glob { id: i.id.clone(), message: e.to_string() })?;
+                        .map_err(|e| CompileError::Glob {
+                            id: i.id.clone(),
+                            message: e.to_string(),
+                        })?;
                     b.add(glob);
                 }
-                g.glob_set = Some(b.build().map_err(|e| CompileError::Glob { id: "set".into(), message: e.to_string() })?);
+                g.glob_set = Some(b.build().map_err(|e| CompileError::Glob {
+                    id: "set".into(),
+                    message: e.to_string(),
+                })?);
             }
             if !g.regexes.is_empty() {
                 let pats = g.regexes.iter().map(|&idx| {
                     let i = &rules[idx].indicator;
-                    if i.case_sensitive { i.pattern.clone() } else { format!("(?i:{})", i.pattern) }
+                    if i.case_sensitive {
+                        i.pattern.clone()
+                    } else {
+                        format!("(?i:{})", i.pattern)
+                    }
                 });
-                g.regex_set = Some(RegexSet::new(pats).map_err(|e| CompileError::Regex(e.to_string()))?);
+                g.regex_set =
+                    Some(RegexSet::new(pats).map_err(|e| CompileError::Regex(e.to_string()))?);
             }
         }
         Ok(RuleSet { rules, groups })
@@ -143,14 +163,23 @@ impl RuleSet {
     /// its own `folder/` prefix.
     pub fn each_match(&self, kind: IndicatorKind, value: &str, mut hit: impl FnMut(usize)) {
         for case_sensitive in [true, false] {
-            let Some(g) = self.groups.get(&(kind, case_sensitive)) else { continue };
+            let Some(g) = self.groups.get(&(kind, case_sensitive)) else {
+                continue;
+            };
             let folded = fold(value, case_sensitive);
             if let Some(ids) = g.exact.get(&folded) {
                 ids.iter().copied().for_each(&mut hit);
             }
             if let Some(ac) = &g.prefix_ac {
-                let hay = if kind == IndicatorKind::Path { format!("{folded}/") } else { folded.clone() };
-                for m in ac.find_overlapping_iter(Input::new(&hay)).filter(|m| m.start() == 0) {
+                let hay = if kind == IndicatorKind::Path {
+                    format!("{folded}/")
+                } else {
+                    folded.clone()
+                };
+                for m in ac
+                    .find_overlapping_iter(Input::new(&hay))
+                    .filter(|m| m.start() == 0)
+                {
                     hit(g.prefixes[m.pattern().as_usize()].1);
                 }
             }
@@ -190,42 +219,61 @@ impl RuleSet {
 
 /// Lower-cases for case-insensitive comparison.
 pub fn fold(s: &str, case_sensitive: bool) -> String {
-    if case_sensitive { s.to_string() } else { s.to_lowercase() }
+    if case_sensitive {
+        s.to_string()
+    } else {
+        s.to_lowercase()
+    }
 }
 
 /// Rules derived from vendor facts, attached to the vendor's catch-all product.
 fn vendor_rules(catalog: &Catalog) -> Vec<Rule> {
     let mut out = Vec::new();
     for v in catalog.vendors() {
-        let Some(generic) = catalog.products().find(|p| p.vendor == v.id && p.generic) else { continue };
-        let source = v.sources.join("; ");
-        let mut add = |kind: IndicatorKind, mode: MatchMode, pattern: String, what: &str, label: &str| {
-            out.push(Rule {
-                indicator: Indicator {
-                    id: format!("{}/vendor-{what}/{label}", v.id),
-                    kind,
-                    pattern,
-                    mode,
-                    case_sensitive: false,
-                    strength: Strength::Strong,
-                    leftover: false,
-                    platforms: Vec::new(),
-                    source: source.clone(),
-                    confidence: SourceConfidence::High,
-                    note: None,
-                },
-                product: generic.id.clone(),
-                vendor: v.id.clone(),
-                generic: true,
-            })
+        let Some(generic) = catalog.products().find(|p| p.vendor == v.id && p.generic) else {
+            continue;
         };
+        let source = v.sources.join("; ");
+        let mut add =
+            |kind: IndicatorKind, mode: MatchMode, pattern: String, what: &str, label: &str| {
+                out.push(Rule {
+                    indicator: Indicator {
+                        id: format!("{}/vendor-{what}/{label}", v.id),
+                        kind,
+                        pattern,
+                        mode,
+                        case_sensitive: false,
+                        strength: Strength::Strong,
+                        leftover: false,
+                        platforms: Vec::new(),
+                        source: source.clone(),
+                        confidence: SourceConfidence::High,
+                        note: None,
+                    },
+                    product: generic.id.clone(),
+                    vendor: v.id.clone(),
+                    generic: true,
+                })
+            };
         for p in &v.publisher_patterns {
-            add(IndicatorKind::Publisher, MatchMode::Regex, p.clone(), "publisher", p);
+            add(
+                IndicatorKind::Publisher,
+                MatchMode::Regex,
+                p.clone(),
+                "publisher",
+                p,
+            );
         }
         for s in &v.signer_subjects {
             // One relative distinguished name, matched whole within the subject.
             let pat = format!(r"(^|[,/]\s*){}\s*($|[,/+])", regex::escape(s));
-            add(IndicatorKind::CertificateSubject, MatchMode::Regex, pat, "signer", s);
+            add(
+                IndicatorKind::CertificateSubject,
+                MatchMode::Regex,
+                pat,
+                "signer",
+                s,
+            );
         }
     }
     out

@@ -6,7 +6,9 @@ fn linux() -> Matcher {
 }
 
 fn pkg(name: &str, publisher: &str, state: S) -> Artifact {
-    Artifact::new(K::Package, name, "var/lib/dpkg/status", "dpkg-status").with_publisher(publisher).with_state(state)
+    Artifact::new(K::Package, name, "var/lib/dpkg/status", "dpkg-status")
+        .with_publisher(publisher)
+        .with_state(state)
 }
 
 fn file(rel: &str) -> Artifact {
@@ -14,18 +16,36 @@ fn file(rel: &str) -> Artifact {
 }
 
 fn summary(f: &[Finding]) -> Vec<(&str, Confidence)> {
-    f.iter().map(|f| (f.product.as_str(), f.confidence)).collect()
+    f.iter()
+        .map(|f| (f.product.as_str(), f.confidence))
+        .collect()
 }
 
 #[test]
 fn strong_package_confirms_and_carries_directives() {
     let m = linux();
-    let f = m.match_artifacts(&[pkg("kesl", "AO Kaspersky Lab <support@kaspersky.com>", S::Active)]);
+    let f = m.match_artifacts(&[pkg(
+        "kesl",
+        "AO Kaspersky Lab <support@kaspersky.com>",
+        S::Active,
+    )]);
     assert_eq!(summary(&f), [("kesl", Confidence::Confirmed)]);
     assert_eq!(f[0].vendor, "kaspersky");
-    assert_eq!(f[0].directives, ["bis-icts-2021-002", "bod-17-01", "fcc-covered-list", "ndaa-fy18-1634"]);
+    assert_eq!(
+        f[0].directives,
+        [
+            "bis-icts-2021-002",
+            "bod-17-01",
+            "fcc-covered-list",
+            "ndaa-fy18-1634"
+        ]
+    );
     // the package name and the maintainer (vendor-level) both count, both on this item
-    let kinds: Vec<_> = f[0].evidence.iter().map(|e| (e.indicator_kind, e.weight)).collect();
+    let kinds: Vec<_> = f[0]
+        .evidence
+        .iter()
+        .map(|e| (e.indicator_kind, e.weight))
+        .collect();
     assert!(kinds.contains(&(IndicatorKind::Package, Weight::Strong)));
     assert!(kinds.contains(&(IndicatorKind::Publisher, Weight::Strong)));
 }
@@ -48,11 +68,17 @@ fn decoy_names_sharing_substrings_do_not_match() {
 #[test]
 fn deinstalled_package_and_bare_folder_are_possible() {
     let m = linux();
-    let f = m.match_artifacts(&[pkg("kesl", "AO Kaspersky Lab", S::Leftover), file("opt/kaspersky")]);
+    let f = m.match_artifacts(&[
+        pkg("kesl", "AO Kaspersky Lab", S::Leftover),
+        file("opt/kaspersky"),
+    ]);
     assert_eq!(summary(&f), [("kesl", Confidence::Possible)]);
     assert_eq!(f[0].evidence.len(), 3, "{:#?}", f[0].evidence);
     let bare = m.match_artifacts(&[file("opt/kaspersky")]);
-    assert_eq!(summary(&bare), [("kaspersky-unidentified", Confidence::Possible)]);
+    assert_eq!(
+        summary(&bare),
+        [("kaspersky-unidentified", Confidence::Possible)]
+    );
 }
 
 #[test]
@@ -62,7 +88,13 @@ fn two_weak_indicators_from_different_sources_confirm() {
     assert_eq!(summary(&one), [("kesl", Confidence::Probable)]);
     let two = m.match_artifacts(&[
         file("opt/kaspersky/kesl"),
-        Artifact::new(K::Service, "other.service", "etc/systemd/system/other.service", "systemd-units").with_path("var/opt/kaspersky/kesl/run.sh"),
+        Artifact::new(
+            K::Service,
+            "other.service",
+            "etc/systemd/system/other.service",
+            "systemd-units",
+        )
+        .with_path("var/opt/kaspersky/kesl/run.sh"),
     ]);
     assert_eq!(summary(&two), [("kesl", Confidence::Confirmed)]);
 }
@@ -70,7 +102,11 @@ fn two_weak_indicators_from_different_sources_confirm() {
 #[test]
 fn generic_evidence_joins_the_specific_product() {
     let m = linux();
-    let f = m.match_artifacts(&[pkg("klnagent64", "AO Kaspersky Lab", S::Active), file("opt/kaspersky"), file("opt/kaspersky/klnagent64")]);
+    let f = m.match_artifacts(&[
+        pkg("klnagent64", "AO Kaspersky Lab", S::Active),
+        file("opt/kaspersky"),
+        file("opt/kaspersky/klnagent64"),
+    ]);
     assert_eq!(summary(&f), [("ksc-network-agent", Confidence::Confirmed)]);
     assert!(f[0].evidence.iter().any(|e| e.name == "opt/kaspersky"));
 }
@@ -78,18 +114,43 @@ fn generic_evidence_joins_the_specific_product() {
 #[test]
 fn unknown_package_by_kaspersky_publisher_is_the_generic_product() {
     let m = linux();
-    let f = m.match_artifacts(&[pkg("kfl-new-product", "AO Kaspersky Lab <x@kaspersky.com>", S::Active)]);
-    assert_eq!(summary(&f), [("kaspersky-unidentified", Confidence::Confirmed)]);
+    let f = m.match_artifacts(&[pkg(
+        "kfl-new-product",
+        "AO Kaspersky Lab <x@kaspersky.com>",
+        S::Active,
+    )]);
+    assert_eq!(
+        summary(&f),
+        [("kaspersky-unidentified", Confidence::Confirmed)]
+    );
 }
 
 #[test]
 fn certificate_subject_rules() {
     let m = linux();
-    let root = Artifact::new(K::Certificate, "C=RU, O=AO Kaspersky Lab, CN=Kaspersky Anti-Virus Personal Root Certificate", "etc/ssl/certs/ca-certificates.crt#3", "trust-store");
+    let root = Artifact::new(
+        K::Certificate,
+        "C=RU, O=AO Kaspersky Lab, CN=Kaspersky Anti-Virus Personal Root Certificate",
+        "etc/ssl/certs/ca-certificates.crt#3",
+        "trust-store",
+    );
     let f = m.match_artifacts(&[root]);
-    assert_eq!(summary(&f), [("kaspersky-https-scanning-root", Confidence::Confirmed)]);
-    let other = Artifact::new(K::Certificate, "C=US, O=DigiCert Inc, CN=DigiCert Global Root CA", "x", "trust-store");
-    let lookalike = Artifact::new(K::Certificate, "C=US, O=Kaspersky Labyrinth Games, CN=Labyrinth Root", "x", "trust-store");
+    assert_eq!(
+        summary(&f),
+        [("kaspersky-https-scanning-root", Confidence::Confirmed)]
+    );
+    let other = Artifact::new(
+        K::Certificate,
+        "C=US, O=DigiCert Inc, CN=DigiCert Global Root CA",
+        "x",
+        "trust-store",
+    );
+    let lookalike = Artifact::new(
+        K::Certificate,
+        "C=US, O=Kaspersky Labyrinth Games, CN=Labyrinth Root",
+        "x",
+        "trust-store",
+    );
     assert!(m.match_artifacts(&[other, lookalike]).is_empty());
 }
 
@@ -97,19 +158,43 @@ fn certificate_subject_rules() {
 fn embedded_engine_is_outside_bod_17_01() {
     let m = linux();
     let f = m.match_artifacts(&[file("opt/kaspersky/ScanEngine/bin/appinfo.kli")]);
-    assert_eq!(summary(&f), [("kaspersky-scan-engine", Confidence::Confirmed)]);
-    assert_eq!(f[0].directives, ["bis-icts-2021-002", "fcc-covered-list", "ndaa-fy18-1634"]);
+    assert_eq!(
+        summary(&f),
+        [("kaspersky-scan-engine", Confidence::Confirmed)]
+    );
+    assert_eq!(
+        f[0].directives,
+        ["bis-icts-2021-002", "fcc-covered-list", "ndaa-fy18-1634"]
+    );
 }
 
 #[test]
 fn windows_rules_are_case_insensitive_and_most_specific_wins() {
     let m = Matcher::new(&Catalog::bundled().unwrap(), "windows").unwrap();
-    let na = Artifact::new(K::Package, "Kaspersky Security Center Network Agent", "h:k", "win-uninstall-hive").with_publisher("AO Kaspersky Lab");
+    let na = Artifact::new(
+        K::Package,
+        "Kaspersky Security Center Network Agent",
+        "h:k",
+        "win-uninstall-hive",
+    )
+    .with_publisher("AO Kaspersky Lab");
     let svc = Artifact::new(K::Service, "AVP21.3", "h:s", "win-services-hive");
-    let game = Artifact::new(K::File, "Program Files/Rebellion/AvP.exe", "Program Files/Rebellion/AvP.exe", "win-pe-files").with_publisher("Rebellion");
+    let game = Artifact::new(
+        K::File,
+        "Program Files/Rebellion/AvP.exe",
+        "Program Files/Rebellion/AvP.exe",
+        "win-pe-files",
+    )
+    .with_publisher("Rebellion");
     let f = m.match_artifacts(&[na, svc]);
-    assert_eq!(summary(&f), [("ksc-network-agent-windows", Confidence::Confirmed)]);
-    assert!(f[0].evidence.iter().any(|e| e.name == "AVP21.3"), "generic AVP service joins");
+    assert_eq!(
+        summary(&f),
+        [("ksc-network-agent-windows", Confidence::Confirmed)]
+    );
+    assert!(
+        f[0].evidence.iter().any(|e| e.name == "AVP21.3"),
+        "generic AVP service joins"
+    );
     // AvP.exe of a game: same name as avp.exe, case-insensitively — strong on its own.
     // A catalog cannot tell them apart by name; version info and signer must (issue 3).
     assert_eq!(m.match_artifacts(&[game]).len(), 1);
@@ -133,8 +218,16 @@ fn sweep_reports_a_vendor_folder_once_and_product_files() {
 #[test]
 fn open_source_components_are_for_review_only() {
     let m = Matcher::new(&Catalog::bundled().unwrap(), "any").unwrap();
-    let c = Artifact::new(K::SbomComponent, "kaspresso", "bom.json#app > kaspresso", "sbom-cyclonedx")
-        .with_attr("purl", "pkg:maven/com.kaspersky.android-components/kaspresso@1.5.0");
+    let c = Artifact::new(
+        K::SbomComponent,
+        "kaspresso",
+        "bom.json#app > kaspresso",
+        "sbom-cyclonedx",
+    )
+    .with_attr(
+        "purl",
+        "pkg:maven/com.kaspersky.android-components/kaspresso@1.5.0",
+    );
     let f = m.match_artifacts(&[c]);
     assert_eq!(summary(&f), [("kaspresso", Confidence::Probable)]);
     assert_eq!(f[0].directives, ["ndaa-fy18-1634"]);

@@ -4,7 +4,16 @@ use interdict_catalog::IndicatorKind;
 use interdict_inventory::{Artifact, ArtifactKind};
 
 /// Attributes that name a supplier-like party (SBOMs, imports, PE version info).
-const PUBLISHER_ATTRS: &[&str] = &["supplier", "manufacturer", "publisher", "author", "originator", "company-name", "vendor", "packager"];
+const PUBLISHER_ATTRS: &[&str] = &[
+    "supplier",
+    "manufacturer",
+    "publisher",
+    "author",
+    "originator",
+    "company-name",
+    "vendor",
+    "packager",
+];
 
 fn base_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
@@ -45,10 +54,10 @@ pub fn artifact_values(a: &Artifact) -> Vec<(IndicatorKind, &str)> {
         v.push((I::Publisher, p));
     }
     for key in PUBLISHER_ATTRS {
-        if let Some(val) = a.attr(key) {
-            if a.publisher.as_deref() != Some(val) {
-                v.push((I::Publisher, val));
-            }
+        if let Some(val) = a.attr(key)
+            && a.publisher.as_deref() != Some(val)
+        {
+            v.push((I::Publisher, val));
         }
     }
     for p in &a.paths {
@@ -60,7 +69,13 @@ pub fn artifact_values(a: &Artifact) -> Vec<(IndicatorKind, &str)> {
     for s in &a.signers {
         v.push((I::CertificateSubject, s));
     }
-    for (kind, key) in [(I::FileHash, "sha256"), (I::Purl, "purl"), (I::Cpe, "cpe"), (I::BundleId, "bundle-identifier"), (I::Domain, "domain")] {
+    for (kind, key) in [
+        (I::FileHash, "sha256"),
+        (I::Purl, "purl"),
+        (I::Cpe, "cpe"),
+        (I::BundleId, "bundle-identifier"),
+        (I::Domain, "domain"),
+    ] {
         if let Some(val) = a.attr(key) {
             v.push((kind, val));
         }

@@ -1,1 +1,232 @@
-//! placeholder
+//! Scan orchestration: recognise the root's system, run its collectors in parallel, match
+//! the inventory against the catalog, and return a [`ScanReport`].
+//!
+//! The entry point is [`scan`]. The collector set for each platform is chosen in
+//! [`collectors_for`]; the file sweep runs beside the other collectors with a filter
+//! compiled from the catalog, so it reports only paths an indicator cares about.
+//!
+//! **Boundary:** the only crate that knows both the catalog (through the matcher) and the
+//! collectors. It does no output formatting.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use interdict_catalog::Catalog;
+use interdict_collectors::os::{OsInfo, detect};
+use interdict_collectors::sweep::{SweepCollector, SweepFilter};
+use interdict_collectors::{Collector, Root};
+use interdict_inventory::{Artifact, CollectError, Inventory, Platform};
+use interdict_matcher::{Finding, Matcher};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What to scan and how.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// An offline root; `None` scans the live host.
+    pub root: Option<PathBuf>,
+    /// Hash swept files (SHA-256) so hash indicators can match.
+    pub hash: bool,
+    /// Let the file sweep descend into other mounted file systems.
+    pub cross_mounts: bool,
+    /// Skip the file sweep entirely.
+    pub no_sweep: bool,
+}
+
+/// A scan that could not run at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    /// The root is missing or not a directory.
+    #[error("cannot scan root {path}: {message}")]
+    Root {
+        /// The root given.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The catalog could not be compiled.
+    #[error("catalog: {0}")]
+    Catalog(String),
+}
+
+/// The scanned system.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostInfo {
+    /// Host name (from the root's own files for an offline root).
+    pub hostname: String,
+    /// The root scanned (`/` for the live host).
+    pub root: String,
+    /// Whether this is the running host.
+    pub live: bool,
+    /// Platform family.
+    pub platform: Platform,
+    /// Distribution or product id.
+    pub os_id: String,
+    /// Version.
+    pub os_version: String,
+    /// Human-readable OS name.
+    pub os_name: String,
+}
+
+/// Per-collector counts and timing.
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectorStats {
+    /// Collector id.
+    pub id: String,
+    /// Items found.
+    pub items: usize,
+    /// Errors met.
+    pub errors: usize,
+    /// Wall time in milliseconds.
+    pub millis: u64,
+}
+
+/// Progress events, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum ScanEvent<'a> {
+    /// The collectors about to run.
+    Planned(usize),
+    /// A collector finished.
+    Finished(&'a str),
+}
+
+/// Everything a scan produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanReport {
+    /// The system scanned.
+    pub host: HostInfo,
+    /// Start time, RFC 3339 UTC.
+    pub started: String,
+    /// Wall time in milliseconds.
+    pub duration_ms: u64,
+    /// Products found.
+    pub findings: Vec<Finding>,
+    /// Sources that could not be read.
+    pub errors: Vec<CollectError>,
+    /// Per-collector counts.
+    pub collectors: Vec<CollectorStats>,
+    /// The whole normalized inventory, sorted.
+    pub inventory: Vec<Artifact>,
+}
+
+/// The collectors for a platform, without the file sweep.
+pub fn collectors_for(platform: Platform) -> Vec<Box<dyn Collector>> {
+    use interdict_collectors::*;
+    match platform {
+        Platform::Linux | Platform::Any => vec![
+            Box::new(dpkg::DpkgCollector::default()),
+            Box::new(systemd::SystemdCollector),
+            Box::new(trust_store::TrustStoreCollector),
+            Box::new(processes::ProcessCollector),
+        ],
+        Platform::Windows | Platform::Macos => vec![],
+    }
+}
+
+/// The file sweep's filter: the matcher's compiled path, file-name and hash rules.
+struct CatalogFilter(Arc<Matcher>);
+
+impl SweepFilter for CatalogFilter {
+    fn select(&self, rel: &str, name: &str, is_dir: bool) -> bool {
+        self.0.path_is_interesting(rel, name, is_dir)
+    }
+
+    fn select_hash(&self, sha256: &str) -> bool {
+        self.0.hash_is_interesting(sha256)
+    }
+}
+
+/// Runs one scan.
+pub fn scan(
+    catalog: &Catalog,
+    options: &ScanOptions,
+    progress: &(dyn Fn(ScanEvent) + Sync),
+) -> Result<ScanReport, ScanError> {
+    let started_at = Instant::now();
+    let started = jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .unwrap_or_else(|_| jiff::Timestamp::now())
+        .to_string();
+    let root = match &options.root {
+        None => Root::live(),
+        Some(p) => Root::offline(p).map_err(|e| ScanError::Root {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        })?,
+    };
+    let os = detect(&root);
+    let platform = os.platform.as_str();
+    let matcher =
+        Arc::new(Matcher::new(catalog, platform).map_err(|e| ScanError::Catalog(e.to_string()))?);
+
+    let collectors = collectors_for(os.platform);
+    let mut sweep = SweepCollector::new(Box::new(CatalogFilter(matcher.clone())));
+    sweep.hash = options.hash;
+    sweep.cross_mounts = options.cross_mounts;
+    progress(ScanEvent::Planned(
+        collectors.len() + usize::from(!options.no_sweep),
+    ));
+
+    let run = |c: &dyn Collector| {
+        let t = Instant::now();
+        let inv = c.collect(&root);
+        progress(ScanEvent::Finished(c.id()));
+        (c.id(), inv, t.elapsed().as_millis() as u64)
+    };
+    let (mut results, sweep_result) = rayon::join(
+        || {
+            collectors
+                .par_iter()
+                .map(|c| run(c.as_ref()))
+                .collect::<Vec<_>>()
+        },
+        || (!options.no_sweep).then(|| run(&sweep)),
+    );
+    results.extend(sweep_result);
+
+    let mut all = Inventory::default();
+    let mut stats = Vec::new();
+    for (id, inv, millis) in results {
+        stats.push(CollectorStats {
+            id: id.to_string(),
+            items: inv.artifacts.len(),
+            errors: inv.errors.len(),
+            millis,
+        });
+        all.extend(inv);
+    }
+    all.sort();
+    stats.sort_by(|a, b| a.id.cmp(&b.id));
+    let findings = matcher.match_artifacts(&all.artifacts);
+    Ok(ScanReport {
+        host: host_info(&root, &os),
+        started,
+        duration_ms: started_at.elapsed().as_millis() as u64,
+        findings,
+        errors: all.errors,
+        collectors: stats,
+        inventory: all.artifacts,
+    })
+}
+
+fn host_info(root: &Root, os: &OsInfo) -> HostInfo {
+    let hostname = if root.is_live() {
+        sysinfo::System::host_name().unwrap_or_default()
+    } else {
+        root.read("etc/hostname")
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .unwrap_or_default()
+    };
+    HostInfo {
+        hostname,
+        root: root.base().display().to_string(),
+        live: root.is_live(),
+        platform: os.platform,
+        os_id: os.id.clone(),
+        os_version: os.version.clone(),
+        os_name: os.pretty_name.clone(),
+    }
+}

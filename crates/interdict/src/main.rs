@@ -1,1 +1,197 @@
-fn main() {}
+//! The `interdict` command line: parse flags, run the library, map results to exit codes.
+//!
+//! Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it; 2 error (bad
+//! flags, unreadable catalog or root, or — with `--strict` — a source that could not be
+//! read).
+
+mod catalog_cmd;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use interdict_catalog::Catalog;
+use interdict_matcher::Confidence;
+use interdict_scan::{ScanEvent, ScanOptions};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// From a government ban on a vendor's software to proven compliance.
+#[derive(Parser, Debug)]
+#[command(name = "interdict", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan this host, or an offline root, for products a directive covers.
+    Scan(ScanArgs),
+    /// List, show or validate catalog entries.
+    #[command(subcommand)]
+    Catalog(catalog_cmd::CatalogCommand),
+}
+
+/// Output formats of `scan`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// The `--fail-on` threshold.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Possible,
+    Probable,
+    Confirmed,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+struct ScanArgs {
+    /// Scan an offline root (a mounted disk image, a container rootfs) instead of this host.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Report only findings covered by this directive (e.g. bod-17-01).
+    #[arg(long, value_name = "ID")]
+    directive: Option<String>,
+    /// Add the catalog files (*.toml) in DIR to the bundled catalog.
+    #[arg(long, value_name = "DIR")]
+    catalog: Option<PathBuf>,
+    /// Exit 1 when a finding has at least this confidence.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Possible)]
+    fail_on: FailOn,
+    /// Include the whole normalized inventory in JSON output.
+    #[arg(long)]
+    inventory: bool,
+    /// Hash swept files with SHA-256 so hash indicators can match (slower).
+    #[arg(long)]
+    hash: bool,
+    /// Skip the file sweep.
+    #[arg(long)]
+    no_sweep: bool,
+    /// Let the file sweep cross into other mounted file systems.
+    #[arg(long)]
+    cross_mounts: bool,
+    /// Exit 2 when any source could not be read.
+    #[arg(long)]
+    strict: bool,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Catalog(cmd) => catalog_cmd::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("interdict: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The bundled catalog, extended by `dir` when given.
+fn load_catalog(dir: Option<&PathBuf>) -> Result<Catalog> {
+    Ok(match dir {
+        Some(d) => Catalog::with_dir(d)?,
+        None => Catalog::bundled()?,
+    })
+}
+
+fn run_scan(args: ScanArgs) -> Result<ExitCode> {
+    let catalog = load_catalog(args.catalog.as_ref())?;
+    if let Some(d) = &args.directive
+        && catalog.directive(d).is_none()
+    {
+        let known: Vec<_> = catalog.directives().map(|d| d.id.as_str()).collect();
+        bail!("unknown directive `{d}` (known: {})", known.join(", "));
+    }
+    let options = ScanOptions {
+        root: args.root.clone(),
+        hash: args.hash,
+        cross_mounts: args.cross_mounts,
+        no_sweep: args.no_sweep,
+    };
+    let bar = progress_bar();
+    let on_event = |e: ScanEvent| match e {
+        ScanEvent::Planned(n) => bar.set_length(n as u64),
+        ScanEvent::Finished(id) => {
+            bar.set_message(id.to_string());
+            bar.inc(1);
+        }
+    };
+    let mut report = interdict_scan::scan(&catalog, &options, &on_event)?;
+    bar.finish_and_clear();
+    interdict_report::filter_directive(&mut report.findings, args.directive.as_deref());
+
+    let version = env!("CARGO_PKG_VERSION");
+    let text = match args.format {
+        Format::Table => interdict_report::to_table(&report, &report.findings),
+        Format::Json => {
+            let doc = interdict_report::to_json(&report, version, args.inventory);
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        Format::Csv => interdict_report::to_csv(&report.findings)?,
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(text.as_bytes())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e.into());
+            }
+        }
+    }
+    for e in &report.errors {
+        if !matches!(args.format, Format::Table) || args.output.is_some() {
+            eprintln!(
+                "interdict: warning: [{}] {}: {}",
+                e.collector, e.location, e.message
+            );
+        }
+    }
+    let threshold = match args.fail_on {
+        FailOn::Possible => Some(Confidence::Possible),
+        FailOn::Probable => Some(Confidence::Probable),
+        FailOn::Confirmed => Some(Confidence::Confirmed),
+        FailOn::Never => None,
+    };
+    let failing = threshold.is_some_and(|t| report.findings.iter().any(|f| f.confidence >= t));
+    Ok(if failing {
+        ExitCode::from(1)
+    } else if args.strict && !report.errors.is_empty() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A progress bar on standard error when it is a terminal; hidden otherwise.
+fn progress_bar() -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} scanning [{bar:30}] {pos}/{len} {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
