@@ -14,8 +14,11 @@
 //!   package's configuration files.
 //!
 //! Attribution: when one item matches several products, the most specific wins (a strong
-//! indicator over a weak one, then the longest pattern). Evidence of the vendor's
-//! catch-all ("generic") product joins the specific products found on the same host.
+//! indicator over a weak one, then the longest pattern). Each item is one piece of
+//! evidence per product, named for its best match. Evidence of the vendor's catch-all
+//! ("generic") product — a vendor folder, a vendor-wide service — joins the vendor's
+//! primary product on the host (the one with the most strong evidence); it stands as a
+//! finding of its own only when no specific product is found.
 //!
 //! **Boundary:** pure and deterministic: no I/O. Depends on the catalog and the inventory
 //! model only.
@@ -98,8 +101,10 @@ pub struct Evidence {
     pub state: ArtifactState,
     /// The collector that found it.
     pub collector: String,
-    /// The indicator id.
+    /// The id of the indicator this evidence is named for (the strongest that matched).
     pub indicator: String,
+    /// Every indicator that matched the item.
+    pub indicators: Vec<String>,
     /// The indicator kind.
     pub indicator_kind: IndicatorKind,
     /// The indicator's pattern.
@@ -226,19 +231,56 @@ impl Matcher {
                 .collect(),
             None => BTreeSet::new(),
         };
-        let mut out = Vec::new();
+        // One evidence item per product for this artifact: its best hit, listing every
+        // indicator that matched.
+        let mut per_product: BTreeMap<&str, (usize, &str, BTreeSet<&str>)> = BTreeMap::new();
         for (idx, value) in hits {
             let rule = self.rules.rule(idx);
-            let ev = evidence(a, rule, value);
-            if winners.is_empty() {
-                out.push((rule.product.clone(), ev));
+            let targets: Vec<&str> = if winners.is_empty() {
+                vec![rule.product.as_str()]
             } else if rule.generic || winners.contains(rule.product.as_str()) {
-                for w in &winners {
-                    out.push((w.to_string(), ev.clone()));
+                winners.iter().copied().collect()
+            } else {
+                Vec::new()
+            };
+            for t in targets {
+                let slot = per_product
+                    .entry(t)
+                    .or_insert((idx, value, BTreeSet::new()));
+                slot.2.insert(rule.indicator.id.as_str());
+                if self.rank(a, idx, value) > self.rank(a, slot.0, slot.1) {
+                    slot.0 = idx;
+                    slot.1 = value;
                 }
             }
         }
-        out
+        per_product
+            .into_iter()
+            .map(|(product, (idx, value, ids))| {
+                let mut ev = evidence(a, self.rules.rule(idx), value);
+                ev.indicators = ids.into_iter().map(String::from).collect();
+                (product.to_string(), ev)
+            })
+            .collect()
+    }
+
+    /// Orders the hits on one artifact: heavier first, then the artifact's own name over
+    /// its other values, then specific over generic, exact over patterns, longer patterns.
+    fn rank(&self, a: &Artifact, idx: usize, value: &str) -> (u8, bool, bool, bool, usize) {
+        let rule = self.rules.rule(idx);
+        let i = &rule.indicator;
+        let weight = match (i.leftover || a.state == ArtifactState::Leftover, i.strength) {
+            (true, _) => 0,
+            (false, Strength::Weak) => 1,
+            (false, Strength::Strong) => 2,
+        };
+        (
+            weight,
+            value == a.name,
+            !rule.generic,
+            i.mode == MatchMode::Exact,
+            i.pattern.len(),
+        )
     }
 
     /// Moves the evidence of each vendor's catch-all product into the specific products
@@ -270,16 +312,25 @@ impl Matcher {
             let generic_has_active = by_product[&gid]
                 .iter()
                 .any(|e| e.weight != Weight::Leftover);
-            let targets = if !active.is_empty() {
+            // The primary product: the one with the most strong evidence, then the most
+            // evidence; vendor-level evidence supports it rather than every product.
+            let candidates = if !active.is_empty() {
                 active
             } else if !generic_has_active {
                 specific
             } else {
                 Vec::new()
             };
-            if targets.is_empty() {
-                continue;
-            }
+            let primary = candidates.into_iter().max_by_key(|id| {
+                let ev = &by_product[id];
+                (
+                    ev.iter().filter(|e| e.weight == Weight::Strong).count(),
+                    ev.len(),
+                    std::cmp::Reverse(id.clone()),
+                )
+            });
+            let Some(primary) = primary else { continue };
+            let targets = vec![primary];
             let moved = by_product.remove(&gid).unwrap_or_default();
             for t in targets {
                 by_product
@@ -355,6 +406,7 @@ fn evidence(a: &Artifact, rule: &rules::Rule, value: &str) -> Evidence {
         state: a.state,
         collector: a.collector.clone(),
         indicator: i.id.clone(),
+        indicators: Vec::new(),
         indicator_kind: i.kind,
         pattern: i.pattern.clone(),
         weight,

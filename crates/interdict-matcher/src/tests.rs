@@ -40,14 +40,21 @@ fn strong_package_confirms_and_carries_directives() {
             "ndaa-fy18-1634"
         ]
     );
-    // the package name and the maintainer (vendor-level) both count, both on this item
-    let kinds: Vec<_> = f[0]
-        .evidence
-        .iter()
-        .map(|e| (e.indicator_kind, e.weight))
-        .collect();
-    assert!(kinds.contains(&(IndicatorKind::Package, Weight::Strong)));
-    assert!(kinds.contains(&(IndicatorKind::Publisher, Weight::Strong)));
+    // one item, one piece of evidence named for the package; the maintainer (vendor-level)
+    // indicator is listed beside it
+    assert_eq!(f[0].evidence.len(), 1);
+    let e = &f[0].evidence[0];
+    assert_eq!(
+        (e.indicator_kind, e.weight, e.name.as_str()),
+        (IndicatorKind::Package, Weight::Strong, "kesl")
+    );
+    assert!(
+        e.indicators
+            .iter()
+            .any(|i| i.starts_with("kaspersky/vendor-publisher/")),
+        "{:?}",
+        e.indicators
+    );
 }
 
 #[test]
@@ -73,7 +80,7 @@ fn deinstalled_package_and_bare_folder_are_possible() {
         file("opt/kaspersky"),
     ]);
     assert_eq!(summary(&f), [("kesl", Confidence::Possible)]);
-    assert_eq!(f[0].evidence.len(), 3, "{:#?}", f[0].evidence);
+    assert_eq!(f[0].evidence.len(), 2, "{:#?}", f[0].evidence);
     let bare = m.match_artifacts(&[file("opt/kaspersky")]);
     assert_eq!(
         summary(&bare),

@@ -1,0 +1,279 @@
+//! End to end: a Linux root with Kaspersky artifacts in every source and decoys next to
+//! them, scanned through the binary. Asserts exactly the findings and confidences, that
+//! nothing in the root ran, and that the root is unchanged.
+
+mod support;
+
+use support::*;
+
+const KESL_STATUS: &str = "\
+Package: keslint
+Status: install ok installed
+Maintainer: Lint Authors <lint@example.org>
+Architecture: all
+Version: 0.3-1
+Description: linter that happens to share a prefix
+
+Package: kesl
+Status: install ok installed
+Priority: optional
+Maintainer: AO Kaspersky Lab <support@kaspersky.com>
+Architecture: amd64
+Version: 12.1.0-1234
+Description: Kaspersky Endpoint Security for Linux
+
+Package: kav4fs
+Status: deinstall ok config-files
+Maintainer: Kaspersky Lab <support@kaspersky.com>
+Architecture: i386
+Version: 8.0.4-312
+Description: Kaspersky Anti-Virus for Linux File Server
+
+Package: eset-nod32
+Status: install ok installed
+Maintainer: ESET <support@eset.com>
+Architecture: amd64
+Version: 4.0.93
+Description: ESET NOD32 Antivirus
+
+Package: mfetp
+Status: install ok installed
+Maintainer: McAfee LLC <support@mcafee.com>
+Architecture: amd64
+Version: 10.7.0-1
+Description: McAfee Endpoint Security for Linux Threat Prevention
+
+Package: kaspersky-migration-notes
+Status: install ok installed
+Maintainer: Agency IT <it@agency.example>
+Architecture: all
+Version: 1.0
+Description: documentation on removing Kaspersky Endpoint Security
+";
+
+/// Builds the fixture; `marker` is where a trap would write if anything executed.
+fn linux_root(marker: &std::path::Path) -> Fixture {
+    let fx = Fixture::new();
+    fx.write(
+        "etc/os-release",
+        "ID=debian\nVERSION_ID=12\nPRETTY_NAME=\"Debian GNU/Linux 12 (fixture)\"\n",
+    );
+    fx.write("etc/hostname", "fixture-host\n");
+    // dpkg
+    fx.write("var/lib/dpkg/status", KESL_STATUS);
+    fx.write(
+        "var/lib/dpkg/info/kesl.list",
+        "/.\n/opt\n/opt/kaspersky\n/opt/kaspersky/kesl\n/opt/kaspersky/kesl/bin/kesl-control\n",
+    );
+    // systemd
+    fx.write("lib/systemd/system/kesl.service", "[Unit]\nDescription=Kaspersky Endpoint Security for Linux\n[Service]\nExecStart=/opt/kaspersky/kesl/libexec/kesl\n[Install]\nWantedBy=multi-user.target\n");
+    fx.write("lib/systemd/system/kesl-supervisor.service", "[Unit]\nDescription=KESL supervisor\n[Service]\nExecStart=/opt/kaspersky/kesl/libexec/kesl-supervisor\n");
+    fx.symlink(
+        "/lib/systemd/system/kesl.service",
+        "etc/systemd/system/multi-user.target.wants/kesl.service",
+    );
+    fx.write("lib/systemd/system/kaspersky-cleanup-report.service", "[Unit]\nDescription=Report Kaspersky removal progress\n[Service]\nExecStart=/usr/local/bin/report\n");
+    fx.write(
+        "lib/systemd/system/esets.service",
+        "[Unit]\nDescription=ESET\n[Service]\nExecStart=/opt/eset/esets/sbin/esets_daemon\n",
+    );
+    // files
+    fx.write("opt/kaspersky/kesl/bin/kesl-control", "binary");
+    fx.write("opt/kaspersky/kesl/libexec/kesl", "binary");
+    fx.write("var/opt/kaspersky/kesl/common/kesl.ini", "[General]\n");
+    fx.write("opt/eset/esets/sbin/esets_daemon", "binary");
+    fx.write("opt/McAfee/ens/tp/bin/mfetpd", "binary");
+    fx.write(
+        "home/alice/Documents/kaspersky-removal-plan.txt",
+        "Remove Kaspersky Endpoint Security (kesl) from opt/kaspersky by day 90.\n",
+    );
+    fx.write(
+        "srv/mirror/opt/kaspersky/kesl/bin/kesl-control",
+        "a mirrored copy, not an install",
+    );
+    // symlinks pointing outside the root: must be re-rooted, never followed out
+    fx.symlink("/tmp", "opt/kaspersky-outside");
+    fx.symlink("../../../../../../etc/passwd", "etc/ssl/certs/escape.pem");
+    // trust store: a bundle with another CA and the Kaspersky interception root
+    let mut bundle = data("eset-root.pem");
+    bundle.extend(data("kaspersky-root.pem"));
+    fx.write("etc/ssl/certs/ca-certificates.crt", bundle);
+    // programs that would leave a marker if anything ran them
+    fx.trap("usr/bin/dpkg-query", marker);
+    fx.trap("opt/kaspersky/kesl/bin/kesl-setup.pl", marker);
+    fx.trap("usr/bin/openssl", marker);
+    fx
+}
+
+#[test]
+fn linux_root_exact_findings_no_execution_no_writes() {
+    let outside = tempfile::tempdir().unwrap();
+    let marker = outside.path().join("executed");
+    let fx = linux_root(&marker);
+    let before = snapshot(fx.path());
+
+    let (code, doc) = scan_json(fx.path(), &[]);
+    assert_eq!(code, 1, "findings exit 1");
+    assert_eq!(
+        findings(&doc),
+        [
+            (
+                "kaspersky-https-scanning-root".to_string(),
+                "confirmed".to_string()
+            ),
+            ("kav4fs".into(), "possible".into()),
+            ("kesl".into(), "confirmed".into()),
+        ],
+        "{doc:#}"
+    );
+    let kesl = finding(&doc, "kesl");
+    assert_eq!(kesl["vendor"], "kaspersky");
+    assert_eq!(
+        kesl["directives"],
+        serde_json::json!([
+            "bis-icts-2021-002",
+            "bod-17-01",
+            "fcc-covered-list",
+            "ndaa-fy18-1634"
+        ])
+    );
+    let ev = evidence(kesl);
+    for want in [
+        ("package", "kesl"),
+        ("service", "kesl.service"),
+        ("service", "kesl-supervisor.service"),
+        ("file", "opt/kaspersky/kesl/bin/kesl-control"),
+        ("file", "opt/kaspersky"),
+        ("file", "var/opt/kaspersky/kesl"),
+    ] {
+        assert!(
+            ev.contains(&(want.0.to_string(), want.1.to_string())),
+            "missing {want:?} in {ev:#?}"
+        );
+    }
+    let pkg = kesl["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "package")
+        .unwrap();
+    assert_eq!(pkg["location"], "var/lib/dpkg/status");
+    let kav4fs = finding(&doc, "kav4fs");
+    assert!(
+        kav4fs["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["weight"] == "leftover")
+    );
+    let cert = finding(&doc, "kaspersky-https-scanning-root");
+    assert!(
+        evidence(cert)[0]
+            .1
+            .contains("CN=Kaspersky Anti-Virus Personal Root Certificate")
+    );
+    assert_eq!(
+        cert["evidence"][0]["location"],
+        "etc/ssl/certs/ca-certificates.crt#1"
+    );
+
+    // no decoy anywhere in the evidence
+    let text = doc["findings"].to_string();
+    for decoy in [
+        "keslint",
+        "eset",
+        "McAfee",
+        "mfetp",
+        "removal-plan",
+        "srv/mirror",
+        "cleanup-report",
+        "migration-notes",
+    ] {
+        assert!(!text.contains(decoy), "decoy {decoy} reported");
+    }
+    assert_eq!(doc["host"]["hostname"], "fixture-host");
+    assert_eq!(doc["host"]["live"], false);
+    assert!(
+        doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["location"] != "etc/ssl/certs/ca-certificates.crt")
+    );
+
+    assert!(
+        !marker.exists(),
+        "something from the scanned root was executed"
+    );
+    assert_eq!(snapshot(fx.path()), before, "the scan changed the root");
+}
+
+#[test]
+fn directive_filter_fail_on_and_formats() {
+    let outside = tempfile::tempdir().unwrap();
+    let fx = linux_root(&outside.path().join("m"));
+    let root = fx.path().to_str().unwrap();
+    // --fail-on confirmed still fails (confirmed findings exist); never → 0
+    let (code, _) = scan_json(fx.path(), &["--fail-on", "confirmed"]);
+    assert_eq!(code, 1);
+    let (code, _) = scan_json(fx.path(), &["--fail-on", "never"]);
+    assert_eq!(code, 0);
+    let (_, doc) = scan_json(fx.path(), &["--directive", "bod-17-01", "--inventory"]);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 3);
+    assert!(
+        doc["inventory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "eset-nod32")
+    );
+    let (code, out, _) = interdict(&["scan", "--root", root, "--format", "csv"]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with(
+        "vendor,product,product_name,confidence,directives,evidence_kind,location,name"
+    ));
+    assert!(out.contains("kaspersky,kesl,"));
+    let (code, out, _) = interdict(&["scan", "--root", root]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("confirmed") && out.contains("Kaspersky Endpoint Security for Linux"),
+        "{out}"
+    );
+    let (code, _, err) = interdict(&["scan", "--root", root, "--directive", "no-such"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown directive `no-such`"), "{err}");
+    let (code, _, err) = interdict(&["scan", "--root", "/nonexistent/root"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/root"), "{err}");
+    let (code, _, err) = interdict(&["scan", "--bogus-flag"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--bogus-flag"), "{err}");
+}
+
+#[test]
+fn corrupt_sources_become_errors_and_the_scan_goes_on() {
+    let outside = tempfile::tempdir().unwrap();
+    let fx = linux_root(&outside.path().join("m"));
+    fx.write(
+        "etc/ssl/certs/broken.pem",
+        "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+    );
+    fx.write("var/lib/dpkg/status.d/garbage", [0u8, 1, 2, 3, 255]);
+    let (code, doc) = scan_json(fx.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&doc).len(),
+        3,
+        "findings survive corrupt neighbours"
+    );
+    let errors = doc["errors"].as_array().unwrap();
+    assert!(errors.iter().any(|e| e["location"] == "etc/ssl/certs/broken.pem" && e["collector"] == "trust-store"), "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["location"] == "var/lib/dpkg/status.d/garbage"),
+        "{errors:#?}"
+    );
+    let (code, _) = scan_json(fx.path(), &["--strict", "--fail-on", "never"]);
+    assert_eq!(code, 2, "--strict turns unreadable sources into exit 2");
+}
