@@ -23,6 +23,8 @@ struct OpenComponent {
 
 struct XmlState<'f> {
     file: &'f str,
+    /// The whole input, to turn byte offsets into line numbers when reporting.
+    source: &'f [u8],
     /// Local names of the open elements, outermost first.
     stack: Vec<String>,
     open: Vec<OpenComponent>,
@@ -45,6 +47,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> 
     reader.config_mut().check_end_names = true;
     let mut state = XmlState {
         file,
+        source: text.as_bytes(),
         stack: Vec::new(),
         open: Vec::new(),
         text: String::new(),
@@ -60,14 +63,14 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> 
     };
     loop {
         let event = reader.read_event().map_err(|e| xml_error(&reader, e.to_string()))?;
-        let line = || line_of(text.as_bytes(), usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX));
+        let position = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         match event {
-            Event::Start(start) => state.start(&start, line())?,
+            Event::Start(start) => state.start(&start, position)?,
             Event::Empty(start) => {
-                state.start(&start, line())?;
-                state.end(line())?;
+                state.start(&start, position)?;
+                state.end(position)?;
             }
-            Event::End(_) => state.end(line())?,
+            Event::End(_) => state.end(position)?,
             Event::Text(t) => state.text.push_str(&t.xml10_content()),
             Event::CData(t) => state.text.push_str(&t.xml10_content()),
             Event::GeneralRef(r) => {
@@ -93,10 +96,10 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> 
 }
 
 impl XmlState<'_> {
-    fn start(&mut self, start: &BytesStart<'_>, line: usize) -> Result<(), SbomError> {
+    fn start(&mut self, start: &BytesStart<'_>, position: usize) -> Result<(), SbomError> {
         let name = start.local_name().as_ref().to_string();
         if self.stack.is_empty() {
-            self.read_root(start, &name, line)?;
+            self.read_root(start, &name, position)?;
         }
         self.text.clear();
         let depth = self.stack.len();
@@ -113,7 +116,7 @@ impl XmlState<'_> {
                 return Err(SbomError::InvalidField {
                     file: self.file.to_string(),
                     field: "component".to_string(),
-                    line: Some(line),
+                    line: Some(line_of(self.source, position)),
                     message: format!("components nested deeper than {MAX_DEPTH} levels"),
                 });
             }
@@ -131,7 +134,7 @@ impl XmlState<'_> {
         Ok(())
     }
 
-    fn read_root(&mut self, start: &BytesStart<'_>, name: &str, line: usize) -> Result<(), SbomError> {
+    fn read_root(&mut self, start: &BytesStart<'_>, name: &str, position: usize) -> Result<(), SbomError> {
         if name != "bom" {
             return Err(SbomError::UnknownFormat {
                 file: self.file.to_string(),
@@ -153,7 +156,7 @@ impl XmlState<'_> {
         let namespace = namespace.ok_or_else(|| SbomError::MissingField {
             file: self.file.to_string(),
             field: "bom/@xmlns".to_string(),
-            line: Some(line),
+            line: Some(line_of(self.source, position)),
         })?;
         let version = namespace[NAMESPACE_PREFIX.len()..].to_string();
         if !SUPPORTED_XML_VERSIONS.contains(&version.as_str()) {
@@ -169,12 +172,12 @@ impl XmlState<'_> {
         Ok(())
     }
 
-    fn end(&mut self, line: usize) -> Result<(), SbomError> {
+    fn end(&mut self, position: usize) -> Result<(), SbomError> {
         let depth = self.stack.len().saturating_sub(1);
         let text = std::mem::take(&mut self.text);
         if let Some(open) = self.open.last_mut() {
             if open.depth == depth {
-                return self.close_component(line);
+                return self.close_component(position);
             }
             let relative: Vec<&str> = self.stack[open.depth + 1..].iter().map(String::as_str).collect();
             let value = clean(Some(&text));
@@ -197,7 +200,7 @@ impl XmlState<'_> {
         Ok(())
     }
 
-    fn close_component(&mut self, line: usize) -> Result<(), SbomError> {
+    fn close_component(&mut self, position: usize) -> Result<(), SbomError> {
         self.stack.pop();
         let Some(open) = self.open.pop() else {
             return Ok(());
@@ -210,7 +213,7 @@ impl XmlState<'_> {
             return Err(SbomError::MissingField {
                 file: self.file.to_string(),
                 field: "component/name".to_string(),
-                line: Some(line),
+                line: Some(line_of(self.source, position)),
             });
         }
         if let Some(parent) = self.open.last_mut() {
