@@ -3,6 +3,7 @@
 //! [`CsvMapping`].
 
 use crate::InventoryImport;
+use crate::cyclonedx_xml::line_of;
 use crate::error::SbomError;
 use crate::osquery::file_stem;
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState};
@@ -90,6 +91,16 @@ fn parse_kind(value: &str) -> Option<ArtifactKind> {
     kinds.into_iter().find(|k| k.as_str() == wanted)
 }
 
+/// The 1-based line where a record starts. After `\r\n` line ends the reader reports the
+/// `\n` before a record as its start, so line-end bytes there are skipped first.
+fn line_at(bytes: &[u8], position: &csv::Position) -> u64 {
+    let mut offset = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(bytes.len());
+    while offset < bytes.len() && matches!(bytes[offset], b'\r' | b'\n') {
+        offset += 1;
+    }
+    line_of(bytes, offset) as u64
+}
+
 /// Reads a CSV export. `default_host` names the host of records without one (and makes
 /// the host column optional). A missing required column fails the file; a record that
 /// cannot be used becomes an error in the result and reading goes on.
@@ -131,7 +142,7 @@ pub fn import_csv(
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_at(bytes, p));
                 import.errors.push(SbomError::InvalidRecord {
                     file: file.to_string(),
                     line,
@@ -140,7 +151,7 @@ pub fn import_csv(
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| line_at(bytes, p));
         let value = |index: Option<usize>| {
             index
                 .and_then(|i| record.get(i))
