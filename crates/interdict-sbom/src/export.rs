@@ -1,7 +1,7 @@
 //! CycloneDX 1.6 JSON export of a host's artifacts.
 
 use crate::EXPORTED_KINDS;
-use interdict_inventory::{Artifact, ArtifactKind};
+use interdict_inventory::{Artifact, ArtifactKind, ArtifactState};
 use packageurl::PackageUrl;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -56,7 +56,7 @@ fn purl_of(artifact: &Artifact) -> Option<String> {
 /// bundles, extensions, kernel modules, drivers, services, certificates) a component with
 /// type, name, version, publisher, supplier, purl where one can be formed, a unique
 /// `bom-ref`, and the `interdict:collector`, `interdict:location` and `interdict:kind`
-/// properties.
+/// properties (plus `interdict:state` for leftovers and disabled items).
 pub fn to_cyclonedx_json(artifacts: &[Artifact], host: &str, tool_version: &str) -> Value {
     let mut seen_refs: HashSet<String> = HashSet::new();
     let components: Vec<Value> = artifacts
@@ -90,11 +90,16 @@ pub fn to_cyclonedx_json(artifacts: &[Artifact], host: &str, tool_version: &str)
             if let Some(purl) = purl_of(artifact) {
                 component["purl"] = json!(purl);
             }
-            component["properties"] = json!([
-                { "name": "interdict:collector", "value": artifact.collector },
-                { "name": "interdict:location", "value": artifact.location },
-                { "name": "interdict:kind", "value": artifact.kind.as_str() },
-            ]);
+            let mut properties = vec![
+                json!({ "name": "interdict:collector", "value": artifact.collector }),
+                json!({ "name": "interdict:location", "value": artifact.location }),
+                json!({ "name": "interdict:kind", "value": artifact.kind.as_str() }),
+            ];
+            if artifact.state != ArtifactState::Active {
+                let state = serde_json::to_value(artifact.state).unwrap_or_default();
+                properties.push(json!({ "name": "interdict:state", "value": state }));
+            }
+            component["properties"] = Value::Array(properties);
             component
         })
         .collect();
