@@ -54,7 +54,10 @@ pub(crate) fn clean(value: Option<&str>) -> Option<String> {
 /// reduced to its name; `None` for `NOASSERTION`, `NONE` or empty.
 pub(crate) fn spdx_party(value: Option<&str>) -> Option<String> {
     let value = value?.trim();
-    if value.is_empty() || value.eq_ignore_ascii_case("NOASSERTION") || value.eq_ignore_ascii_case("NONE") {
+    if value.is_empty()
+        || value.eq_ignore_ascii_case("NOASSERTION")
+        || value.eq_ignore_ascii_case("NONE")
+    {
         return None;
     }
     let stripped = ["Organization:", "Person:", "Tool:"]
@@ -129,7 +132,11 @@ fn to_artifact(component: &Component, context: &FlattenContext<'_>, path: &[&str
             artifact = artifact.with_attr(key, value.clone());
         }
     }
-    if let Some(purl) = component.purl.as_deref().and_then(|p| PackageUrl::from_str(p).ok()) {
+    if let Some(purl) = component
+        .purl
+        .as_deref()
+        .and_then(|p| PackageUrl::from_str(p).ok())
+    {
         artifact = artifact
             .with_attr("purl-type", purl.ty())
             .with_attr("purl-name", purl.name());

@@ -55,8 +55,20 @@ impl Default for CsvMapping {
                 "productname0",
                 "displayname0",
             ]),
-            version: owned(&["version", "displayversion", "display version", "productversion0", "version0"]),
-            publisher: owned(&["publisher", "vendor", "manufacturer", "publisher0", "company"]),
+            version: owned(&[
+                "version",
+                "displayversion",
+                "display version",
+                "productversion0",
+                "version0",
+            ]),
+            publisher: owned(&[
+                "publisher",
+                "vendor",
+                "manufacturer",
+                "publisher0",
+                "company",
+            ]),
             kind: owned(&["kind", "type"]),
         }
     }
@@ -68,7 +80,9 @@ fn find_column(header: &[String], candidates: &[String], taken: &[usize]) -> Opt
         header
             .iter()
             .enumerate()
-            .find(|(index, h)| !taken.contains(index) && h.trim().eq_ignore_ascii_case(candidate.trim()))
+            .find(|(index, h)| {
+                !taken.contains(index) && h.trim().eq_ignore_ascii_case(candidate.trim())
+            })
             .map(|(index, _)| index)
     })
 }
@@ -94,7 +108,9 @@ fn parse_kind(value: &str) -> Option<ArtifactKind> {
 /// The 1-based line where a record starts. After `\r\n` line ends the reader reports the
 /// `\n` before a record as its start, so line-end bytes there are skipped first.
 fn line_at(bytes: &[u8], position: &csv::Position) -> u64 {
-    let mut offset = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(bytes.len());
+    let mut offset = usize::try_from(position.byte())
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
     while offset < bytes.len() && matches!(bytes[offset], b'\r' | b'\n') {
         offset += 1;
     }
@@ -110,7 +126,9 @@ pub fn import_csv(
     mapping: &CsvMapping,
     default_host: Option<&str>,
 ) -> Result<InventoryImport, SbomError> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(bytes);
+    let bytes = bytes
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let header: Vec<String> = reader
         .headers()
@@ -127,16 +145,22 @@ pub fn import_csv(
         column: format!("{column} (one of: {})", candidates.join(", ")),
         header: header.join(","),
     };
-    let name_index = find_column(&header, &mapping.name, &[]).ok_or_else(|| missing("name", &mapping.name))?;
+    let name_index =
+        find_column(&header, &mapping.name, &[]).ok_or_else(|| missing("name", &mapping.name))?;
     let host_index = find_column(&header, &mapping.host, &[name_index]);
     if host_index.is_none() && default_host.is_none() {
         return Err(missing("host", &mapping.host));
     }
-    let taken: Vec<usize> = [Some(name_index), host_index].into_iter().flatten().collect();
+    let taken: Vec<usize> = [Some(name_index), host_index]
+        .into_iter()
+        .flatten()
+        .collect();
     let version_index = find_column(&header, &mapping.version, &taken);
     let publisher_index = find_column(&header, &mapping.publisher, &taken);
     let kind_index = find_column(&header, &mapping.kind, &taken);
-    let default_host = default_host.map(str::to_string).unwrap_or_else(|| file_stem(file));
+    let default_host = default_host
+        .map(str::to_string)
+        .unwrap_or_else(|| file_stem(file));
     let mut import = InventoryImport::default();
     for record in reader.records() {
         let record = match record {
@@ -164,14 +188,20 @@ pub fn import_csv(
             message,
         };
         let Some(name) = value(Some(name_index)) else {
-            import.push(Err(row_error(format!("missing value in column `{}`", header[name_index]))));
+            import.push(Err(row_error(format!(
+                "missing value in column `{}`",
+                header[name_index]
+            ))));
             continue;
         };
         let host = match (value(host_index), host_index) {
             (Some(host), _) => host.to_string(),
             (None, None) => default_host.clone(),
             (None, Some(index)) => {
-                import.push(Err(row_error(format!("missing value in column `{}`", header[index]))));
+                import.push(Err(row_error(format!(
+                    "missing value in column `{}`",
+                    header[index]
+                ))));
                 continue;
             }
         };

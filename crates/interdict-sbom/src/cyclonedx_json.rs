@@ -5,8 +5,8 @@
 use crate::component::{Component, FlattenContext, MAX_DEPTH, clean, flatten};
 use crate::error::SbomError;
 use crate::{SbomDocument, SbomFormat};
-use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use std::fmt;
 
 /// CycloneDX versions whose JSON form this crate reads.
@@ -76,7 +76,9 @@ impl<'de> Deserialize<'de> for PartyModel {
                 f.write_str("an organizational entity")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<PartyModel, E> {
-                Ok(PartyModel { name: clean(Some(v)) })
+                Ok(PartyModel {
+                    name: clean(Some(v)),
+                })
             }
             fn visit_unit<E: de::Error>(self) -> Result<PartyModel, E> {
                 Ok(PartyModel::default())
@@ -127,11 +129,17 @@ impl<'de> Deserialize<'de> for LenientString {
             fn visit_unit<E: de::Error>(self) -> Result<LenientString, E> {
                 Ok(LenientString(None))
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<LenientString, A::Error> {
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<LenientString, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(LenientString(None))
             }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<LenientString, A::Error> {
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LenientString, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(LenientString(None))
             }
@@ -141,7 +149,9 @@ impl<'de> Deserialize<'de> for LenientString {
 }
 
 /// `deserialize_with` adapter for [`LenientString`].
-pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
     Ok(LenientString::deserialize(deserializer)?.0)
 }
 
@@ -210,7 +220,12 @@ fn convert_list(
         .collect()
 }
 
-fn convert(model: ComponentModel, field: &str, file: &str, depth: usize) -> Result<Component, SbomError> {
+fn convert(
+    model: ComponentModel,
+    field: &str,
+    file: &str,
+    depth: usize,
+) -> Result<Component, SbomError> {
     let name = model
         .name
         .ok_or_else(|| SbomError::missing(file, format!("{field}.name")))?;
@@ -223,7 +238,9 @@ fn convert(model: ComponentModel, field: &str, file: &str, depth: usize) -> Resu
         });
     }
     let authors: Vec<String> = model.authors.into_iter().filter_map(|a| a.name).collect();
-    let author = model.author.or_else(|| (!authors.is_empty()).then(|| authors.join(", ")));
+    let author = model
+        .author
+        .or_else(|| (!authors.is_empty()).then(|| authors.join(", ")));
     Ok(Component {
         name,
         version: model.version,
@@ -237,6 +254,11 @@ fn convert(model: ComponentModel, field: &str, file: &str, depth: usize) -> Resu
         author,
         originator: None,
         bom_ref: model.bom_ref,
-        children: convert_list(model.components, &format!("{field}.components"), file, depth + 1)?,
+        children: convert_list(
+            model.components,
+            &format!("{field}.components"),
+            file,
+            depth + 1,
+        )?,
     })
 }

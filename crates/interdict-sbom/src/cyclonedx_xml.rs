@@ -58,11 +58,16 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> 
     };
     let xml_error = |reader: &Reader<&[u8]>, message: String| SbomError::InvalidXml {
         file: file.to_string(),
-        line: line_of(text.as_bytes(), usize::try_from(reader.error_position()).unwrap_or(usize::MAX)),
+        line: line_of(
+            text.as_bytes(),
+            usize::try_from(reader.error_position()).unwrap_or(usize::MAX),
+        ),
         message: message.to_lowercase(),
     };
     loop {
-        let event = reader.read_event().map_err(|e| xml_error(&reader, e.to_string()))?;
+        let event = reader
+            .read_event()
+            .map_err(|e| xml_error(&reader, e.to_string()))?;
         let position = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         match event {
             Event::Start(start) => state.start(&start, position)?,
@@ -76,7 +81,9 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> 
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref() {
                     Ok(Some(ch)) => ch.to_string(),
-                    Ok(None) => resolve_predefined_entity(&r).unwrap_or_default().to_string(),
+                    Ok(None) => resolve_predefined_entity(&r)
+                        .unwrap_or_default()
+                        .to_string(),
                     Err(e) => return Err(xml_error(&reader, e.to_string())),
                 };
                 state.text.push_str(&resolved);
@@ -107,7 +114,9 @@ impl XmlState<'_> {
         let is_component = name == "component"
             && match parent {
                 Some("metadata") => depth == 2,
-                Some("components") => depth == 2 || self.open.last().is_some_and(|o| o.depth + 2 == depth),
+                Some("components") => {
+                    depth == 2 || self.open.last().is_some_and(|o| o.depth + 2 == depth)
+                }
                 _ => false,
             };
         self.stack.push(name);
@@ -122,19 +131,30 @@ impl XmlState<'_> {
             }
             let mut component = Component::default();
             for attr in start.attributes().flatten() {
-                let value = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok();
+                let value = attr
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok();
                 match attr.key.local_name().as_ref() {
                     "type" => component.component_type = clean(value.as_deref()),
                     "bom-ref" => component.bom_ref = clean(value.as_deref()),
                     _ => {}
                 }
             }
-            self.open.push(OpenComponent { depth, component, authors: Vec::new() });
+            self.open.push(OpenComponent {
+                depth,
+                component,
+                authors: Vec::new(),
+            });
         }
         Ok(())
     }
 
-    fn read_root(&mut self, start: &BytesStart<'_>, name: &str, position: usize) -> Result<(), SbomError> {
+    fn read_root(
+        &mut self,
+        start: &BytesStart<'_>,
+        name: &str,
+        position: usize,
+    ) -> Result<(), SbomError> {
         if name != "bom" {
             return Err(SbomError::UnknownFormat {
                 file: self.file.to_string(),
@@ -144,11 +164,15 @@ impl XmlState<'_> {
         let mut namespace = None;
         for attr in start.attributes().flatten() {
             let key = attr.key.as_ref().to_string();
-            let value = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok();
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok();
             if key == "serialNumber" {
                 self.serial_number = clean(value.as_deref());
             } else if (key == "xmlns" || key.starts_with("xmlns:"))
-                && value.as_deref().is_some_and(|v| v.starts_with(NAMESPACE_PREFIX))
+                && value
+                    .as_deref()
+                    .is_some_and(|v| v.starts_with(NAMESPACE_PREFIX))
             {
                 namespace = value.map(|v| v.into_owned());
             }
@@ -179,7 +203,10 @@ impl XmlState<'_> {
             if open.depth == depth {
                 return self.close_component(position);
             }
-            let relative: Vec<&str> = self.stack[open.depth + 1..].iter().map(String::as_str).collect();
+            let relative: Vec<&str> = self.stack[open.depth + 1..]
+                .iter()
+                .map(String::as_str)
+                .collect();
             let value = clean(Some(&text));
             let target = &mut open.component;
             match relative.as_slice() {

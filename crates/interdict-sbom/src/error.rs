@@ -29,7 +29,9 @@ pub enum SbomError {
         message: String,
     },
     /// A document declares a specification version this crate does not read.
-    #[error("{file}: unsupported {format} version {version:?} in field `{field}` (supported: {supported})")]
+    #[error(
+        "{file}: unsupported {format} version {version:?} in field `{field}` (supported: {supported})"
+    )]
     UnsupportedVersion {
         /// The file name given by the caller.
         file: String,

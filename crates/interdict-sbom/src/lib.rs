@@ -86,7 +86,9 @@ pub struct SbomDocument {
 /// the formats read here.
 pub fn detect_format(bytes: &[u8]) -> Option<SbomFormat> {
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    let head = head.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(head);
+    let head = head
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(head);
     let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
     let head_text = String::from_utf8_lossy(&head[start..]);
     match head[start] {
@@ -123,7 +125,11 @@ pub fn read_sbom(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> {
 }
 
 /// Reads one SBOM in the given format, skipping detection.
-pub fn read_sbom_as(bytes: &[u8], file: &str, format: SbomFormat) -> Result<SbomDocument, SbomError> {
+pub fn read_sbom_as(
+    bytes: &[u8],
+    file: &str,
+    format: SbomFormat,
+) -> Result<SbomDocument, SbomError> {
     match format {
         SbomFormat::CycloneDxJson => cyclonedx_json::read(bytes, file),
         SbomFormat::CycloneDxXml => cyclonedx_xml::read(bytes, file),

@@ -66,7 +66,9 @@ impl OsqueryTable {
 
     /// The table of an osquery table name (`programs`, `deb_packages`, …).
     pub fn from_name(name: &str) -> Option<Self> {
-        ALL_TABLES.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(name.trim()))
+        ALL_TABLES
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(name.trim()))
     }
 
     /// The table a scheduled query name refers to, when one of its parts (split on
@@ -96,7 +98,9 @@ impl OsqueryTable {
             Some(OsqueryTable::RpmPackages)
         } else if has("bundle_identifier") {
             Some(OsqueryTable::Apps)
-        } else if has("identifier") && (has("browser_type") || has("profile_path") || has("update_url")) {
+        } else if has("identifier")
+            && (has("browser_type") || has("profile_path") || has("update_url"))
+        {
             Some(OsqueryTable::ChromeExtensions)
         } else if has("identifier") && has("creator") {
             Some(OsqueryTable::FirefoxAddons)
@@ -127,24 +131,41 @@ pub fn import_osquery(
     let mut import = InventoryImport::default();
     match start.map(|i| bytes[i]) {
         Some(b'[') => {
-            let rows: Vec<Value> = serde_json::from_slice(bytes).map_err(|e| SbomError::json(file, &e))?;
+            let rows: Vec<Value> =
+                serde_json::from_slice(bytes).map_err(|e| SbomError::json(file, &e))?;
             for (index, row) in rows.iter().enumerate() {
                 let place = format!("{file}#[{index}]");
-                import.push(map_row(row, table, None, &fallback_host, &place, None, file));
+                import.push(map_row(
+                    row,
+                    table,
+                    None,
+                    &fallback_host,
+                    &place,
+                    None,
+                    file,
+                ));
             }
         }
         Some(b'{') => read_results_log(bytes, file, &fallback_host, table, &mut import),
         _ => {
             return Err(SbomError::UnknownFormat {
                 file: file.to_string(),
-                message: "expected osqueryi --json output (a json array) or an osqueryd results log".to_string(),
+                message:
+                    "expected osqueryi --json output (a json array) or an osqueryd results log"
+                        .to_string(),
             });
         }
     }
     Ok(import)
 }
 
-fn read_results_log(bytes: &[u8], file: &str, fallback_host: &str, table: Option<OsqueryTable>, import: &mut InventoryImport) {
+fn read_results_log(
+    bytes: &[u8],
+    file: &str,
+    fallback_host: &str,
+    table: Option<OsqueryTable>,
+    import: &mut InventoryImport,
+) {
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_number = index + 1;
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -162,19 +183,27 @@ fn read_results_log(bytes: &[u8], file: &str, fallback_host: &str, table: Option
                 continue;
             }
         };
-        let host = entry.get("hostIdentifier").and_then(Value::as_str).unwrap_or(fallback_host);
+        let host = entry
+            .get("hostIdentifier")
+            .and_then(Value::as_str)
+            .unwrap_or(fallback_host);
         let query = entry.get("name").and_then(Value::as_str);
         let table = table.or_else(|| query.and_then(OsqueryTable::from_query_name));
         let place = format!("{file}:{line_number}");
         let mut rows: Vec<&Value> = Vec::new();
-        let action = entry.get("action").and_then(Value::as_str).unwrap_or("added");
+        let action = entry
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or("added");
         if let Some(columns) = entry.get("columns") {
             if action != "removed" {
                 rows.push(columns);
             }
         } else if let Some(Value::Array(snapshot)) = entry.get("snapshot") {
             rows.extend(snapshot);
-        } else if let Some(Value::Array(added)) = entry.get("diffResults").and_then(|d| d.get("added")) {
+        } else if let Some(Value::Array(added)) =
+            entry.get("diffResults").and_then(|d| d.get("added"))
+        {
             rows.extend(added);
         } else {
             import.errors.push(SbomError::MissingField {
@@ -184,13 +213,23 @@ fn read_results_log(bytes: &[u8], file: &str, fallback_host: &str, table: Option
             });
         }
         for row in rows {
-            import.push(map_row(row, table, query, host, &place, Some(line_number), file));
+            import.push(map_row(
+                row,
+                table,
+                query,
+                host,
+                &place,
+                Some(line_number),
+                file,
+            ));
         }
     }
 }
 
 fn strip_position(message: &str) -> String {
-    let message = message.rfind(" at line ").map_or(message, |pos| &message[..pos]);
+    let message = message
+        .rfind(" at line ")
+        .map_or(message, |pos| &message[..pos]);
     message.to_lowercase()
 }
 
@@ -253,9 +292,18 @@ fn map_row(
             line,
         })?;
     let location = format!("{place}#{}", table.as_str());
-    let text = |name: &str| column(row, name).map(|v| v.into_owned()).unwrap_or_default();
-    let mut artifact = Artifact::new(ArtifactKind::Package, name.into_owned(), location, OSQUERY_COLLECTOR)
-        .with_attr("osquery-table", table.as_str());
+    let text = |name: &str| {
+        column(row, name)
+            .map(|v| v.into_owned())
+            .unwrap_or_default()
+    };
+    let mut artifact = Artifact::new(
+        ArtifactKind::Package,
+        name.into_owned(),
+        location,
+        OSQUERY_COLLECTOR,
+    )
+    .with_attr("osquery-table", table.as_str());
     match table {
         OsqueryTable::Programs => {
             artifact = artifact
@@ -324,7 +372,9 @@ fn map_row(
         }
         OsqueryTable::Services => {
             let service_type = text("service_type");
-            artifact.kind = if service_type.contains("KERNEL_DRIVER") || service_type.contains("FILE_SYSTEM_DRIVER") {
+            artifact.kind = if service_type.contains("KERNEL_DRIVER")
+                || service_type.contains("FILE_SYSTEM_DRIVER")
+            {
                 ArtifactKind::Driver
             } else {
                 ArtifactKind::Service
@@ -344,7 +394,9 @@ fn map_row(
         }
         OsqueryTable::KernelModules => {
             artifact.kind = ArtifactKind::KernelModule;
-            artifact = artifact.with_attr("status", text("status")).with_attr("size", text("size"));
+            artifact = artifact
+                .with_attr("status", text("status"))
+                .with_attr("size", text("size"));
         }
         OsqueryTable::Certificates => {
             artifact.kind = ArtifactKind::Certificate;

@@ -106,7 +106,8 @@ struct RelationshipModel {
 
 /// Reads an SPDX JSON document.
 pub(crate) fn read_json(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> {
-    let model: DocumentModel = serde_json::from_slice(bytes).map_err(|e| SbomError::json(file, &e))?;
+    let model: DocumentModel =
+        serde_json::from_slice(bytes).map_err(|e| SbomError::json(file, &e))?;
     let packages = model
         .packages
         .into_iter()
@@ -156,7 +157,11 @@ pub(crate) fn read_json(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomEr
 }
 
 /// Records a `purl` or `cpe23Type`/`cpe22Type` external reference on a package.
-pub(crate) fn add_external_ref(package: &mut SpdxPackage, kind: Option<&str>, locator: Option<&str>) {
+pub(crate) fn add_external_ref(
+    package: &mut SpdxPackage,
+    kind: Option<&str>,
+    locator: Option<&str>,
+) {
     let locator = clean(locator);
     match kind.map(str::trim) {
         Some("purl") if package.purl.is_none() => package.purl = locator,
@@ -166,7 +171,11 @@ pub(crate) fn add_external_ref(package: &mut SpdxPackage, kind: Option<&str>, lo
 }
 
 /// Checks the version, builds the package tree and flattens it.
-pub(crate) fn build_document(parts: SpdxParts, file: &str, format: SbomFormat) -> Result<SbomDocument, SbomError> {
+pub(crate) fn build_document(
+    parts: SpdxParts,
+    file: &str,
+    format: SbomFormat,
+) -> Result<SbomDocument, SbomError> {
     let version = parts
         .version
         .clone()
@@ -282,7 +291,10 @@ fn build_tree(parts: &SpdxParts) -> Vec<Component> {
             children_of[*parent].push(child);
         }
     }
-    roots.iter().map(|&root| assemble(root, parts, &children_of)).collect()
+    roots
+        .iter()
+        .map(|&root| assemble(root, parts, &children_of))
+        .collect()
 }
 
 fn assemble(index: usize, parts: &SpdxParts, children_of: &[Vec<usize>]) -> Component {

@@ -2,12 +2,12 @@
 //! wrapped in `<text>…</text>`. `PackageName:` opens a package; `FileName:`,
 //! `SnippetSPDXID:` and `LicenseID:` open sections whose tags are not the package's.
 
+use crate::SbomDocument;
 use crate::SbomFormat;
 use crate::component::clean;
 use crate::cyclonedx_xml::line_of;
 use crate::error::SbomError;
 use crate::spdx::{SpdxPackage, SpdxParts, SpdxRelationship, add_external_ref, build_document};
-use crate::SbomDocument;
 
 #[derive(PartialEq, Eq)]
 enum Section {
@@ -59,7 +59,9 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> 
             "FileName" | "SnippetSPDXID" | "LicenseID" => section = Section::Other,
             "Relationship" => {
                 let mut words = value.split_whitespace();
-                if let (Some(element), Some(kind), Some(related)) = (words.next(), words.next(), words.next()) {
+                if let (Some(element), Some(kind), Some(related)) =
+                    (words.next(), words.next(), words.next())
+                {
                     parts.relationships.push(SpdxRelationship {
                         element: element.to_string(),
                         kind: kind.to_string(),

@@ -15,10 +15,17 @@ fn read(relative: &str) -> SbomDocument {
 
 /// Components below the top (metadata) component.
 fn below_top(document: &SbomDocument) -> Vec<&Artifact> {
-    document.components.iter().filter(|a| a.attr("depth") != Some("0")).collect()
+    document
+        .components
+        .iter()
+        .filter(|a| a.attr("depth") != Some("0"))
+        .collect()
 }
 
-fn count_by<'a>(artifacts: impl IntoIterator<Item = &'a Artifact>, key: &str) -> BTreeMap<String, usize> {
+fn count_by<'a>(
+    artifacts: impl IntoIterator<Item = &'a Artifact>,
+    key: &str,
+) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for artifact in artifacts {
         if let Some(value) = artifact.attr(key) {
@@ -34,15 +41,32 @@ fn check_cern(document: &SbomDocument, format: SbomFormat, serial: &str) {
     assert_eq!(document.serial_number.as_deref(), Some(serial));
     assert_eq!(document.name.as_deref(), Some("lhc-vdm-editor"));
     let top = &document.components[0];
-    assert_eq!((top.name.as_str(), top.attr("depth")), ("lhc-vdm-editor", Some("0")));
+    assert_eq!(
+        (top.name.as_str(), top.attr("depth")),
+        ("lhc-vdm-editor", Some("0"))
+    );
     let components = below_top(document);
     assert_eq!(components.len(), 43);
-    assert!(components.iter().all(|a| a.attr("purl").is_some_and(|p| p.starts_with("pkg:npm/"))));
+    assert!(
+        components
+            .iter()
+            .all(|a| a.attr("purl").is_some_and(|p| p.starts_with("pkg:npm/")))
+    );
     assert!(components.iter().all(|a| a.publisher.is_none()));
-    assert!(components.iter().all(|a| a.kind == ArtifactKind::SbomComponent && a.collector == "sbom-cyclonedx"));
+    assert!(
+        components
+            .iter()
+            .all(|a| a.kind == ArtifactKind::SbomComponent && a.collector == "sbom-cyclonedx")
+    );
     let first = components[0];
-    assert_eq!((first.name.as_str(), first.version.as_deref()), ("puppeteer", Some("1.19.0")));
-    assert_eq!(first.attr("component-path"), Some("lhc-vdm-editor > puppeteer"));
+    assert_eq!(
+        (first.name.as_str(), first.version.as_deref()),
+        ("puppeteer", Some("1.19.0"))
+    );
+    assert_eq!(
+        first.attr("component-path"),
+        Some("lhc-vdm-editor > puppeteer")
+    );
     assert_eq!(first.attr("depth"), Some("1"));
     assert_eq!(first.attr("embedded"), Some("true"));
 }
@@ -50,7 +74,11 @@ fn check_cern(document: &SbomDocument, format: SbomFormat, serial: &str) {
 #[test]
 fn cern_json_has_43_npm_components() {
     let document = read("cyclonedx/cern-lhc-vdm-editor/bom.json");
-    check_cern(&document, SbomFormat::CycloneDxJson, "urn:uuid:699b6458-60da-4f52-b1b3-34915dc01eb6");
+    check_cern(
+        &document,
+        SbomFormat::CycloneDxJson,
+        "urn:uuid:699b6458-60da-4f52-b1b3-34915dc01eb6",
+    );
     assert_eq!(
         document.components[1].location,
         "cyclonedx/cern-lhc-vdm-editor/bom.json#lhc-vdm-editor > puppeteer"
@@ -60,14 +88,24 @@ fn cern_json_has_43_npm_components() {
 #[test]
 fn cern_xml_has_43_npm_components() {
     let document = read("cyclonedx/cern-lhc-vdm-editor/bom.xml");
-    check_cern(&document, SbomFormat::CycloneDxXml, "urn:uuid:591eb851-2646-4d52-aa40-ac8b35a2b2d7");
+    check_cern(
+        &document,
+        SbomFormat::CycloneDxXml,
+        "urn:uuid:591eb851-2646-4d52-aa40-ac8b35a2b2d7",
+    );
 }
 
 #[test]
 fn cern_json_and_xml_list_the_same_components() {
     let json = read("cyclonedx/cern-lhc-vdm-editor/bom.json");
     let xml = read("cyclonedx/cern-lhc-vdm-editor/bom.xml");
-    let key = |a: &Artifact| (a.name.clone(), a.version.clone(), a.attr("purl").map(str::to_string));
+    let key = |a: &Artifact| {
+        (
+            a.name.clone(),
+            a.version.clone(),
+            a.attr("purl").map(str::to_string),
+        )
+    };
     let json_keys: Vec<_> = json.components.iter().map(key).collect();
     let xml_keys: Vec<_> = xml.components.iter().map(key).collect();
     assert_eq!(json_keys, xml_keys);
@@ -75,11 +113,18 @@ fn cern_json_and_xml_list_the_same_components() {
 
 fn check_dropwizard(document: &SbomDocument) {
     assert_eq!(document.spec_version, "1.2");
-    assert_eq!(document.serial_number.as_deref(), Some("urn:uuid:b4f2954f-a96d-4578-9509-1ae2d6476209"));
+    assert_eq!(
+        document.serial_number.as_deref(),
+        Some("urn:uuid:b4f2954f-a96d-4578-9509-1ae2d6476209")
+    );
     assert_eq!(document.name.as_deref(), Some("dropwizard-parent"));
     let components = below_top(document);
     assert_eq!(components.len(), 167);
-    assert!(components.iter().all(|a| a.attr("purl").is_some_and(|p| p.starts_with("pkg:maven/"))));
+    assert!(
+        components
+            .iter()
+            .all(|a| a.attr("purl").is_some_and(|p| p.starts_with("pkg:maven/")))
+    );
     let publishers = count_by(components.iter().copied(), "publisher");
     assert_eq!(publishers.values().sum::<usize>(), 90);
     assert_eq!(publishers["Oracle Corporation"], 21);
@@ -119,8 +164,17 @@ fn trivy_fluentd_spec_1_7_has_161_components_and_105_suppliers() {
     assert_eq!(types["library"], 160);
     let purls: Vec<&str> = components.iter().filter_map(|a| a.attr("purl")).collect();
     assert_eq!(purls.len(), 160);
-    assert_eq!(purls.iter().filter(|p| p.starts_with("pkg:deb/debian/")).count(), 105);
-    assert_eq!(purls.iter().filter(|p| p.starts_with("pkg:gem/")).count(), 55);
+    assert_eq!(
+        purls
+            .iter()
+            .filter(|p| p.starts_with("pkg:deb/debian/"))
+            .count(),
+        105
+    );
+    assert_eq!(
+        purls.iter().filter(|p| p.starts_with("pkg:gem/")).count(),
+        55
+    );
     let suppliers = count_by(components.iter().copied(), "supplier");
     assert_eq!(suppliers.values().sum::<usize>(), 105);
     assert_eq!(suppliers["LaMont Jones <lamont@debian.org>"], 9);
@@ -131,21 +185,39 @@ fn trivy_fluentd_spec_1_7_has_161_components_and_105_suppliers() {
     let find = |name: &str| components.iter().find(|a| a.name == name).copied();
     let bash = find("bash").expect("bash");
     assert_eq!(bash.version.as_deref(), Some("5.0-4"));
-    assert_eq!(bash.attr("purl"), Some("pkg:deb/debian/bash@5.0-4?arch=amd64&distro=debian-10.2"));
-    assert_eq!(bash.publisher.as_deref(), Some("Matthias Klose <doko@debian.org>"));
+    assert_eq!(
+        bash.attr("purl"),
+        Some("pkg:deb/debian/bash@5.0-4?arch=amd64&distro=debian-10.2")
+    );
+    assert_eq!(
+        bash.publisher.as_deref(),
+        Some("Matthias Klose <doko@debian.org>")
+    );
     let libssl = find("libssl1.1").expect("libssl1.1");
     assert_eq!(libssl.version.as_deref(), Some("1.1.1d-0+deb10u2"));
     assert!(libssl.attr("purl").is_some_and(|p| p.contains("%2B")));
-    assert_eq!(find("fluentd").and_then(|a| a.attr("purl")), Some("pkg:gem/fluentd@1.8.0"));
+    assert_eq!(
+        find("fluentd").and_then(|a| a.attr("purl")),
+        Some("pkg:gem/fluentd@1.8.0")
+    );
 }
 
 fn check_centos(document: &SbomDocument) {
     assert_eq!(document.spec_version, "2.2");
     assert_eq!(document.components.len(), 4);
-    let names: Vec<&str> = document.components.iter().map(|a| a.name.as_str()).collect();
+    let names: Vec<&str> = document
+        .components
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
     assert_eq!(
         names,
-        ["integration/testdata/fixtures/images/centos-7.tar.gz", "centos", "bash", "openssl-libs"]
+        [
+            "integration/testdata/fixtures/images/centos-7.tar.gz",
+            "centos",
+            "bash",
+            "openssl-libs"
+        ]
     );
     let bash = &document.components[2];
     assert_eq!(
@@ -168,7 +240,11 @@ fn trivy_centos_spdx_json_has_4_packages_in_a_tree() {
     check_centos(&document);
     let openssl = &document.components[3];
     assert_eq!(openssl.version.as_deref(), Some("1:1.0.2k-19.el7"));
-    assert!(openssl.attr("purl").is_some_and(|p| p.contains("1.0.2k-16.el7") && p.contains("epoch=1")));
+    assert!(
+        openssl
+            .attr("purl")
+            .is_some_and(|p| p.contains("1.0.2k-16.el7") && p.contains("epoch=1"))
+    );
 }
 
 #[test]
@@ -176,7 +252,10 @@ fn trivy_centos_spdx_tag_value_has_4_packages_in_a_tree() {
     let document = read("spdx/trivy-centos-7/centos-7-spdx.txt");
     assert_eq!(document.format, SbomFormat::SpdxTagValue);
     check_centos(&document);
-    assert_eq!(document.name.as_deref(), Some("integration/testdata/fixtures/images/centos-7.tar.gz"));
+    assert_eq!(
+        document.name.as_deref(),
+        Some("integration/testdata/fixtures/images/centos-7.tar.gz")
+    );
 }
 
 #[test]
@@ -185,7 +264,11 @@ fn spdx_example6_has_5_packages_and_canonical_supplier() {
     assert_eq!(document.format, SbomFormat::SpdxTagValue);
     assert_eq!(document.name.as_deref(), Some("go-lib"));
     assert_eq!(document.components.len(), 5);
-    let suppliers: Vec<&str> = document.components.iter().filter_map(|a| a.attr("supplier")).collect();
+    let suppliers: Vec<&str> = document
+        .components
+        .iter()
+        .filter_map(|a| a.attr("supplier"))
+        .collect();
     assert_eq!(suppliers, ["Canonical Ltd."]);
 }
 
@@ -202,7 +285,11 @@ fn appbomination_has_7_packages_and_4_maven_purls() {
         .collect();
     assert_eq!(maven.len(), 4);
     assert!(maven.contains(&"pkg:maven/org.hamcrest/hamcrest-core@1.3"));
-    let suppliers: Vec<&str> = document.components.iter().filter_map(|a| a.attr("supplier")).collect();
+    let suppliers: Vec<&str> = document
+        .components
+        .iter()
+        .filter_map(|a| a.attr("supplier"))
+        .collect();
     assert_eq!(suppliers, ["ACT Project"]);
 }
 
@@ -211,7 +298,12 @@ fn sbomqs_syft_json_has_30_golang_packages() {
     let document = read("spdx/sbomqs/sbomqs.syft-spdx.json");
     assert_eq!(document.spec_version, "2.3");
     assert_eq!(document.components.len(), 30);
-    assert!(document.components.iter().all(|a| a.attr("purl").is_some_and(|p| p.starts_with("pkg:golang/"))));
+    assert!(
+        document
+            .components
+            .iter()
+            .all(|a| a.attr("purl").is_some_and(|p| p.starts_with("pkg:golang/")))
+    );
     assert!(document.components.iter().all(|a| a.publisher.is_none()));
 }
 
@@ -223,5 +315,10 @@ fn sbomqs_tag_value_files_have_30_and_17_packages() {
     let trivy = read("spdx/sbomqs/sbomqs.trivy-spdx.tv");
     assert_eq!(trivy.spec_version, "2.2");
     assert_eq!(trivy.components.len(), 17);
-    assert!(syft.components.iter().chain(&trivy.components).all(|a| a.publisher.is_none()));
+    assert!(
+        syft.components
+            .iter()
+            .chain(&trivy.components)
+            .all(|a| a.publisher.is_none())
+    );
 }

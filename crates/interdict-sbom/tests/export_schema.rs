@@ -11,7 +11,8 @@ const SCHEMA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schema");
 
 fn load(file: &str) -> Value {
     let path = format!("{SCHEMA_DIR}/{file}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("schema {path} missing: {e}"));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("schema {path} missing: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("schema {path} invalid: {e}"))
 }
 
@@ -20,7 +21,10 @@ fn load(file: &str) -> Value {
 struct VendoredSchemas(HashMap<String, Value>);
 
 impl Retrieve for VendoredSchemas {
-    fn retrieve(&self, uri: &Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         self.0
             .get(uri.as_str())
             .cloned()
@@ -82,13 +86,22 @@ fn host_artifacts() -> Vec<Artifact> {
 fn export_is_valid_cyclonedx_1_6() {
     let bom = to_cyclonedx_json(&host_artifacts(), "srv-log-02", "0.1.0");
     let validator = validator();
-    let errors: Vec<String> = validator.iter_errors(&bom).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&bom)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "schema errors: {errors:#?}");
     assert_eq!(bom["specVersion"], "1.6");
     assert_eq!(bom["metadata"]["component"]["name"], "srv-log-02");
-    assert_eq!(bom["metadata"]["tools"]["components"][0]["name"], "interdict");
+    assert_eq!(
+        bom["metadata"]["tools"]["components"][0]["name"],
+        "interdict"
+    );
     let serial = bom["serialNumber"].as_str().expect("serial");
-    assert!(serial.starts_with("urn:uuid:") && serial.len() == 45, "{serial}");
+    assert!(
+        serial.starts_with("urn:uuid:") && serial.len() == 45,
+        "{serial}"
+    );
 }
 
 #[test]
@@ -106,21 +119,43 @@ fn export_maps_kinds_purls_and_properties() {
     assert_eq!(components.len(), 12, "files and processes are not exported");
     let purls: Vec<Option<&str>> = components.iter().map(|c| c["purl"].as_str()).collect();
     assert_eq!(purls[0], Some("pkg:deb/ubuntu/kesl@12.1.0.1297?arch=amd64"));
-    assert_eq!(purls[2], Some("pkg:rpm/redhat/klnagent64@15.1.0-1?arch=x86_64"));
+    assert_eq!(
+        purls[2],
+        Some("pkg:rpm/redhat/klnagent64@15.1.0-1?arch=x86_64")
+    );
     assert_eq!(purls[3], Some("pkg:apk/alpine/kaspersky-agent@1.0-r0"));
     assert_eq!(purls[4], Some("pkg:alpm/arch/kav@1.0-1"));
     assert_eq!(purls[5], None);
-    let types: Vec<&str> = components.iter().map(|c| c["type"].as_str().unwrap_or("")).collect();
+    let types: Vec<&str> = components
+        .iter()
+        .map(|c| c["type"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(
         types,
         [
-            "application", "application", "application", "application", "application", "application",
-            "application", "application", "library", "library", "application", "data"
+            "application",
+            "application",
+            "application",
+            "application",
+            "application",
+            "application",
+            "application",
+            "application",
+            "library",
+            "library",
+            "application",
+            "data"
         ]
     );
-    let refs: std::collections::HashSet<&str> = components.iter().filter_map(|c| c["bom-ref"].as_str()).collect();
+    let refs: std::collections::HashSet<&str> = components
+        .iter()
+        .filter_map(|c| c["bom-ref"].as_str())
+        .collect();
     assert_eq!(refs.len(), components.len(), "bom-refs are unique");
-    assert_eq!(components[0]["supplier"]["name"], "AO Kaspersky Lab <support@kaspersky.com>");
+    assert_eq!(
+        components[0]["supplier"]["name"],
+        "AO Kaspersky Lab <support@kaspersky.com>"
+    );
     assert_eq!(
         components[0]["properties"],
         serde_json::json!([
@@ -142,13 +177,29 @@ fn export_round_trips_through_the_reader() {
     assert_eq!(document.name.as_deref(), Some("srv-log-02"));
     let read_back: Vec<(&str, Option<&str>, Option<&str>)> = document.components[1..]
         .iter()
-        .map(|a| (a.name.as_str(), a.version.as_deref(), a.publisher.as_deref()))
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.version.as_deref(),
+                a.publisher.as_deref(),
+            )
+        })
         .collect();
     let exported: Vec<(&str, Option<&str>, Option<&str>)> = artifacts
         .iter()
         .filter(|a| !matches!(a.kind, ArtifactKind::File | ArtifactKind::Process))
-        .map(|a| (a.name.as_str(), a.version.as_deref(), a.publisher.as_deref()))
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.version.as_deref(),
+                a.publisher.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(read_back, exported);
-    assert!(document.components[1..].iter().all(|a| a.attr("depth") == Some("1")));
+    assert!(
+        document.components[1..]
+            .iter()
+            .all(|a| a.attr("depth") == Some("1"))
+    );
 }

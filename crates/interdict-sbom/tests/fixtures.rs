@@ -47,23 +47,62 @@ fn cyclonedx_json_appliance_keeps_the_nested_kaspersky_engine() {
     assert_eq!(
         summary(&document),
         [
-            ("appliance-fw", Some("Northwind Networks"), "appliance-fw", "0"),
-            ("av-module", Some("Northwind Networks"), "appliance-fw > av-module", "1"),
-            ("kav-engine", Some("AO Kaspersky Lab"), "appliance-fw > av-module > kav-engine", "2"),
-            ("kaspersky-detector", Some("Acme Security Ltd"), "appliance-fw > kaspersky-detector", "1"),
-            ("eset-nod32-sdk", Some("ESET, spol. s r.o."), "appliance-fw > eset-nod32-sdk", "1"),
-            ("openssl", Some("OpenSSL Software Foundation"), "appliance-fw > openssl", "1"),
+            (
+                "appliance-fw",
+                Some("Northwind Networks"),
+                "appliance-fw",
+                "0"
+            ),
+            (
+                "av-module",
+                Some("Northwind Networks"),
+                "appliance-fw > av-module",
+                "1"
+            ),
+            (
+                "kav-engine",
+                Some("AO Kaspersky Lab"),
+                "appliance-fw > av-module > kav-engine",
+                "2"
+            ),
+            (
+                "kaspersky-detector",
+                Some("Acme Security Ltd"),
+                "appliance-fw > kaspersky-detector",
+                "1"
+            ),
+            (
+                "eset-nod32-sdk",
+                Some("ESET, spol. s r.o."),
+                "appliance-fw > eset-nod32-sdk",
+                "1"
+            ),
+            (
+                "openssl",
+                Some("OpenSSL Software Foundation"),
+                "appliance-fw > openssl",
+                "1"
+            ),
         ]
     );
     let engine = &document.components[2];
     assert_eq!(engine.kind, ArtifactKind::SbomComponent);
     assert_eq!(engine.collector, "sbom-cyclonedx");
-    assert_eq!(engine.location, "appliance.cdx.json#appliance-fw > av-module > kav-engine");
+    assert_eq!(
+        engine.location,
+        "appliance.cdx.json#appliance-fw > av-module > kav-engine"
+    );
     assert_eq!(engine.version.as_deref(), Some("8.9"));
     assert_eq!(engine.attr("supplier"), Some("AO Kaspersky Lab"));
-    assert_eq!(engine.attr("purl"), Some("pkg:generic/kaspersky/kav-sdk@8.9"));
+    assert_eq!(
+        engine.attr("purl"),
+        Some("pkg:generic/kaspersky/kav-sdk@8.9")
+    );
     assert_eq!(engine.attr("purl-namespace"), Some("kaspersky"));
-    assert_eq!(engine.attr("cpe"), Some("cpe:2.3:a:kaspersky:anti-virus_sdk:8.9:*:*:*:*:*:*:*"));
+    assert_eq!(
+        engine.attr("cpe"),
+        Some("cpe:2.3:a:kaspersky:anti-virus_sdk:8.9:*:*:*:*:*:*:*")
+    );
     assert_eq!(engine.attr("bom-ref"), Some("kav-engine"));
     assert_eq!(engine.attr("embedded"), Some("true"));
     assert_eq!(engine.attr("spec-version"), Some("1.6"));
@@ -84,11 +123,19 @@ fn spdx_json_gateway_strips_party_prefixes_and_builds_the_tree() {
     let document = read("gateway.spdx.json");
     assert_eq!(document.format, SbomFormat::SpdxJson);
     assert_eq!(document.spec_version, "2.3");
-    assert_eq!(document.serial_number.as_deref(), Some("https://example.com/spdx/mail-gateway-1.0"));
+    assert_eq!(
+        document.serial_number.as_deref(),
+        Some("https://example.com/spdx/mail-gateway-1.0")
+    );
     assert_eq!(
         summary(&document),
         [
-            ("mail-gateway", Some("Contoso Mail Inc."), "mail-gateway", "0"),
+            (
+                "mail-gateway",
+                Some("Contoso Mail Inc."),
+                "mail-gateway",
+                "0"
+            ),
             (
                 "kaspersky-secure-mail-gateway-engine",
                 Some("Kaspersky Lab"),
@@ -101,21 +148,32 @@ fn spdx_json_gateway_strips_party_prefixes_and_builds_the_tree() {
                 "mail-gateway > kaspersky-secure-mail-gateway-engine > zlib",
                 "2"
             ),
-            ("mcafee-scan-engine", Some("McAfee, LLC"), "mail-gateway > mcafee-scan-engine", "1"),
+            (
+                "mcafee-scan-engine",
+                Some("McAfee, LLC"),
+                "mail-gateway > mcafee-scan-engine",
+                "1"
+            ),
         ]
     );
     let engine = &document.components[1];
     assert_eq!(engine.collector, "sbom-spdx");
     assert_eq!(engine.attr("supplier"), Some("Kaspersky Lab"));
     assert_eq!(engine.attr("originator"), Some("AO Kaspersky Lab"));
-    assert_eq!(engine.attr("purl"), Some("pkg:generic/kaspersky/ksmg-engine@2.1.0"));
+    assert_eq!(
+        engine.attr("purl"),
+        Some("pkg:generic/kaspersky/ksmg-engine@2.1.0")
+    );
     assert_eq!(
         engine.attr("cpe"),
         Some("cpe:2.3:a:kaspersky:secure_mail_gateway:2.1.0:*:*:*:*:*:*:*")
     );
     assert_eq!(engine.attr("bom-ref"), Some("SPDXRef-klms"));
     assert_eq!(engine.attr("embedded"), Some("true"));
-    assert_eq!(engine.location, "gateway.spdx.json#mail-gateway > kaspersky-secure-mail-gateway-engine");
+    assert_eq!(
+        engine.location,
+        "gateway.spdx.json#mail-gateway > kaspersky-secure-mail-gateway-engine"
+    );
     let zlib = &document.components[2];
     assert_eq!(zlib.attr("supplier"), None, "NOASSERTION is no supplier");
 }
@@ -130,14 +188,33 @@ fn cyclonedx_xml_1_5_reads_maven_kaspresso_and_skips_tools_and_pedigree() {
         [
             ("field-app", None, "field-app", "0"),
             ("kaspresso", None, "field-app > kaspresso", "1"),
-            ("sophos-intercept-sdk", Some("Sophos Ltd"), "field-app > sophos-intercept-sdk", "1"),
-            ("sophos-core", Some("Sophos & Partners"), "field-app > sophos-intercept-sdk > sophos-core", "2"),
+            (
+                "sophos-intercept-sdk",
+                Some("Sophos Ltd"),
+                "field-app > sophos-intercept-sdk",
+                "1"
+            ),
+            (
+                "sophos-core",
+                Some("Sophos & Partners"),
+                "field-app > sophos-intercept-sdk > sophos-core",
+                "2"
+            ),
         ]
     );
     let kaspresso = &document.components[1];
-    assert_eq!(kaspresso.attr("group"), Some("com.kaspersky.android-components"));
-    assert_eq!(kaspresso.attr("purl"), Some("pkg:maven/com.kaspersky.android-components/kaspresso@1.5.0"));
-    assert_eq!(kaspresso.attr("purl-namespace"), Some("com.kaspersky.android-components"));
+    assert_eq!(
+        kaspresso.attr("group"),
+        Some("com.kaspersky.android-components")
+    );
+    assert_eq!(
+        kaspresso.attr("purl"),
+        Some("pkg:maven/com.kaspersky.android-components/kaspresso@1.5.0")
+    );
+    assert_eq!(
+        kaspresso.attr("purl-namespace"),
+        Some("com.kaspersky.android-components")
+    );
     assert_eq!(
         kaspresso.attr("bom-ref"),
         Some("pkg:maven/com.kaspersky.android-components/kaspresso@1.5.0?type=aar")
@@ -150,29 +227,48 @@ fn cyclonedx_xml_1_5_reads_maven_kaspresso_and_skips_tools_and_pedigree() {
 fn truncated_json_names_file_and_line() {
     let error = read_err("malformed/truncated.cdx.json");
     let message = error.to_string();
-    assert!(matches!(error, SbomError::InvalidJson { line, .. } if line > 1), "{message}");
-    assert!(message.starts_with("malformed/truncated.cdx.json: invalid json at line"), "{message}");
+    assert!(
+        matches!(error, SbomError::InvalidJson { line, .. } if line > 1),
+        "{message}"
+    );
+    assert!(
+        message.starts_with("malformed/truncated.cdx.json: invalid json at line"),
+        "{message}"
+    );
     assert_eq!(message, message.to_lowercase());
 }
 
 #[test]
 fn unknown_spec_versions_name_the_field() {
-    for (file, version) in [("malformed/spec-2.0.cdx.json", "2.0"), ("malformed/spec-0.9.cdx.json", "0.9")] {
+    for (file, version) in [
+        ("malformed/spec-2.0.cdx.json", "2.0"),
+        ("malformed/spec-0.9.cdx.json", "0.9"),
+    ] {
         let error = read_err(file);
         assert!(
             matches!(&error, SbomError::UnsupportedVersion { field, version: v, .. } if field == "specVersion" && v == version),
             "{error}"
         );
         let message = error.to_string();
-        assert!(message.contains(file) && message.contains("specVersion"), "{message}");
+        assert!(
+            message.contains(file) && message.contains("specVersion"),
+            "{message}"
+        );
     }
 }
 
 #[test]
 fn mismatched_xml_tag_names_file_and_line() {
     let error = read_err("malformed/mismatched-tag.cdx.xml");
-    assert!(matches!(error, SbomError::InvalidXml { line: 22, .. }), "{error}");
-    assert!(error.to_string().starts_with("malformed/mismatched-tag.cdx.xml: invalid xml at line 22"));
+    assert!(
+        matches!(error, SbomError::InvalidXml { line: 22, .. }),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("malformed/mismatched-tag.cdx.xml: invalid xml at line 22")
+    );
 }
 
 #[test]
@@ -192,15 +288,30 @@ fn garbage_and_edge_inputs_fail_without_panicking() {
         ("binary", b"\x00\x01\x02\xff"),
         ("not-bom-xml", b"<?xml version=\"1.0\"?><project/>"),
         ("bom-no-namespace", b"<bom version=\"1\"></bom>"),
-        ("bom-future-namespace", b"<bom xmlns=\"http://cyclonedx.org/schema/bom/2.0\"></bom>"),
-        ("unclosed-xml", b"<bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"><components><component>"),
+        (
+            "bom-future-namespace",
+            b"<bom xmlns=\"http://cyclonedx.org/schema/bom/2.0\"></bom>",
+        ),
+        (
+            "unclosed-xml",
+            b"<bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"><components><component>",
+        ),
         ("json-array", b"[1,2,3]"),
-        ("json-wrong-format", b"{\"bomFormat\":\"SPDX\",\"specVersion\":\"1.5\"}"),
+        (
+            "json-wrong-format",
+            b"{\"bomFormat\":\"SPDX\",\"specVersion\":\"1.5\"}",
+        ),
         ("json-no-spec-version", b"{\"bomFormat\":\"CycloneDX\"}"),
         ("spdx-3", b"{\"spdxVersion\":\"SPDX-3.0\",\"packages\":[]}"),
-        ("spdx-no-name", b"{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"SPDXID\":\"SPDXRef-a\"}]}"),
+        (
+            "spdx-no-name",
+            b"{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"SPDXID\":\"SPDXRef-a\"}]}",
+        ),
         ("tv-no-version", b"PackageName: a\nSPDXID: SPDXRef-a\n"),
-        ("tv-unclosed-text", b"SPDXVersion: SPDX-2.2\nPackageName: a\nPackageComment: <text>never closed\n"),
+        (
+            "tv-unclosed-text",
+            b"SPDXVersion: SPDX-2.2\nPackageName: a\nPackageComment: <text>never closed\n",
+        ),
     ];
     for (name, input) in cases {
         let result = read_sbom(input, name);
@@ -219,7 +330,11 @@ fn lenient_model_reads_numbers_and_unknown_fields() {
     let engine = &document.components[0];
     assert_eq!(engine.version.as_deref(), Some("8.9"));
     assert_eq!(engine.publisher.as_deref(), Some("Kaspersky Lab"));
-    assert_eq!(engine.attr("depth"), Some("0"), "without a metadata component, components are top");
+    assert_eq!(
+        engine.attr("depth"),
+        Some("0"),
+        "without a metadata component, components are top"
+    );
     assert_eq!(engine.location, "lenient.json#engine");
 }
 
@@ -254,6 +369,10 @@ fn spdx_relationship_cycles_terminate() {
         {"spdxElementId":"SPDXRef-b","relationshipType":"CONTAINS","relatedSpdxElement":"SPDXRef-a"},
         {"spdxElementId":"SPDXRef-c","relationshipType":"DEPENDS_ON","relatedSpdxElement":"SPDXRef-c"}]}"#;
     let document = read_sbom(input, "cycle.json").expect("cycle document");
-    let paths: Vec<&str> = document.components.iter().filter_map(|a| a.attr("component-path")).collect();
+    let paths: Vec<&str> = document
+        .components
+        .iter()
+        .filter_map(|a| a.attr("component-path"))
+        .collect();
     assert_eq!(paths, ["a", "a > b", "c"]);
 }

@@ -4,6 +4,9 @@
 use interdict_inventory::{ArtifactKind, ArtifactState};
 use interdict_sbom::{CsvMapping, OsqueryTable, SbomError, import_csv, import_osquery};
 
+/// (host, name, version, publisher, location) of an imported item.
+type Row<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str);
+
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata");
 
 fn bytes(relative: &str) -> Vec<u8> {
@@ -21,32 +24,81 @@ fn osqueryi_programs_of_two_hosts() {
     }
     let summary: Vec<(&str, &str, Option<&str>, Option<&str>)> = all
         .iter()
-        .map(|(host, a)| (host.as_str(), a.name.as_str(), a.version.as_deref(), a.publisher.as_deref()))
+        .map(|(host, a)| {
+            (
+                host.as_str(),
+                a.name.as_str(),
+                a.version.as_deref(),
+                a.publisher.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
         [
-            ("WS-FIN-01", "Kaspersky Endpoint Security for Windows", Some("12.3.0.493"), Some("AO Kaspersky Lab")),
-            ("WS-FIN-01", "Adobe Acrobat (64-bit)", Some("24.001.20643"), Some("Adobe")),
-            ("WS-FIN-01", "7-Zip 23.01 (x64)", Some("23.01"), Some("Igor Pavlov")),
-            ("WS-ENG-07", "ESET Endpoint Antivirus", Some("11.0.2032.0"), Some("ESET, spol. s r.o.")),
-            ("WS-ENG-07", "Mozilla Firefox (x64 en-US)", Some("123.0"), Some("Mozilla")),
+            (
+                "WS-FIN-01",
+                "Kaspersky Endpoint Security for Windows",
+                Some("12.3.0.493"),
+                Some("AO Kaspersky Lab")
+            ),
+            (
+                "WS-FIN-01",
+                "Adobe Acrobat (64-bit)",
+                Some("24.001.20643"),
+                Some("Adobe")
+            ),
+            (
+                "WS-FIN-01",
+                "7-Zip 23.01 (x64)",
+                Some("23.01"),
+                Some("Igor Pavlov")
+            ),
+            (
+                "WS-ENG-07",
+                "ESET Endpoint Antivirus",
+                Some("11.0.2032.0"),
+                Some("ESET, spol. s r.o.")
+            ),
+            (
+                "WS-ENG-07",
+                "Mozilla Firefox (x64 en-US)",
+                Some("123.0"),
+                Some("Mozilla")
+            ),
         ]
     );
     let (_, kes) = &all[0];
     assert_eq!(kes.kind, ArtifactKind::Package);
     assert_eq!(kes.collector, "osquery");
     assert_eq!(kes.location, "osquery/WS-FIN-01.json#[0]#programs");
-    assert_eq!(kes.paths, ["C:\\Program Files (x86)\\Kaspersky Lab\\KES.12.3.0\\"]);
-    assert_eq!(kes.attr("identifying-number"), Some("{9A017D50-C8B5-4F7A-8D8B-3A4C5B6D7E8F}"));
+    assert_eq!(
+        kes.paths,
+        ["C:\\Program Files (x86)\\Kaspersky Lab\\KES.12.3.0\\"]
+    );
+    assert_eq!(
+        kes.attr("identifying-number"),
+        Some("{9A017D50-C8B5-4F7A-8D8B-3A4C5B6D7E8F}")
+    );
     assert_eq!(kes.attr("osquery-table"), Some("programs"));
 }
 
 #[test]
 fn osqueryi_host_and_table_can_be_given() {
     let file = "osquery/WS-FIN-01.json";
-    let import = import_osquery(&bytes(file), file, Some("finance-laptop"), Some(OsqueryTable::Programs)).expect(file);
-    assert!(import.artifacts.iter().all(|(host, _)| host == "finance-laptop"));
+    let import = import_osquery(
+        &bytes(file),
+        file,
+        Some("finance-laptop"),
+        Some(OsqueryTable::Programs),
+    )
+    .expect(file);
+    assert!(
+        import
+            .artifacts
+            .iter()
+            .all(|(host, _)| host == "finance-laptop")
+    );
     assert_eq!(import.artifacts.len(), 3);
 }
 
@@ -57,14 +109,34 @@ fn osqueryd_results_log_with_deb_packages_and_chrome_extensions() {
     let summary: Vec<(&str, ArtifactKind, &str, Option<&str>, ArtifactState)> = import
         .artifacts
         .iter()
-        .map(|(host, a)| (host.as_str(), a.kind, a.name.as_str(), a.publisher.as_deref(), a.state))
+        .map(|(host, a)| {
+            (
+                host.as_str(),
+                a.kind,
+                a.name.as_str(),
+                a.publisher.as_deref(),
+                a.state,
+            )
+        })
         .collect();
     let kaspersky = Some("AO Kaspersky Lab <support@kaspersky.com>");
     assert_eq!(
         summary,
         [
-            ("srv-log-02", ArtifactKind::Package, "kesl", kaspersky, ArtifactState::Active),
-            ("srv-log-02", ArtifactKind::Package, "kesl-gui", kaspersky, ArtifactState::Leftover),
+            (
+                "srv-log-02",
+                ArtifactKind::Package,
+                "kesl",
+                kaspersky,
+                ArtifactState::Active
+            ),
+            (
+                "srv-log-02",
+                ArtifactKind::Package,
+                "kesl-gui",
+                kaspersky,
+                ArtifactState::Leftover
+            ),
             (
                 "wks-dev-11",
                 ArtifactKind::Extension,
@@ -86,16 +158,30 @@ fn osqueryd_results_log_with_deb_packages_and_chrome_extensions() {
     assert_eq!(kesl.version.as_deref(), Some("12.1.0.1297"));
     assert_eq!(kesl.location, "osquery/osqueryd.results.log:1#deb_packages");
     assert_eq!(kesl.attr("arch"), Some("amd64"));
-    assert_eq!(kesl.attr("osquery-query"), Some("pack_inventory_deb_packages"));
+    assert_eq!(
+        kesl.attr("osquery-query"),
+        Some("pack_inventory_deb_packages")
+    );
     let (_, extension) = &import.artifacts[2];
     assert_eq!(extension.attr("display-name"), Some("Kaspersky Protection"));
     assert_eq!(extension.attr("browser"), Some("chrome"));
-    assert_eq!(extension.attr("profile-path"), Some("/home/alice/.config/google-chrome/Default"));
+    assert_eq!(
+        extension.attr("profile-path"),
+        Some("/home/alice/.config/google-chrome/Default")
+    );
     assert_eq!(extension.version.as_deref(), Some("4.0.71"));
     // The last line was cut off mid-write: reported with its line, the rest kept.
     assert_eq!(import.errors.len(), 1);
-    assert!(matches!(import.errors[0], SbomError::InvalidJson { line: 5, .. }), "{}", import.errors[0]);
-    assert!(import.errors[0].to_string().starts_with("osquery/osqueryd.results.log: invalid json at line 5"));
+    assert!(
+        matches!(import.errors[0], SbomError::InvalidJson { line: 5, .. }),
+        "{}",
+        import.errors[0]
+    );
+    assert!(
+        import.errors[0]
+            .to_string()
+            .starts_with("osquery/osqueryd.results.log: invalid json at line 5")
+    );
 }
 
 #[test]
@@ -111,12 +197,19 @@ fn osquery_tables_detected_by_columns() {
 ]"#;
     let import = import_osquery(input, "mixed.json", Some("h"), None).expect("mixed");
     assert!(import.errors.is_empty(), "{:?}", import.errors);
-    let kinds: Vec<(ArtifactKind, &str, ArtifactState)> =
-        import.artifacts.iter().map(|(_, a)| (a.kind, a.name.as_str(), a.state)).collect();
+    let kinds: Vec<(ArtifactKind, &str, ArtifactState)> = import
+        .artifacts
+        .iter()
+        .map(|(_, a)| (a.kind, a.name.as_str(), a.state))
+        .collect();
     assert_eq!(
         kinds,
         [
-            (ArtifactKind::KernelModule, "kav4fs_oas", ArtifactState::Active),
+            (
+                ArtifactKind::KernelModule,
+                "kav4fs_oas",
+                ArtifactState::Active
+            ),
             (ArtifactKind::Driver, "klif", ArtifactState::Active),
             (ArtifactKind::Service, "AVP", ArtifactState::Disabled),
             (
@@ -124,20 +217,38 @@ fn osquery_tables_detected_by_columns() {
                 "/CN=Kaspersky Anti-Virus Personal Root Certificate",
                 ArtifactState::Active
             ),
-            (ArtifactKind::Bundle, "com.kaspersky.kav", ArtifactState::Active),
-            (ArtifactKind::Extension, "light-plugin@kaspersky.com", ArtifactState::Active),
+            (
+                ArtifactKind::Bundle,
+                "com.kaspersky.kav",
+                ArtifactState::Active
+            ),
+            (
+                ArtifactKind::Extension,
+                "light-plugin@kaspersky.com",
+                ArtifactState::Active
+            ),
             (ArtifactKind::Package, "klnagent64", ArtifactState::Active),
         ]
     );
-    assert_eq!(import.artifacts[6].1.publisher.as_deref(), Some("AO Kaspersky Lab"));
-    assert_eq!(import.artifacts[5].1.publisher.as_deref(), Some("Kaspersky"));
+    assert_eq!(
+        import.artifacts[6].1.publisher.as_deref(),
+        Some("AO Kaspersky Lab")
+    );
+    assert_eq!(
+        import.artifacts[5].1.publisher.as_deref(),
+        Some("Kaspersky")
+    );
 }
 
 #[test]
 fn osquery_unknown_table_and_bad_input_are_errors_not_panics() {
     let import = import_osquery(br#"[{"foo":"1"}]"#, "odd.json", None, None).expect("odd");
     assert!(import.artifacts.is_empty());
-    assert!(import.errors[0].to_string().contains("cannot tell which osquery table"));
+    assert!(
+        import.errors[0]
+            .to_string()
+            .contains("cannot tell which osquery table")
+    );
     for input in [&b""[..], b"not json", b"[{", b"{\"columns\":"] {
         let _ = import_osquery(input, "bad.json", None, None);
     }
@@ -148,11 +259,17 @@ fn osquery_unknown_table_and_bad_input_are_errors_not_panics() {
 fn csv_sccm_export_keeps_good_rows_and_reports_bad_ones() {
     let file = "csv/sccm-software.csv";
     let import = import_csv(&bytes(file), file, &CsvMapping::default(), None).expect(file);
-    let summary: Vec<(&str, &str, Option<&str>, Option<&str>, &str)> = import
+    let summary: Vec<Row<'_>> = import
         .artifacts
         .iter()
         .map(|(host, a)| {
-            (host.as_str(), a.name.as_str(), a.version.as_deref(), a.publisher.as_deref(), a.location.as_str())
+            (
+                host.as_str(),
+                a.name.as_str(),
+                a.version.as_deref(),
+                a.publisher.as_deref(),
+                a.location.as_str(),
+            )
         })
         .collect();
     assert_eq!(
@@ -172,11 +289,28 @@ fn csv_sccm_export_keeps_good_rows_and_reports_bad_ones() {
                 Some("AO Kaspersky Lab"),
                 "csv/sccm-software.csv:3"
             ),
-            ("WS-ENG-07", "Sophos Endpoint Agent", Some("2023.2.1.9"), Some("Sophos Limited"), "csv/sccm-software.csv:4"),
-            ("WS-ENG-07", "McAfee Agent", Some("5.8.1"), Some("McAfee, LLC"), "csv/sccm-software.csv:7"),
+            (
+                "WS-ENG-07",
+                "Sophos Endpoint Agent",
+                Some("2023.2.1.9"),
+                Some("Sophos Limited"),
+                "csv/sccm-software.csv:4"
+            ),
+            (
+                "WS-ENG-07",
+                "McAfee Agent",
+                Some("5.8.1"),
+                Some("McAfee, LLC"),
+                "csv/sccm-software.csv:7"
+            ),
         ]
     );
-    assert!(import.artifacts.iter().all(|(_, a)| a.kind == ArtifactKind::Package && a.collector == "csv-import"));
+    assert!(
+        import
+            .artifacts
+            .iter()
+            .all(|(_, a)| a.kind == ArtifactKind::Package && a.collector == "csv-import")
+    );
     let errors: Vec<String> = import.errors.iter().map(ToString::to_string).collect();
     assert_eq!(
         errors,
@@ -193,8 +327,14 @@ fn csv_missing_column_names_it_and_lists_the_header() {
     let error = import_csv(&bytes(file), file, &CsvMapping::default(), None).expect_err(file);
     let message = error.to_string();
     assert!(matches!(error, SbomError::MissingColumn { .. }));
-    assert!(message.starts_with("malformed/missing-name-column.csv: missing column `name"), "{message}");
-    assert!(message.ends_with("(header found: Host,Version,Publisher)"), "{message}");
+    assert!(
+        message.starts_with("malformed/missing-name-column.csv: missing column `name"),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("(header found: Host,Version,Publisher)"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -212,7 +352,13 @@ fn csv_custom_mapping_default_host_and_kind() {
     let import = import_csv(input, "exports/host-a.csv", &mapping, Some("host-a")).expect("mapped");
     assert_eq!(import.artifacts.len(), 1);
     let (host, driver) = &import.artifacts[0];
-    assert_eq!((host.as_str(), driver.kind, driver.name.as_str()), ("host-a", ArtifactKind::Driver, "klif"));
+    assert_eq!(
+        (host.as_str(), driver.kind, driver.name.as_str()),
+        ("host-a", ArtifactKind::Driver, "klif")
+    );
     assert_eq!(driver.publisher.as_deref(), Some("AO Kaspersky Lab"));
-    assert_eq!(import.errors[0].to_string(), "exports/host-a.csv: line 3: unknown kind \"gadget\"");
+    assert_eq!(
+        import.errors[0].to_string(),
+        "exports/host-a.csv: line 3: unknown kind \"gadget\""
+    );
 }
