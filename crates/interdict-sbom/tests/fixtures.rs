@@ -376,3 +376,32 @@ fn spdx_relationship_cycles_terminate() {
         .collect();
     assert_eq!(paths, ["a", "a > b", "c"]);
 }
+
+#[test]
+fn large_flat_boms_and_spdx_documents_read_every_component() {
+    let count = 14_000;
+    let components: Vec<String> = (0..count)
+        .map(|i| format!(r#"{{"type":"library","name":"lib-{i}","version":"1.{i}","purl":"pkg:npm/lib-{i}@1.{i}"}}"#))
+        .collect();
+    let json = format!(
+        r#"{{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{{"component":{{"type":"application","name":"big"}}}},"components":[{}]}}"#,
+        components.join(",")
+    );
+    let document = read_sbom(json.as_bytes(), "big.json").expect("big cyclonedx");
+    assert_eq!(document.components.len(), count + 1);
+    let packages: Vec<String> = (0..count)
+        .map(|i| format!(r#"{{"SPDXID":"SPDXRef-{i}","name":"p{i}"}}"#))
+        .collect();
+    let spdx = format!(
+        r#"{{"spdxVersion":"SPDX-2.3","packages":[{}]}}"#,
+        packages.join(",")
+    );
+    let document = read_sbom(spdx.as_bytes(), "big.spdx.json").expect("big spdx");
+    assert_eq!(document.components.len(), count);
+    assert!(
+        document
+            .components
+            .iter()
+            .all(|a| a.attr("depth") == Some("0"))
+    );
+}
