@@ -1,0 +1,156 @@
+//! The format-neutral component tree every SBOM reader builds, and its flattening into
+//! [`Artifact`]s.
+
+use interdict_inventory::{Artifact, ArtifactKind};
+use packageurl::PackageUrl;
+use std::str::FromStr;
+
+/// The separator between names in a component path.
+pub const PATH_SEPARATOR: &str = " > ";
+
+/// One component as read from any SBOM format, with its nested components.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Component {
+    pub name: String,
+    pub version: Option<String>,
+    pub group: Option<String>,
+    pub component_type: Option<String>,
+    pub purl: Option<String>,
+    pub cpe: Option<String>,
+    pub supplier: Option<String>,
+    pub manufacturer: Option<String>,
+    pub publisher: Option<String>,
+    pub author: Option<String>,
+    pub originator: Option<String>,
+    pub bom_ref: Option<String>,
+    pub children: Vec<Component>,
+}
+
+impl Component {
+    /// The first party field present, in the order supplier, manufacturer, publisher,
+    /// author, originator.
+    fn first_party(&self) -> Option<&str> {
+        [
+            &self.supplier,
+            &self.manufacturer,
+            &self.publisher,
+            &self.author,
+            &self.originator,
+        ]
+        .into_iter()
+        .find_map(|field| field.as_deref())
+    }
+}
+
+/// Returns `Some(trimmed)` for a non-empty value, `None` otherwise.
+pub(crate) fn clean(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// An SPDX party value (`Organization: X`, `Person: Y (mail)`, `Tool: Z`, `NOASSERTION`)
+/// reduced to its name; `None` for `NOASSERTION`, `NONE` or empty.
+pub(crate) fn spdx_party(value: Option<&str>) -> Option<String> {
+    let value = value?.trim();
+    if value.is_empty()
+        || value.eq_ignore_ascii_case("NOASSERTION")
+        || value.eq_ignore_ascii_case("NONE")
+    {
+        return None;
+    }
+    let stripped = ["Organization:", "Person:", "Tool:"]
+        .iter()
+        .find_map(|prefix| value.strip_prefix(prefix))
+        .unwrap_or(value);
+    clean(Some(stripped))
+}
+
+/// Context shared by every artifact of one document.
+pub(crate) struct FlattenContext<'a> {
+    pub file: &'a str,
+    pub collector: &'a str,
+    pub spec_version: &'a str,
+}
+
+/// Flattens a forest of top components (depth 0) into artifacts, parents first.
+pub(crate) fn flatten(roots: &[Component], context: &FlattenContext<'_>) -> Vec<Artifact> {
+    let mut artifacts = Vec::new();
+    let mut path: Vec<&str> = Vec::new();
+    for root in roots {
+        flatten_into(root, context, &mut path, &mut artifacts);
+    }
+    artifacts
+}
+
+fn flatten_into<'c>(
+    component: &'c Component,
+    context: &FlattenContext<'_>,
+    path: &mut Vec<&'c str>,
+    out: &mut Vec<Artifact>,
+) {
+    // Iterative over siblings, recursive over depth; depth is bounded by the readers.
+    path.push(component.name.as_str());
+    out.push(to_artifact(component, context, path));
+    for child in &component.children {
+        flatten_into(child, context, path, out);
+    }
+    path.pop();
+}
+
+fn to_artifact(component: &Component, context: &FlattenContext<'_>, path: &[&str]) -> Artifact {
+    let depth = path.len().saturating_sub(1);
+    let component_path = path.join(PATH_SEPARATOR);
+    let location = format!("{}#{}", context.file, component_path);
+    let mut artifact = Artifact::new(
+        ArtifactKind::SbomComponent,
+        component.name.clone(),
+        location,
+        context.collector,
+    );
+    if let Some(version) = &component.version {
+        artifact = artifact.with_version(version.clone());
+    }
+    if let Some(party) = component.first_party() {
+        artifact = artifact.with_publisher(party.to_string());
+    }
+    let optional = [
+        ("supplier", &component.supplier),
+        ("manufacturer", &component.manufacturer),
+        ("publisher", &component.publisher),
+        ("author", &component.author),
+        ("originator", &component.originator),
+        ("group", &component.group),
+        ("component-type", &component.component_type),
+        ("purl", &component.purl),
+        ("cpe", &component.cpe),
+        ("bom-ref", &component.bom_ref),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            artifact = artifact.with_attr(key, value.clone());
+        }
+    }
+    if let Some(purl) = component
+        .purl
+        .as_deref()
+        .and_then(|p| PackageUrl::from_str(p).ok())
+    {
+        artifact = artifact
+            .with_attr("purl-type", purl.ty())
+            .with_attr("purl-name", purl.name());
+        if let Some(namespace) = purl.namespace() {
+            artifact = artifact.with_attr("purl-namespace", namespace);
+        }
+    }
+    artifact
+        .with_attr("component-path", component_path)
+        .with_attr("depth", depth.to_string())
+        .with_attr("embedded", if depth >= 1 { "true" } else { "false" })
+        .with_attr("spec-version", context.spec_version)
+}
+
+/// The deepest nesting a reader accepts; deeper input is cut off with an error so that
+/// hostile documents cannot exhaust the stack.
+pub(crate) const MAX_DEPTH: usize = 64;

@@ -1,0 +1,10 @@
+//! Fuzzes the CycloneDxXml reader directly, and format detection on the same bytes.
+#![no_main]
+
+use interdict_sbom::{SbomFormat, read_sbom, read_sbom_as};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = read_sbom_as(data, "fuzz", SbomFormat::CycloneDxXml);
+    let _ = read_sbom(data, "fuzz");
+});
