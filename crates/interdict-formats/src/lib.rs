@@ -57,3 +57,6 @@ impl FormatError {
 
 /// Bounds-checked little/big-endian reads on a byte slice.
 pub mod bytes;
+
+/// RPM databases (SQLite blobs, NDB, BerkeleyDB hash) and RPM header blobs.
+pub mod rpm;
