@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod root;
+pub mod rpm;
 
 pub use root::Root;
 
