@@ -10,7 +10,9 @@
 //! live host this misses writes still sitting in an un-checkpointed WAL file.
 
 use crate::{Collector, Root};
-use interdict_formats::rpm::{RpmHeader, RpmdbFormat, parse_bdb, parse_header_blob, parse_ndb, sniff_rpmdb};
+use interdict_formats::rpm::{
+    RpmHeader, RpmdbFormat, parse_bdb, parse_header_blob, parse_ndb, sniff_rpmdb,
+};
 use interdict_inventory::{Artifact, ArtifactKind, CollectError, Inventory};
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashSet;
@@ -42,7 +44,11 @@ impl Collector for RpmCollector {
                 let path = match root.resolve(&rel) {
                     Ok(p) => p,
                     Err(e) => {
-                        inv.errors.push(CollectError::new(self.id(), rel, format!("cannot resolve path: {e}")));
+                        inv.errors.push(CollectError::new(
+                            self.id(),
+                            rel,
+                            format!("cannot resolve path: {e}"),
+                        ));
                         continue;
                     }
                 };
@@ -73,8 +79,15 @@ pub fn collector_id(format: RpmdbFormat) -> &'static str {
 pub fn read_rpmdb(root: &Root, rel: &str) -> Inventory {
     let mut inv = Inventory::default();
     let mut head = Vec::with_capacity(16);
-    if let Err(e) = root.open(rel).and_then(|f| f.take(16).read_to_end(&mut head)) {
-        inv.errors.push(CollectError::new("rpmdb", rel, format!("cannot read rpm database: {e}")));
+    if let Err(e) = root
+        .open(rel)
+        .and_then(|f| f.take(16).read_to_end(&mut head))
+    {
+        inv.errors.push(CollectError::new(
+            "rpmdb",
+            rel,
+            format!("cannot read rpm database: {e}"),
+        ));
         return inv;
     }
     let format = sniff_rpmdb(&head);
@@ -84,18 +97,36 @@ pub fn read_rpmdb(root: &Root, rel: &str) -> Inventory {
             .resolve(rel)
             .map_err(|e| e.to_string())
             .and_then(|p| read_sqlite_blobs(&p).map_err(|e| e.to_string()))
-            .map(|rows| rows.into_iter().map(|r| r.map_err(|e| e.to_string())).collect()),
-        RpmdbFormat::Ndb | RpmdbFormat::Bdb => root.read(rel).map_err(|e| e.to_string()).and_then(|data| {
-            let parsed = if format == RpmdbFormat::Ndb { parse_ndb(&data) } else { parse_bdb(&data) };
-            parsed
-                .map(|v| v.into_iter().map(|r| r.map_err(|e| e.to_string())).collect())
-                .map_err(|e| e.to_string())
-        }),
+            .map(|rows| {
+                rows.into_iter()
+                    .map(|r| r.map_err(|e| e.to_string()))
+                    .collect()
+            }),
+        RpmdbFormat::Ndb | RpmdbFormat::Bdb => {
+            root.read(rel).map_err(|e| e.to_string()).and_then(|data| {
+                let parsed = if format == RpmdbFormat::Ndb {
+                    parse_ndb(&data)
+                } else {
+                    parse_bdb(&data)
+                };
+                parsed
+                    .map(|v| {
+                        v.into_iter()
+                            .map(|r| r.map_err(|e| e.to_string()))
+                            .collect()
+                    })
+                    .map_err(|e| e.to_string())
+            })
+        }
     };
     let blobs = match blobs {
         Ok(b) => b,
         Err(e) => {
-            inv.errors.push(CollectError::new(id, rel, format!("cannot read rpm database ({}): {e}", format.as_str())));
+            inv.errors.push(CollectError::new(
+                id,
+                rel,
+                format!("cannot read rpm database ({}): {e}", format.as_str()),
+            ));
             return inv;
         }
     };
@@ -103,7 +134,11 @@ pub fn read_rpmdb(root: &Root, rel: &str) -> Inventory {
         match blob.and_then(|b| parse_header_blob(&b).map_err(|e| e.to_string())) {
             Ok(h) if h.name == "gpg-pubkey" => {}
             Ok(h) => inv.artifacts.push(package_artifact(&h, rel, id)),
-            Err(e) => inv.errors.push(CollectError::new(id, rel, format!("corrupt package header #{}: {e}", n + 1))),
+            Err(e) => inv.errors.push(CollectError::new(
+                id,
+                rel,
+                format!("corrupt package header #{}: {e}", n + 1),
+            )),
         }
     }
     inv
@@ -114,7 +149,9 @@ pub fn read_rpmdb(root: &Root, rel: &str) -> Inventory {
 /// it. One `Err` per unreadable row.
 pub fn read_sqlite_blobs(path: &Path) -> rusqlite::Result<Vec<rusqlite::Result<Vec<u8>>>> {
     let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(uri, flags)?;
     let mut stmt = conn.prepare("SELECT blob FROM Packages")?;
     let rows = stmt.query_map([], |row| row.get::<_, Vec<u8>>(0))?;
@@ -148,7 +185,11 @@ fn percent_encode(bytes: &[u8], keep: &[u8]) -> String {
 
 /// `[epoch:]version-release` (just the version when there is no release).
 pub fn evr(h: &RpmHeader) -> String {
-    let vr = if h.release.is_empty() { h.version.clone() } else { format!("{}-{}", h.version, h.release) };
+    let vr = if h.release.is_empty() {
+        h.version.clone()
+    } else {
+        format!("{}-{}", h.version, h.release)
+    };
     match h.epoch {
         Some(e) => format!("{e}:{vr}"),
         None => vr,
@@ -182,7 +223,12 @@ pub fn package_artifact(h: &RpmHeader, location: &str, collector: &str) -> Artif
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut a = Artifact::new(ArtifactKind::Package, h.name.clone(), location, collector)
         .with_version(evr(h))
-        .with_publisher(h.vendor.clone().or_else(|| h.packager.clone()).unwrap_or_default())
+        .with_publisher(
+            h.vendor
+                .clone()
+                .or_else(|| h.packager.clone())
+                .unwrap_or_default(),
+        )
         .with_attr("arch", h.arch.clone())
         .with_attr("epoch", h.epoch.map(|e| e.to_string()).unwrap_or_default())
         .with_attr("release", h.release.clone())
@@ -191,10 +237,18 @@ pub fn package_artifact(h: &RpmHeader, location: &str, collector: &str) -> Artif
         .with_attr("vendor", opt(&h.vendor))
         .with_attr("license", opt(&h.license))
         .with_attr("sourcerpm", opt(&h.sourcerpm))
-        .with_attr("install-time", h.install_time.map(|t| t.to_string()).unwrap_or_default())
+        .with_attr(
+            "install-time",
+            h.install_time.map(|t| t.to_string()).unwrap_or_default(),
+        )
         .with_attr("size", h.size.map(|s| s.to_string()).unwrap_or_default())
         .with_attr("purl", purl(h));
-    a.paths = h.files.iter().map(|f| f.trim_start_matches('/').to_string()).filter(|f| !f.is_empty()).collect();
+    a.paths = h
+        .files
+        .iter()
+        .map(|f| f.trim_start_matches('/').to_string())
+        .filter(|f| !f.is_empty())
+        .collect();
     a
 }
 
@@ -213,7 +267,10 @@ mod tests {
             ..RpmHeader::default()
         };
         assert_eq!(evr(&h), "1:11.2.1+git610-1.3.9");
-        assert_eq!(purl(&h), "pkg:rpm/libstdc%2B%2B6@11.2.1%2Bgit610-1.3.9?arch=x86_64&epoch=1");
+        assert_eq!(
+            purl(&h),
+            "pkg:rpm/libstdc%2B%2B6@11.2.1%2Bgit610-1.3.9?arch=x86_64&epoch=1"
+        );
         assert_eq!(uri_path(Path::new("/a b/c?d#e%")), "/a%20b/c%3Fd%23e%25");
     }
 }

@@ -18,19 +18,28 @@ fn corpus(rel: &str) -> PathBuf {
 const MARINER: &str = "rpm/sqlite-cbl-mariner-2.0/rpmdb.sqlite";
 
 fn dir_listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
 
 fn assert_no_side_files(dir: &Path) {
     for name in dir_listing(dir) {
-        assert!(!(name.ends_with("-wal") || name.ends_with("-shm") || name.ends_with("-journal")), "side file {name}");
+        assert!(
+            !(name.ends_with("-wal") || name.ends_with("-shm") || name.ends_with("-journal")),
+            "side file {name}"
+        );
     }
 }
 
 fn find<'a>(inv: &'a Inventory, name: &str) -> &'a Artifact {
-    inv.artifacts.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("no artifact {name}"))
+    inv.artifacts
+        .iter()
+        .find(|a| a.name == name)
+        .unwrap_or_else(|| panic!("no artifact {name}"))
 }
 
 #[test]
@@ -41,19 +50,39 @@ fn sqlite_mariner_is_read_in_place_without_side_files() {
     let rows = read_sqlite_blobs(&path).unwrap();
     assert_eq!(dir_listing(dir), before);
     assert_no_side_files(dir);
-    let hs: Vec<RpmHeader> = rows.into_iter().map(|b| parse_header_blob(&b.unwrap()).unwrap()).collect();
+    let hs: Vec<RpmHeader> = rows
+        .into_iter()
+        .map(|b| parse_header_blob(&b.unwrap()).unwrap())
+        .collect();
     assert_eq!(hs.len(), 129);
-    assert!(hs.iter().all(|h| h.vendor.as_deref() == Some("Microsoft Corporation")));
+    assert!(
+        hs.iter()
+            .all(|h| h.vendor.as_deref() == Some("Microsoft Corporation"))
+    );
     assert_eq!(hs.iter().filter(|h| h.arch == "x86_64").count(), 116);
     assert_eq!(hs.iter().filter(|h| h.arch == "noarch").count(), 13);
-    let mut with_epoch: Vec<(&str, Option<u32>)> =
-        hs.iter().filter(|h| h.epoch.is_some()).map(|h| (h.name.as_str(), h.epoch)).collect();
+    let mut with_epoch: Vec<(&str, Option<u32>)> = hs
+        .iter()
+        .filter(|h| h.epoch.is_some())
+        .map(|h| (h.name.as_str(), h.epoch))
+        .collect();
     with_epoch.sort();
     assert_eq!(
         with_epoch,
-        [("ca-certificates-base", Some(1)), ("ca-certificates-shared", Some(1)), ("ca-certificates-tools", Some(1))]
+        [
+            ("ca-certificates-base", Some(1)),
+            ("ca-certificates-shared", Some(1)),
+            ("ca-certificates-tools", Some(1))
+        ]
     );
-    assert_eq!((hs[0].name.as_str(), hs[0].version.as_str(), hs[0].release.as_str()), ("mariner-release", "2.0", "4.cm2"));
+    assert_eq!(
+        (
+            hs[0].name.as_str(),
+            hs[0].version.as_str(),
+            hs[0].release.as_str()
+        ),
+        ("mariner-release", "2.0", "4.cm2")
+    );
 }
 
 #[test]
@@ -80,13 +109,24 @@ fn mariner_artifacts_carry_versions_vendor_and_purls() {
     let inv = RpmCollector.collect(&Root::offline(tmp.path()).unwrap());
     assert!(inv.errors.is_empty(), "{:?}", inv.errors);
     assert_eq!(inv.artifacts.len(), 129);
-    assert!(inv.artifacts.iter().all(|a| a.collector == "rpmdb-sqlite" && a.location == "var/lib/rpm/rpmdb.sqlite"));
-    assert!(inv.artifacts.iter().all(|a| a.publisher.as_deref() == Some("Microsoft Corporation")));
+    assert!(
+        inv.artifacts
+            .iter()
+            .all(|a| a.collector == "rpmdb-sqlite" && a.location == "var/lib/rpm/rpmdb.sqlite")
+    );
+    assert!(
+        inv.artifacts
+            .iter()
+            .all(|a| a.publisher.as_deref() == Some("Microsoft Corporation"))
+    );
     let ca = find(&inv, "ca-certificates-base");
     assert_eq!(ca.version.as_deref(), Some("1:2.0.0-1.cm2"));
     assert_eq!(ca.attr("epoch"), Some("1"));
     assert_eq!(ca.attr("arch"), Some("noarch"));
-    assert_eq!(ca.attr("purl"), Some("pkg:rpm/ca-certificates-base@2.0.0-1.cm2?arch=noarch&epoch=1"));
+    assert_eq!(
+        ca.attr("purl"),
+        Some("pkg:rpm/ca-certificates-base@2.0.0-1.cm2?arch=noarch&epoch=1")
+    );
     for (name, version) in [
         ("filesystem", "1.1-8.cm2"),
         ("glibc", "2.34-2.cm2"),
@@ -105,7 +145,11 @@ fn mariner_artifacts_carry_versions_vendor_and_purls() {
         assert_eq!(a.attr("epoch"), None, "{name}");
     }
     let bash = find(&inv, "bash");
-    assert!(bash.paths.iter().any(|p| p == "bin/bash"), "{:?}", bash.paths);
+    assert!(
+        bash.paths.iter().any(|p| p == "bin/bash"),
+        "{:?}",
+        bash.paths
+    );
     assert!(bash.paths.iter().all(|p| !p.starts_with('/')));
     assert_no_side_files(&tmp.path().join("var/lib/rpm"));
 }
@@ -124,15 +168,23 @@ fn kesl() -> RpmHeader {
         sourcerpm: Some("kesl-11.4.0-7.src.rpm".into()),
         install_time: Some(1_700_000_000),
         size: Some(4096),
-        files: vec!["/opt/kaspersky/kesl/bin/kesl".into(), "/etc/init.d/kesl".into()],
+        files: vec![
+            "/opt/kaspersky/kesl/bin/kesl".into(),
+            "/etc/init.d/kesl".into(),
+        ],
     }
 }
 
 fn write_sqlite(path: &Path, blobs: &[Vec<u8>]) {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)", []).unwrap();
+    conn.execute(
+        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)",
+        [],
+    )
+    .unwrap();
     for b in blobs {
-        conn.execute("INSERT INTO Packages (blob) VALUES (?1)", [b]).unwrap();
+        conn.execute("INSERT INTO Packages (blob) VALUES (?1)", [b])
+            .unwrap();
     }
 }
 
@@ -142,15 +194,35 @@ fn collector_reads_sqlite_and_ndb_in_an_offline_root() {
     let r = tmp.path();
     fs::create_dir_all(r.join("var/lib/rpm")).unwrap();
     fs::create_dir_all(r.join("usr/lib/sysimage/rpm")).unwrap();
-    let pubkey = RpmHeader { name: "gpg-pubkey".into(), version: "fd431d51".into(), release: "4ae0493b".into(), ..RpmHeader::default() };
+    let pubkey = RpmHeader {
+        name: "gpg-pubkey".into(),
+        version: "fd431d51".into(),
+        release: "4ae0493b".into(),
+        ..RpmHeader::default()
+    };
     let mut corrupt = build_header_blob(&kesl());
     corrupt[8 + 16 + 4] = 0x7f;
-    let plain = RpmHeader { name: "kesl-gui".into(), version: "1.0".into(), release: "1".into(), arch: "noarch".into(), ..RpmHeader::default() };
+    let plain = RpmHeader {
+        name: "kesl-gui".into(),
+        version: "1.0".into(),
+        release: "1".into(),
+        arch: "noarch".into(),
+        ..RpmHeader::default()
+    };
     write_sqlite(
         &r.join("var/lib/rpm/rpmdb.sqlite"),
-        &[build_header_blob(&kesl()), build_header_blob(&pubkey), corrupt, build_header_blob(&plain)],
+        &[
+            build_header_blob(&kesl()),
+            build_header_blob(&pubkey),
+            corrupt,
+            build_header_blob(&plain),
+        ],
     );
-    fs::copy(corpus("rpm/ndb-sle15-bci/Packages.db"), r.join("usr/lib/sysimage/rpm/Packages.db")).unwrap();
+    fs::copy(
+        corpus("rpm/ndb-sle15-bci/Packages.db"),
+        r.join("usr/lib/sysimage/rpm/Packages.db"),
+    )
+    .unwrap();
 
     let collector = RpmCollector;
     assert_eq!(collector.id(), "rpmdb");
@@ -160,22 +232,42 @@ fn collector_reads_sqlite_and_ndb_in_an_offline_root() {
     assert_eq!(inv.errors.len(), 1, "{:?}", inv.errors);
     assert_eq!(inv.errors[0].location, "var/lib/rpm/rpmdb.sqlite");
     assert_eq!(inv.errors[0].collector, "rpmdb-sqlite");
-    assert!(inv.errors[0].message.contains("corrupt package header #3"), "{}", inv.errors[0].message);
+    assert!(
+        inv.errors[0].message.contains("corrupt package header #3"),
+        "{}",
+        inv.errors[0].message
+    );
     assert_eq!(inv.artifacts.len(), 2 + 35);
-    assert!(inv.artifacts.iter().all(|a| a.name != "gpg-pubkey" && a.kind == ArtifactKind::Package));
+    assert!(
+        inv.artifacts
+            .iter()
+            .all(|a| a.name != "gpg-pubkey" && a.kind == ArtifactKind::Package)
+    );
 
     let k = find(&inv, "kesl");
     assert_eq!(k.collector, "rpmdb-sqlite");
     assert_eq!(k.location, "var/lib/rpm/rpmdb.sqlite");
     assert_eq!(k.version.as_deref(), Some("3:11.4.0-7"));
-    assert_eq!(k.publisher.as_deref(), Some("AO Kaspersky Lab <support@kaspersky.com>"));
+    assert_eq!(
+        k.publisher.as_deref(),
+        Some("AO Kaspersky Lab <support@kaspersky.com>")
+    );
     assert_eq!(k.attr("vendor"), None);
-    assert_eq!(k.attr("packager"), Some("AO Kaspersky Lab <support@kaspersky.com>"));
+    assert_eq!(
+        k.attr("packager"),
+        Some("AO Kaspersky Lab <support@kaspersky.com>")
+    );
     assert_eq!(k.attr("release"), Some("7"));
-    assert_eq!(k.attr("summary"), Some("Kaspersky Endpoint Security for Linux"));
+    assert_eq!(
+        k.attr("summary"),
+        Some("Kaspersky Endpoint Security for Linux")
+    );
     assert_eq!(k.attr("license"), Some("Proprietary"));
     assert_eq!(k.attr("sourcerpm"), Some("kesl-11.4.0-7.src.rpm"));
-    assert_eq!(k.attr("purl"), Some("pkg:rpm/kesl@11.4.0-7?arch=x86_64&epoch=3"));
+    assert_eq!(
+        k.attr("purl"),
+        Some("pkg:rpm/kesl@11.4.0-7?arch=x86_64&epoch=3")
+    );
     assert_eq!(k.paths, ["opt/kaspersky/kesl/bin/kesl", "etc/init.d/kesl"]);
     let g = find(&inv, "kesl-gui");
     assert_eq!(g.version.as_deref(), Some("1.0-1"));
@@ -186,7 +278,10 @@ fn collector_reads_sqlite_and_ndb_in_an_offline_root() {
     assert_eq!(bash.collector, "rpmdb-ndb");
     assert_eq!(bash.location, "usr/lib/sysimage/rpm/Packages.db");
     assert_eq!(bash.version.as_deref(), Some("4.4-19.6.1"));
-    assert_eq!(bash.publisher.as_deref(), Some("SUSE LLC <https://www.suse.com/>"));
+    assert_eq!(
+        bash.publisher.as_deref(),
+        Some("SUSE LLC <https://www.suse.com/>")
+    );
     assert!(bash.paths.contains(&"bin/bash".to_string()));
     assert_no_side_files(&r.join("var/lib/rpm"));
 }
@@ -199,18 +294,28 @@ fn bdb_is_sniffed_by_content_and_symlinked_dirs_are_read_once() {
     fs::create_dir_all(r.join("var/lib")).unwrap();
     std::os::unix::fs::symlink("../../usr/lib/sysimage/rpm", r.join("var/lib/rpm")).unwrap();
     // A BerkeleyDB under the NDB name: the content decides.
-    fs::copy(corpus("rpm/bdb-rhel8-libuuid/Packages"), r.join("usr/lib/sysimage/rpm/Packages.db")).unwrap();
+    fs::copy(
+        corpus("rpm/bdb-rhel8-libuuid/Packages"),
+        r.join("usr/lib/sysimage/rpm/Packages.db"),
+    )
+    .unwrap();
     let inv = RpmCollector.collect(&Root::offline(r).unwrap());
     assert!(inv.errors.is_empty(), "{:?}", inv.errors);
     assert_eq!(inv.artifacts.len(), 1);
     let a = &inv.artifacts[0];
-    assert_eq!((a.name.as_str(), a.collector.as_str()), ("libuuid", "rpmdb-bdb"));
+    assert_eq!(
+        (a.name.as_str(), a.collector.as_str()),
+        ("libuuid", "rpmdb-bdb")
+    );
     assert_eq!(a.location, "var/lib/rpm/Packages.db");
     assert_eq!(a.version.as_deref(), Some("2.32.1-42.el8_8"));
     assert_eq!(a.publisher.as_deref(), Some("Red Hat, Inc."));
     assert_eq!(a.attr("size"), Some("35104"));
     assert_eq!(a.attr("install-time"), Some("1696444673"));
-    assert_eq!(a.attr("purl"), Some("pkg:rpm/libuuid@2.32.1-42.el8_8?arch=x86_64"));
+    assert_eq!(
+        a.attr("purl"),
+        Some("pkg:rpm/libuuid@2.32.1-42.el8_8?arch=x86_64")
+    );
 }
 
 #[test]
@@ -219,19 +324,41 @@ fn corrupt_databases_become_errors() {
     let r = tmp.path();
     fs::create_dir_all(r.join("var/lib/rpm")).unwrap();
     let sqlite = fs::read(corpus(MARINER)).unwrap();
-    fs::write(r.join("var/lib/rpm/rpmdb.sqlite"), &sqlite[..sqlite.len() / 3]).unwrap();
+    fs::write(
+        r.join("var/lib/rpm/rpmdb.sqlite"),
+        &sqlite[..sqlite.len() / 3],
+    )
+    .unwrap();
     fs::write(r.join("var/lib/rpm/Packages"), b"not a berkeley db at all").unwrap();
     let ndb = fs::read(corpus("rpm/ndb-sle15-bci/Packages.db")).unwrap();
     fs::write(r.join("var/lib/rpm/Packages.db"), &ndb[..ndb.len() / 2]).unwrap();
     let root = Root::offline(r).unwrap();
     let inv = RpmCollector.collect(&root);
-    for (file, id) in [("rpmdb.sqlite", "rpmdb-sqlite"), ("Packages.db", "rpmdb-ndb"), ("Packages", "rpmdb-bdb")] {
+    for (file, id) in [
+        ("rpmdb.sqlite", "rpmdb-sqlite"),
+        ("Packages.db", "rpmdb-ndb"),
+        ("Packages", "rpmdb-bdb"),
+    ] {
         let loc = format!("var/lib/rpm/{file}");
-        assert!(inv.errors.iter().any(|e| e.location == loc && e.collector == id), "no error for {loc}: {:?}", inv.errors);
+        assert!(
+            inv.errors
+                .iter()
+                .any(|e| e.location == loc && e.collector == id),
+            "no error for {loc}: {:?}",
+            inv.errors
+        );
     }
-    assert!(inv.errors.iter().all(|e| e.message.chars().next().is_some_and(|c| !c.is_uppercase())));
+    assert!(
+        inv.errors
+            .iter()
+            .all(|e| e.message.chars().next().is_some_and(|c| !c.is_uppercase()))
+    );
     // The intact first half of the NDB file still yields packages.
-    assert!(inv.artifacts.iter().any(|a| a.name == "glibc" && a.collector == "rpmdb-ndb"));
+    assert!(
+        inv.artifacts
+            .iter()
+            .any(|a| a.name == "glibc" && a.collector == "rpmdb-ndb")
+    );
     // A missing database is an error too, when asked for directly.
     assert_eq!(read_rpmdb(&root, "var/lib/rpm/nothing").errors.len(), 1);
 }

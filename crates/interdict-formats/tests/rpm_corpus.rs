@@ -1,6 +1,8 @@
 //! RPM readers against the real databases in the shared corpus (facts from its README).
 
-use interdict_formats::rpm::{RpmHeader, RpmdbFormat, parse_bdb, parse_header_blob, parse_ndb, sniff_rpmdb};
+use interdict_formats::rpm::{
+    RpmHeader, RpmdbFormat, parse_bdb, parse_header_blob, parse_ndb, sniff_rpmdb,
+};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
 
@@ -10,7 +12,10 @@ fn corpus(rel: &str) -> Vec<u8> {
 }
 
 fn headers(blobs: Vec<Result<Vec<u8>, interdict_formats::FormatError>>) -> Vec<RpmHeader> {
-    blobs.into_iter().map(|b| parse_header_blob(&b.unwrap()).unwrap()).collect()
+    blobs
+        .into_iter()
+        .map(|b| parse_header_blob(&b.unwrap()).unwrap())
+        .collect()
 }
 
 #[test]
@@ -31,10 +36,19 @@ fn bdb_libuuid_has_every_field_and_follows_overflow_pages() {
     assert_eq!(h.vendor.as_deref(), Some("Red Hat, Inc."));
     assert_eq!(h.license.as_deref(), Some("BSD"));
     assert_eq!(h.summary.as_deref(), Some("Universally unique ID library"));
-    assert_eq!(h.sourcerpm.as_deref(), Some("util-linux-2.32.1-42.el8_8.src.rpm"));
+    assert_eq!(
+        h.sourcerpm.as_deref(),
+        Some("util-linux-2.32.1-42.el8_8.src.rpm")
+    );
     assert_eq!(h.size, Some(35104));
     assert_eq!(h.install_time, Some(1_696_444_673));
-    assert!(h.files.iter().any(|f| f.starts_with("/usr/lib64/libuuid.so.1")), "{:?}", h.files);
+    assert!(
+        h.files
+            .iter()
+            .any(|f| f.starts_with("/usr/lib64/libuuid.so.1")),
+        "{:?}",
+        h.files
+    );
 }
 
 #[test]
@@ -43,7 +57,15 @@ fn bdb_dive_has_no_vendor() {
     let hs = headers(parse_bdb(&data).unwrap());
     assert_eq!(hs.len(), 1);
     let h = &hs[0];
-    assert_eq!((h.name.as_str(), h.version.as_str(), h.release.as_str(), h.arch.as_str()), ("dive", "0.9.2", "1", "x86_64"));
+    assert_eq!(
+        (
+            h.name.as_str(),
+            h.version.as_str(),
+            h.release.as_str(),
+            h.arch.as_str()
+        ),
+        ("dive", "0.9.2", "1", "x86_64")
+    );
     assert_eq!(h.epoch, None);
     assert_eq!(h.vendor, None);
 }
@@ -54,25 +76,43 @@ fn ndb_sle15_has_35_suse_packages_in_slot_order() {
     assert_eq!(sniff_rpmdb(&data), RpmdbFormat::Ndb);
     let hs = headers(parse_ndb(&data).unwrap());
     assert_eq!(hs.len(), 35);
-    assert!(hs.iter().all(|h| h.vendor.as_deref() == Some("SUSE LLC <https://www.suse.com/>")));
-    assert!(hs.iter().all(|h| h.epoch.is_none() && h.name != "gpg-pubkey"));
+    assert!(
+        hs.iter()
+            .all(|h| h.vendor.as_deref() == Some("SUSE LLC <https://www.suse.com/>"))
+    );
+    assert!(
+        hs.iter()
+            .all(|h| h.epoch.is_none() && h.name != "gpg-pubkey")
+    );
     let nvra = |h: &RpmHeader| format!("{} {}-{} {}", h.name, h.version, h.release, h.arch);
     assert_eq!(nvra(&hs[0]), "system-user-root 20190513-3.3.1 noarch");
     assert_eq!(nvra(&hs[1]), "filesystem 15.0-11.3.2 x86_64");
     assert_eq!(nvra(&hs[2]), "glibc 2.31-9.3.2 x86_64");
     assert_eq!(nvra(&hs[13]), "bash 4.4-19.6.1 x86_64");
-    assert_eq!(nvra(&hs[17]), "ca-certificates-mozilla-prebuilt 2.44-21.1 noarch");
+    assert_eq!(
+        nvra(&hs[17]),
+        "ca-certificates-mozilla-prebuilt 2.44-21.1 noarch"
+    );
     assert_eq!(nvra(&hs[33]), "rpm-config-SUSE 1-5.6.1 noarch");
     assert_eq!(nvra(&hs[34]), "rpm-ndb 4.14.3-40.1 x86_64");
     let names: Vec<&str> = hs.iter().map(|h| h.name.as_str()).collect();
     assert_eq!(names[5..8], ["libgcc_s1", "libcap2", "libstdc++6"]);
-    assert!(hs.iter().find(|h| h.name == "bash").unwrap().files.contains(&"/bin/bash".to_string()));
+    assert!(
+        hs.iter()
+            .find(|h| h.name == "bash")
+            .unwrap()
+            .files
+            .contains(&"/bin/bash".to_string())
+    );
 }
 
 /// Truncations at many offsets and byte flips: errors or fewer packages, never a panic.
 fn mangle(data: &[u8], parse: impl Fn(&[u8])) {
     let step = (data.len() / 97).max(1);
-    for n in (0..data.len()).step_by(step).chain([1, 15, 16, 31, 32, 33, 4095, 4096, 4097]) {
+    for n in (0..data.len())
+        .step_by(step)
+        .chain([1, 15, 16, 31, 32, 33, 4095, 4096, 4097])
+    {
         parse(&data[..n.min(data.len())]);
     }
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
@@ -89,13 +129,28 @@ fn mangle(data: &[u8], parse: impl Fn(&[u8])) {
     }
 }
 
-fn parse_all(blobs: Result<Vec<Result<Vec<u8>, interdict_formats::FormatError>>, interdict_formats::FormatError>) -> usize {
-    blobs.map(|v| v.into_iter().filter_map(Result::ok).filter(|b| parse_header_blob(b).is_ok()).count()).unwrap_or(0)
+fn parse_all(
+    blobs: Result<
+        Vec<Result<Vec<u8>, interdict_formats::FormatError>>,
+        interdict_formats::FormatError,
+    >,
+) -> usize {
+    blobs
+        .map(|v| {
+            v.into_iter()
+                .filter_map(Result::ok)
+                .filter(|b| parse_header_blob(b).is_ok())
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 #[test]
 fn corrupted_bdb_files_never_panic() {
-    for f in ["rpm/bdb-rhel8-libuuid/Packages", "rpm/bdb-syft-dive/Packages"] {
+    for f in [
+        "rpm/bdb-rhel8-libuuid/Packages",
+        "rpm/bdb-syft-dive/Packages",
+    ] {
         let data = corpus(f);
         mangle(&data, |d| {
             parse_all(parse_bdb(d));

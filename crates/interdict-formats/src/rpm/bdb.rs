@@ -36,10 +36,18 @@ struct Order {
 
 impl Order {
     fn u16(self, d: &[u8], at: usize, what: &str) -> Result<u16, FormatError> {
-        if self.big { u16_be(d, at, what) } else { u16_le(d, at, what) }
+        if self.big {
+            u16_be(d, at, what)
+        } else {
+            u16_le(d, at, what)
+        }
     }
     fn u32(self, d: &[u8], at: usize, what: &str) -> Result<u32, FormatError> {
-        if self.big { u32_be(d, at, what) } else { u32_le(d, at, what) }
+        if self.big {
+            u32_be(d, at, what)
+        } else {
+            u32_le(d, at, what)
+        }
     }
 }
 
@@ -56,7 +64,9 @@ fn page_header(page: &[u8], o: Order) -> Result<PageHeader, FormatError> {
         next: o.u32(page, 16, "page header")?,
         entries: o.u16(page, 20, "page header")?,
         hf_offset: o.u16(page, 22, "page header")?,
-        kind: *page.get(25).ok_or_else(|| FormatError::truncated(25, "page header"))?,
+        kind: *page
+            .get(25)
+            .ok_or_else(|| FormatError::truncated(25, "page header"))?,
     })
 }
 
@@ -69,34 +79,52 @@ struct Db<'a> {
 
 impl<'a> Db<'a> {
     fn page(&self, pgno: u32) -> Result<&'a [u8], FormatError> {
-        let at = (pgno as usize).checked_mul(self.page_size).ok_or_else(|| FormatError::truncated(usize::MAX, "page"))?;
+        let at = (pgno as usize)
+            .checked_mul(self.page_size)
+            .ok_or_else(|| FormatError::truncated(usize::MAX, "page"))?;
         slice(self.data, at, self.page_size, &format!("page {pgno}"))
     }
 
     /// The bytes of an overflow chain starting at `pgno`, truncated to `tlen`.
     fn overflow(&self, mut pgno: u32, tlen: usize) -> BlobResult {
         if tlen > MAX_VALUE {
-            return Err(FormatError::malformed(0, format!("overflow value of {tlen} bytes is too large")));
+            return Err(FormatError::malformed(
+                0,
+                format!("overflow value of {tlen} bytes is too large"),
+            ));
         }
         let mut out = Vec::with_capacity(tlen.min(self.data.len()));
         let mut seen = HashSet::new();
         while out.len() < tlen {
             if pgno == 0 {
-                return Err(FormatError::truncated(0, format!("overflow chain ends after {} of {tlen} bytes", out.len())));
+                return Err(FormatError::truncated(
+                    0,
+                    format!("overflow chain ends after {} of {tlen} bytes", out.len()),
+                ));
             }
             if !seen.insert(pgno) {
-                return Err(FormatError::malformed(0, format!("overflow chain loops at page {pgno}")));
+                return Err(FormatError::malformed(
+                    0,
+                    format!("overflow chain loops at page {pgno}"),
+                ));
             }
             let page = self.page(pgno)?;
             let h = page_header(page, self.order)?;
             let base = (pgno as usize).saturating_mul(self.page_size);
             if h.kind != P_OVERFLOW {
-                return Err(FormatError::malformed(base, format!("page {pgno} in an overflow chain has type {}", h.kind)));
+                return Err(FormatError::malformed(
+                    base,
+                    format!("page {pgno} in an overflow chain has type {}", h.kind),
+                ));
             }
-            let end = if h.next == 0 { PAGE_HEADER.saturating_add(usize::from(h.hf_offset)) } else { self.page_size };
-            let chunk = page
-                .get(PAGE_HEADER..end)
-                .ok_or_else(|| FormatError::malformed(base, format!("overflow page {pgno} holds more than a page")))?;
+            let end = if h.next == 0 {
+                PAGE_HEADER.saturating_add(usize::from(h.hf_offset))
+            } else {
+                self.page_size
+            };
+            let chunk = page.get(PAGE_HEADER..end).ok_or_else(|| {
+                FormatError::malformed(base, format!("overflow page {pgno} holds more than a page"))
+            })?;
             out.extend_from_slice(chunk);
             pgno = h.next;
         }
@@ -107,12 +135,17 @@ impl<'a> Db<'a> {
     /// The values of one hash page (odd item indexes) that live on overflow pages.
     fn hash_page(&self, pgno: u32, page: &[u8], h: &PageHeader, out: &mut Vec<BlobResult>) {
         let base = (pgno as usize).saturating_mul(self.page_size);
-        if h.entries % 2 != 0 {
-            out.push(Err(FormatError::malformed(base, format!("hash page {pgno} has an odd entry count {}", h.entries))));
+        if !h.entries.is_multiple_of(2) {
+            out.push(Err(FormatError::malformed(
+                base,
+                format!("hash page {pgno} has an odd entry count {}", h.entries),
+            )));
             return;
         }
         for i in (1..usize::from(h.entries)).step_by(2) {
-            let r = self.value(page, PAGE_HEADER + 2 * i).map_err(|e| rebase(e, base));
+            let r = self
+                .value(page, PAGE_HEADER + 2 * i)
+                .map_err(|e| rebase(e, base));
             match r {
                 Ok(Some(v)) => out.push(Ok(v)),
                 Ok(None) => {}
@@ -123,12 +156,18 @@ impl<'a> Db<'a> {
 
     fn value(&self, page: &[u8], index_at: usize) -> Result<Option<Vec<u8>>, FormatError> {
         let at = usize::from(self.order.u16(page, index_at, "hash item index")?);
-        let kind = *page.get(at).ok_or_else(|| FormatError::truncated(at, "hash item"))?;
+        let kind = *page
+            .get(at)
+            .ok_or_else(|| FormatError::truncated(at, "hash item"))?;
         if kind != H_OFFPAGE {
             return Ok(None);
         }
-        let pgno = self.order.u32(page, at.saturating_add(4), "off-page item")?;
-        let tlen = self.order.u32(page, at.saturating_add(8), "off-page item")? as usize;
+        let pgno = self
+            .order
+            .u32(page, at.saturating_add(4), "off-page item")?;
+        let tlen = self
+            .order
+            .u32(page, at.saturating_add(8), "off-page item")? as usize;
         self.overflow(pgno, tlen).map(Some)
     }
 }
@@ -136,8 +175,14 @@ impl<'a> Db<'a> {
 /// Adds a page's base offset to an error offset (errors inside a page are page-relative).
 fn rebase(e: FormatError, base: usize) -> FormatError {
     match e {
-        FormatError::Truncated { offset, what } => FormatError::Truncated { offset: offset.saturating_add(base), what },
-        FormatError::Malformed { offset, message } if offset == 0 => FormatError::Malformed { offset: base, message },
+        FormatError::Truncated { offset, what } => FormatError::Truncated {
+            offset: offset.saturating_add(base),
+            what,
+        },
+        FormatError::Malformed { offset: 0, message } => FormatError::Malformed {
+            offset: base,
+            message,
+        },
         other => other,
     }
 }
@@ -150,23 +195,41 @@ pub fn parse_bdb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
     let order = match u32_le(data, 12, "berkeleydb magic")? {
         HASH_MAGIC => Order { big: false },
         m if m.swap_bytes() == HASH_MAGIC => Order { big: true },
-        _ => return Err(FormatError::BadMagic { offset: 12, what: "berkeleydb hash magic 0x061561".into() }),
+        _ => {
+            return Err(FormatError::BadMagic {
+                offset: 12,
+                what: "berkeleydb hash magic 0x061561".into(),
+            });
+        }
     };
     let page_size = order.u32(data, 20, "berkeleydb page size")? as usize;
     if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
-        return Err(FormatError::malformed(20, format!("berkeleydb page size {page_size} is invalid")));
+        return Err(FormatError::malformed(
+            20,
+            format!("berkeleydb page size {page_size} is invalid"),
+        ));
     }
-    let encrypted = *data.get(24).ok_or_else(|| FormatError::truncated(24, "berkeleydb metadata"))?;
+    let encrypted = *data
+        .get(24)
+        .ok_or_else(|| FormatError::truncated(24, "berkeleydb metadata"))?;
     if encrypted != 0 {
         return Err(FormatError::Unsupported("encrypted berkeleydb".into()));
     }
-    let kind = *data.get(25).ok_or_else(|| FormatError::truncated(25, "berkeleydb metadata"))?;
+    let kind = *data
+        .get(25)
+        .ok_or_else(|| FormatError::truncated(25, "berkeleydb metadata"))?;
     if kind != P_HASHMETA {
-        return Err(FormatError::Unsupported(format!("berkeleydb page 0 has type {kind}, not a hash database")));
+        return Err(FormatError::Unsupported(format!(
+            "berkeleydb page 0 has type {kind}, not a hash database"
+        )));
     }
     let last = order.u32(data, 32, "berkeleydb last page")?;
     slice(data, 0, page_size, "berkeleydb metadata page")?;
-    let db = Db { data, order, page_size };
+    let db = Db {
+        data,
+        order,
+        page_size,
+    };
     let mut out = Vec::new();
     for pgno in 1..=last {
         let page = match db.page(pgno) {
@@ -197,10 +260,18 @@ mod tests {
     const PS: usize = 512;
 
     fn put16(p: &mut [u8], at: usize, v: u16, big: bool) {
-        p[at..at + 2].copy_from_slice(&if big { v.to_be_bytes() } else { v.to_le_bytes() });
+        p[at..at + 2].copy_from_slice(&if big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        });
     }
     fn put32(p: &mut [u8], at: usize, v: u32, big: bool) {
-        p[at..at + 4].copy_from_slice(&if big { v.to_be_bytes() } else { v.to_le_bytes() });
+        p[at..at + 4].copy_from_slice(&if big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        });
     }
 
     /// Meta page, one hash page with one key/value pair, overflow pages holding `value`.

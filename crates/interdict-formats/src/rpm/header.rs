@@ -163,7 +163,10 @@ fn type_align(typ: u32) -> usize {
 }
 
 fn is_region_tag(tag: i32) -> bool {
-    matches!(tag, tag::HEADER_IMAGE | tag::HEADER_SIGNATURES | tag::HEADER_IMMUTABLE)
+    matches!(
+        tag,
+        tag::HEADER_IMAGE | tag::HEADER_SIGNATURES | tag::HEADER_IMMUTABLE
+    )
 }
 
 /// Length of `count` NUL-terminated strings starting at `offset` in `data`.
@@ -197,30 +200,61 @@ fn import(blob: &[u8]) -> Result<BTreeMap<i32, Entry<'_>>, FormatError> {
         return Err(FormatError::malformed(0, "header has no index entries"));
     }
     if il >= MAX_INDEX_ENTRIES {
-        return Err(FormatError::malformed(0, format!("header has {il} index entries, limit is 65535")));
+        return Err(FormatError::malformed(
+            0,
+            format!("header has {il} index entries, limit is 65535"),
+        ));
     }
-    let too_big = || FormatError::malformed(0, format!("header of {il} entries and {dl} data bytes is too large"));
-    let data_start = il.checked_mul(ENTRY_SIZE).and_then(|n| n.checked_add(8)).ok_or_else(too_big)?;
-    if data_start.checked_add(dl).is_none_or(|n| n >= MAX_HEADER_BYTES) {
+    let too_big = || {
+        FormatError::malformed(
+            0,
+            format!("header of {il} entries and {dl} data bytes is too large"),
+        )
+    };
+    let data_start = il
+        .checked_mul(ENTRY_SIZE)
+        .and_then(|n| n.checked_add(8))
+        .ok_or_else(too_big)?;
+    if data_start
+        .checked_add(dl)
+        .is_none_or(|n| n >= MAX_HEADER_BYTES)
+    {
         return Err(too_big());
     }
     let data = slice(blob, data_start, dl, "header data")?;
     let entries = (0..il)
         .map(|i| read_raw(blob, 8 + i * ENTRY_SIZE, "header index entry"))
         .collect::<Result<Vec<_>, _>>()?;
-    let first = *entries.first().ok_or_else(|| FormatError::malformed(0, "header has no index entries"))?;
-    let region = if is_region_tag(first.tag) { Some(verify_region(first, il, data, data_start)?) } else { None };
+    let first = *entries
+        .first()
+        .ok_or_else(|| FormatError::malformed(0, "header has no index entries"))?;
+    let region = if is_region_tag(first.tag) {
+        Some(verify_region(first, il, data, data_start)?)
+    } else {
+        None
+    };
     verify_info(&entries, region, data)?;
 
     let mut out = BTreeMap::new();
     let skip = usize::from(region.is_some());
     for e in entries.iter().skip(skip) {
         // Offsets and lengths were checked by `verify_info`; re-derive them without panics.
-        let bad = || FormatError::malformed(data_start, format!("entry for tag {} out of range", e.tag));
+        let bad =
+            || FormatError::malformed(data_start, format!("entry for tag {} out of range", e.tag));
         let off = usize::try_from(e.offset).map_err(|_| bad())?;
         let len = data_length(data, e.typ, e.count, off).ok_or_else(bad)?;
-        let bytes = off.checked_add(len).and_then(|end| data.get(off..end)).ok_or_else(bad)?;
-        out.insert(e.tag, Entry { typ: e.typ, count: e.count, data: bytes });
+        let bytes = off
+            .checked_add(len)
+            .and_then(|end| data.get(off..end))
+            .ok_or_else(bad)?;
+        out.insert(
+            e.tag,
+            Entry {
+                typ: e.typ,
+                count: e.count,
+                data: bytes,
+            },
+        );
     }
     Ok(out)
 }
@@ -231,15 +265,24 @@ struct Region {
     rdl: usize,
 }
 
-fn verify_region(first: RawEntry, il: usize, data: &[u8], data_start: usize) -> Result<Region, FormatError> {
+fn verify_region(
+    first: RawEntry,
+    il: usize,
+    data: &[u8],
+    data_start: usize,
+) -> Result<Region, FormatError> {
     let bad = |m: &str| FormatError::malformed(8, format!("region tag {}: {m}", first.tag));
     if first.typ != ty::BIN || first.count as usize != ENTRY_SIZE {
         return Err(bad("invalid region tag"));
     }
     let off = usize::try_from(first.offset).map_err(|_| bad("negative region offset"))?;
-    let rdl = off.checked_add(ENTRY_SIZE).filter(|&end| end <= data.len()).ok_or_else(|| bad("region offset out of range"))?;
+    let rdl = off
+        .checked_add(ENTRY_SIZE)
+        .filter(|&end| end <= data.len())
+        .ok_or_else(|| bad("region offset out of range"))?;
     let at = data_start.saturating_add(off);
-    let trailer = read_raw(data, off, "region trailer").map_err(|_| FormatError::truncated(at, "region trailer"))?;
+    let trailer = read_raw(data, off, "region trailer")
+        .map_err(|_| FormatError::truncated(at, "region trailer"))?;
     let mut ttag = trailer.tag;
     if first.tag == tag::HEADER_SIGNATURES && ttag == tag::HEADER_IMAGE {
         ttag = tag::HEADER_SIGNATURES;
@@ -247,7 +290,11 @@ fn verify_region(first: RawEntry, il: usize, data: &[u8], data_start: usize) -> 
     if ttag != first.tag || trailer.typ != ty::BIN || trailer.count as usize != ENTRY_SIZE {
         return Err(bad("invalid region trailer"));
     }
-    let size = trailer.offset.checked_neg().and_then(|n| usize::try_from(n).ok()).ok_or_else(|| bad("invalid region size"))?;
+    let size = trailer
+        .offset
+        .checked_neg()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| bad("invalid region size"))?;
     let ril = size / ENTRY_SIZE;
     if size % ENTRY_SIZE != 0 || ril == 0 || ril > il {
         return Err(bad("invalid region size"));
@@ -255,11 +302,20 @@ fn verify_region(first: RawEntry, il: usize, data: &[u8], data_start: usize) -> 
     Ok(Region { rdl })
 }
 
-fn verify_info(entries: &[RawEntry], region: Option<Region>, data: &[u8]) -> Result<(), FormatError> {
+fn verify_info(
+    entries: &[RawEntry],
+    region: Option<Region>,
+    data: &[u8],
+) -> Result<(), FormatError> {
     let mut end = 0usize;
-    for (i, e) in entries.iter().enumerate().skip(usize::from(region.is_some())) {
+    for (i, e) in entries
+        .iter()
+        .enumerate()
+        .skip(usize::from(region.is_some()))
+    {
         let at = 8usize.saturating_add(i.saturating_mul(ENTRY_SIZE));
-        let bad = |m: &str| FormatError::malformed(at, format!("index entry {i} (tag {}): {m}", e.tag));
+        let bad =
+            |m: &str| FormatError::malformed(at, format!("index entry {i} (tag {}): {m}", e.tag));
         if e.tag < tag::HEADER_I18NTABLE {
             return Err(bad("invalid tag"));
         }
@@ -276,8 +332,12 @@ fn verify_info(entries: &[RawEntry], region: Option<Region>, data: &[u8]) -> Res
         if off % type_align(e.typ) != 0 {
             return Err(bad("misaligned offset"));
         }
-        let len = data_length(data, e.typ, e.count, off).filter(|&l| l > 0).ok_or_else(|| bad("invalid data length"))?;
-        end = off.checked_add(len).ok_or_else(|| bad("invalid data length"))?;
+        let len = data_length(data, e.typ, e.count, off)
+            .filter(|&l| l > 0)
+            .ok_or_else(|| bad("invalid data length"))?;
+        end = off
+            .checked_add(len)
+            .ok_or_else(|| bad("invalid data length"))?;
         if let Some(r) = region {
             // Data before the trailer must not run into it.
             if end > r.rdl.saturating_sub(ENTRY_SIZE) && off < r.rdl {
@@ -300,14 +360,22 @@ fn string_array(e: &Entry<'_>) -> Option<Vec<String>> {
     if e.typ != ty::STRING_ARRAY {
         return None;
     }
-    Some(e.data.split(|&b| b == 0).take(e.count as usize).map(|s| String::from_utf8_lossy(s).into_owned()).collect())
+    Some(
+        e.data
+            .split(|&b| b == 0)
+            .take(e.count as usize)
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect(),
+    )
 }
 
 fn int32_array(e: &Entry<'_>) -> Option<Vec<u32>> {
     if e.typ != ty::INT32 {
         return None;
     }
-    (0..e.count as usize).map(|i| u32_be(e.data, i.checked_mul(4)?, "int32").ok()).collect()
+    (0..e.count as usize)
+        .map(|i| u32_be(e.data, i.checked_mul(4)?, "int32").ok())
+        .collect()
 }
 
 fn int32(e: &Entry<'_>) -> Option<u32> {
@@ -326,18 +394,29 @@ fn meaningful(s: Option<String>) -> Option<String> {
 fn file_list(map: &BTreeMap<i32, Entry<'_>>) -> Result<Vec<String>, FormatError> {
     let bad = |m: &str| FormatError::malformed(0, format!("file list: {m}"));
     let Some(base) = map.get(&tag::BASENAMES) else {
-        return Ok(map.get(&tag::OLDFILENAMES).and_then(string_array).unwrap_or_default());
+        return Ok(map
+            .get(&tag::OLDFILENAMES)
+            .and_then(string_array)
+            .unwrap_or_default());
     };
     let base = string_array(base).ok_or_else(|| bad("basenames is not a string array"))?;
-    let idx = map.get(&tag::DIRINDEXES).and_then(int32_array).ok_or_else(|| bad("missing dirindexes"))?;
-    let dirs = map.get(&tag::DIRNAMES).and_then(string_array).ok_or_else(|| bad("missing dirnames"))?;
+    let idx = map
+        .get(&tag::DIRINDEXES)
+        .and_then(int32_array)
+        .ok_or_else(|| bad("missing dirindexes"))?;
+    let dirs = map
+        .get(&tag::DIRNAMES)
+        .and_then(string_array)
+        .ok_or_else(|| bad("missing dirnames"))?;
     if idx.len() != base.len() {
         return Err(bad("dirindexes and basenames differ in length"));
     }
     base.iter()
         .zip(&idx)
         .map(|(b, &i)| {
-            let d = dirs.get(i as usize).ok_or_else(|| bad(&format!("directory index {i} out of range")))?;
+            let d = dirs
+                .get(i as usize)
+                .ok_or_else(|| bad(&format!("directory index {i} out of range")))?;
             Ok(format!("{d}{b}"))
         })
         .collect()
@@ -347,7 +426,9 @@ fn file_list(map: &BTreeMap<i32, Entry<'_>>) -> Result<Vec<String>, FormatError>
 pub fn parse_header_blob(blob: &[u8]) -> Result<RpmHeader, FormatError> {
     let map = import(blob)?;
     let s = |t: i32| map.get(&t).and_then(first_string);
-    let name = s(tag::NAME).filter(|n| !n.is_empty()).ok_or_else(|| FormatError::malformed(0, "header has no name"))?;
+    let name = s(tag::NAME)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| FormatError::malformed(0, "header has no name"))?;
     let size = match map.get(&tag::LONGSIZE) {
         Some(e) if e.typ == ty::INT64 => u64_be(e.data, 0, "longsize").ok(),
         _ => map.get(&tag::SIZE).and_then(int32).map(u64::from),
@@ -382,11 +463,21 @@ impl Item {
     fn string(tag: i32, typ: u32, s: &str) -> Item {
         let mut data: Vec<u8> = s.bytes().filter(|&b| b != 0).collect();
         data.push(0);
-        Item { tag, typ, count: 1, data }
+        Item {
+            tag,
+            typ,
+            count: 1,
+            data,
+        }
     }
 
     pub(crate) fn int32(tag: i32, values: &[u32]) -> Item {
-        Item { tag, typ: ty::INT32, count: len_u32(values.len()), data: values.iter().flat_map(|v| v.to_be_bytes()).collect() }
+        Item {
+            tag,
+            typ: ty::INT32,
+            count: len_u32(values.len()),
+            data: values.iter().flat_map(|v| v.to_be_bytes()).collect(),
+        }
     }
 
     fn strings(tag: i32, values: &[String]) -> Item {
@@ -395,7 +486,12 @@ impl Item {
             data.extend(v.bytes().filter(|&b| b != 0));
             data.push(0);
         }
-        Item { tag, typ: ty::STRING_ARRAY, count: len_u32(values.len()), data }
+        Item {
+            tag,
+            typ: ty::STRING_ARRAY,
+            count: len_u32(values.len()),
+            data,
+        }
     }
 }
 
@@ -411,7 +507,7 @@ pub(crate) fn assemble(region: &[Item], dribble: &[Item]) -> Vec<u8> {
     let mut data = Vec::new();
     fn place(item: &Item, data: &mut Vec<u8>) -> usize {
         let align = type_align(item.typ);
-        while data.len() % align != 0 {
+        while !data.len().is_multiple_of(align) {
             data.push(0);
         }
         let off = data.len();
@@ -443,7 +539,12 @@ pub(crate) fn assemble(region: &[Item], dribble: &[Item]) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + il * ENTRY_SIZE + data.len());
     out.extend(len_u32(il).to_be_bytes());
     out.extend(len_u32(data.len()).to_be_bytes());
-    out.extend(entry_bytes(tag::HEADER_IMMUTABLE, ty::BIN, trailer_off as i64, 16));
+    out.extend(entry_bytes(
+        tag::HEADER_IMMUTABLE,
+        ty::BIN,
+        trailer_off as i64,
+        16,
+    ));
     for (t, typ, off, count) in index {
         out.extend(entry_bytes(t, typ, off as i64, count));
     }
@@ -484,7 +585,12 @@ pub fn build_header_blob(h: &RpmHeader) -> Vec<u8> {
         Some(Ok(s)) => items.push(Item::int32(tag::SIZE, &[s])),
         Some(Err(_)) => {
             let v = h.size.unwrap_or_default();
-            items.push(Item { tag: tag::LONGSIZE, typ: ty::INT64, count: 1, data: v.to_be_bytes().to_vec() });
+            items.push(Item {
+                tag: tag::LONGSIZE,
+                typ: ty::INT64,
+                count: 1,
+                data: v.to_be_bytes().to_vec(),
+            });
         }
         None => {}
     }
@@ -529,7 +635,11 @@ mod tests {
             sourcerpm: Some("kesl-11.4.0-7.el8.src.rpm".into()),
             install_time: Some(1_700_000_000),
             size: Some(123_456),
-            files: vec!["/opt/kaspersky/kesl/bin/kesl-control".into(), "/opt/kaspersky/kesl/bin/kesl".into(), "/etc/opt/kaspersky/kesl.ini".into()],
+            files: vec![
+                "/opt/kaspersky/kesl/bin/kesl-control".into(),
+                "/opt/kaspersky/kesl/bin/kesl".into(),
+                "/etc/opt/kaspersky/kesl.ini".into(),
+            ],
         }
     }
 
@@ -537,16 +647,31 @@ mod tests {
     fn build_then_parse_round_trips() {
         let h = sample();
         assert_eq!(parse_header_blob(&build_header_blob(&h)).unwrap(), h);
-        let minimal = RpmHeader { name: "x".into(), ..RpmHeader::default() };
-        assert_eq!(parse_header_blob(&build_header_blob(&minimal)).unwrap(), minimal);
-        let big = RpmHeader { size: Some(5 << 32), ..sample() };
+        let minimal = RpmHeader {
+            name: "x".into(),
+            ..RpmHeader::default()
+        };
+        assert_eq!(
+            parse_header_blob(&build_header_blob(&minimal)).unwrap(),
+            minimal
+        );
+        let big = RpmHeader {
+            size: Some(5 << 32),
+            ..sample()
+        };
         assert_eq!(parse_header_blob(&build_header_blob(&big)).unwrap(), big);
     }
 
     #[test]
     fn dribble_entries_override_region_entries() {
-        let region = [Item::string(tag::NAME, ty::STRING, "old"), Item::int32(tag::INSTALLTIME, &[1])];
-        let dribble = [Item::int32(tag::INSTALLTIME, &[42]), Item::string(tag::VENDOR, ty::STRING, "late")];
+        let region = [
+            Item::string(tag::NAME, ty::STRING, "old"),
+            Item::int32(tag::INSTALLTIME, &[1]),
+        ];
+        let dribble = [
+            Item::int32(tag::INSTALLTIME, &[42]),
+            Item::string(tag::VENDOR, ty::STRING, "late"),
+        ];
         let h = parse_header_blob(&assemble(&region, &dribble)).unwrap();
         assert_eq!(h.name, "old");
         assert_eq!(h.install_time, Some(42));
@@ -555,8 +680,14 @@ mod tests {
 
     #[test]
     fn none_placeholders_become_none() {
-        let h = RpmHeader { vendor: Some("(none)".into()), ..sample() };
-        assert_eq!(parse_header_blob(&build_header_blob(&h)).unwrap().vendor, None);
+        let h = RpmHeader {
+            vendor: Some("(none)".into()),
+            ..sample()
+        };
+        assert_eq!(
+            parse_header_blob(&build_header_blob(&h)).unwrap().vendor,
+            None
+        );
     }
 
     #[test]
@@ -576,7 +707,10 @@ mod tests {
         let h = parse_header_blob(&good).unwrap();
         assert_eq!(h.epoch, Some(2));
         let il = u32::from_be_bytes([good[0], good[1], good[2], good[3]]) as usize;
-        let epoch_at = (0..il).map(|i| 8 + i * 16).find(|&at| good[at..at + 4] == tag::EPOCH.to_be_bytes()).unwrap();
+        let epoch_at = (0..il)
+            .map(|i| 8 + i * 16)
+            .find(|&at| good[at..at + 4] == tag::EPOCH.to_be_bytes())
+            .unwrap();
         let mut b = good.clone();
         b[epoch_at + 11] += 1;
         assert!(parse_header_blob(&b).is_err());

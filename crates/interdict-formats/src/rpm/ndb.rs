@@ -29,7 +29,10 @@ pub const MAX_SLOT_PAGES: u32 = 2048;
 /// the other packages are still returned.
 pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
     if u32_le(data, 0, "ndb magic")? != HEADER_MAGIC {
-        return Err(FormatError::BadMagic { offset: 0, what: "ndb header magic RpmP".into() });
+        return Err(FormatError::BadMagic {
+            offset: 0,
+            what: "ndb header magic RpmP".into(),
+        });
     }
     let version = u32_le(data, 4, "ndb version")?;
     if version != 0 {
@@ -37,7 +40,10 @@ pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
     }
     let npages = u32_le(data, 12, "ndb slot page count")?;
     if npages == 0 || npages > MAX_SLOT_PAGES {
-        return Err(FormatError::malformed(12, format!("ndb slot page count {npages} out of range 1..=2048")));
+        return Err(FormatError::malformed(
+            12,
+            format!("ndb slot page count {npages} out of range 1..=2048"),
+        ));
     }
     let nslots = npages as usize * SLOTS_PER_PAGE;
     slice(data, 0, nslots * BLOCK, "ndb slot pages")?;
@@ -47,7 +53,10 @@ pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
         let at = i * BLOCK;
         let magic = u32_le(data, at, "ndb slot")?;
         if magic != SLOT_MAGIC {
-            out.push(Err(FormatError::BadMagic { offset: at, what: format!("ndb slot {i} magic Slot") }));
+            out.push(Err(FormatError::BadMagic {
+                offset: at,
+                what: format!("ndb slot {i} magic Slot"),
+            }));
             continue;
         }
         let pkg = u32_le(data, at + 4, "ndb slot")?;
@@ -62,19 +71,30 @@ pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
 }
 
 fn read_blob(data: &[u8], pkg: u32, blk_offset: u32, blk_count: u32) -> BlobResult {
-    let start = (blk_offset as usize).checked_mul(BLOCK).ok_or_else(|| FormatError::truncated(usize::MAX, "ndb blob"))?;
+    let start = (blk_offset as usize)
+        .checked_mul(BLOCK)
+        .ok_or_else(|| FormatError::truncated(usize::MAX, "ndb blob"))?;
     let what = format!("ndb blob of package {pkg}");
     if u32_le(data, start, &what)? != BLOB_MAGIC {
-        return Err(FormatError::BadMagic { offset: start, what: format!("{what}: magic BlbS") });
+        return Err(FormatError::BadMagic {
+            offset: start,
+            what: format!("{what}: magic BlbS"),
+        });
     }
     let owner = u32_le(data, start + 4, &what)?;
     if owner != pkg {
-        return Err(FormatError::malformed(start, format!("{what} is owned by package {owner}")));
+        return Err(FormatError::malformed(
+            start,
+            format!("{what} is owned by package {owner}"),
+        ));
     }
     let len = u32_le(data, start + 12, &what)? as usize;
     let room = (blk_count as usize).saturating_mul(BLOCK);
     if len.checked_add(BLOCK).is_none_or(|n| n > room) {
-        return Err(FormatError::malformed(start, format!("{what}: length {len} exceeds its {blk_count} blocks")));
+        return Err(FormatError::malformed(
+            start,
+            format!("{what}: length {len} exceeds its {blk_count} blocks"),
+        ));
     }
     Ok(slice(data, start + BLOCK, len, &what)?.to_vec())
 }
@@ -112,7 +132,11 @@ mod tests {
     fn reads_blobs_in_slot_order_and_keeps_going_after_a_bad_one() {
         let mut d = build(&[(7, b"first"), (3, b"second"), (9, b"third")]);
         assert_eq!(
-            parse_ndb(&d).unwrap().into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+            parse_ndb(&d)
+                .unwrap()
+                .into_iter()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>(),
             vec![b"first".to_vec(), b"second".to_vec(), b"third".to_vec()]
         );
         // Corrupt the second blob's magic.
