@@ -107,7 +107,7 @@ fn ndb_sle15_has_35_suse_packages_in_slot_order() {
 }
 
 /// Truncations at many offsets and byte flips: errors or fewer packages, never a panic.
-fn mangle(data: &[u8], parse: impl Fn(&[u8])) {
+fn mangle(data: &[u8], flips: usize, parse: impl Fn(&[u8])) {
     let step = (data.len() / 97).max(1);
     for n in (0..data.len())
         .step_by(step)
@@ -116,7 +116,7 @@ fn mangle(data: &[u8], parse: impl Fn(&[u8])) {
         parse(&data[..n.min(data.len())]);
     }
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-    for _ in 0..300 {
+    for _ in 0..flips {
         let mut d = data.to_vec();
         for _ in 0..4 {
             seed ^= seed << 13;
@@ -152,7 +152,7 @@ fn corrupted_bdb_files_never_panic() {
         "rpm/bdb-syft-dive/Packages",
     ] {
         let data = corpus(f);
-        mangle(&data, |d| {
+        mangle(&data, 300, |d| {
             parse_all(parse_bdb(d));
         });
         // A truncated file loses the package: an error, not a success.
@@ -165,7 +165,7 @@ fn corrupted_bdb_files_never_panic() {
 #[test]
 fn corrupted_ndb_files_never_panic() {
     let data = corpus("rpm/ndb-sle15-bci/Packages.db");
-    mangle(&data, |d| {
+    mangle(&data, 40, |d| {
         parse_all(parse_ndb(d));
     });
     let cut = parse_ndb(&data[..data.len() / 2]).unwrap();
@@ -180,7 +180,7 @@ fn corrupted_header_blobs_are_errors_not_panics() {
     for n in 0..blob.len() {
         assert!(parse_header_blob(&blob[..n]).is_err(), "truncated at {n}");
     }
-    for at in (0..blob.len()).step_by(7) {
+    for at in (0..blob.len()).step_by(blob.len() / 500 + 1) {
         let mut b = blob.clone();
         b[at] ^= 0xff;
         let _ = parse_header_blob(&b);

@@ -75,6 +75,9 @@ struct Db<'a> {
     data: &'a [u8],
     order: Order,
     page_size: usize,
+    /// Overflow pages that may still be read. Each overflow page belongs to one value, so
+    /// a sound file never reads more pages than it has; shared chains must not multiply work.
+    budget: std::cell::Cell<usize>,
 }
 
 impl<'a> Db<'a> {
@@ -108,6 +111,13 @@ impl<'a> Db<'a> {
                     format!("overflow chain loops at page {pgno}"),
                 ));
             }
+            let left = self.budget.get().checked_sub(1).ok_or_else(|| {
+                FormatError::malformed(
+                    0,
+                    "overflow chains share pages (more overflow pages read than the file has)",
+                )
+            })?;
+            self.budget.set(left);
             let page = self.page(pgno)?;
             let h = page_header(page, self.order)?;
             let base = (pgno as usize).saturating_mul(self.page_size);
@@ -139,6 +149,13 @@ impl<'a> Db<'a> {
             out.push(Err(FormatError::malformed(
                 base,
                 format!("hash page {pgno} has an odd entry count {}", h.entries),
+            )));
+            return;
+        }
+        if PAGE_HEADER + 2 * usize::from(h.entries) > self.page_size {
+            out.push(Err(FormatError::malformed(
+                base,
+                format!("hash page {pgno} has {} entries, more than fit", h.entries),
             )));
             return;
         }
@@ -229,6 +246,7 @@ pub fn parse_bdb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
         data,
         order,
         page_size,
+        budget: std::cell::Cell::new(data.len() / page_size),
     };
     let mut out = Vec::new();
     for pgno in 1..=last {
@@ -332,5 +350,22 @@ mod tests {
         let mut bad = build(&value, false);
         bad[20] = 3;
         assert!(parse_bdb(&bad).is_err());
+    }
+
+    #[test]
+    fn values_sharing_one_chain_do_not_multiply_work() {
+        let value = vec![1u8; 1200];
+        let mut d = build(&value, false);
+        // 50 values on the hash page, all pointing at the same chain.
+        let h = &mut d[PS..2 * PS];
+        put16(h, 20, 100, false);
+        for i in 0..50 {
+            put16(h, PAGE_HEADER + 4 * i, 400, false);
+            put16(h, PAGE_HEADER + 4 * i + 2, 300, false);
+        }
+        let r = parse_bdb(&d).unwrap();
+        assert_eq!(r.len(), 50);
+        assert!(r[0].is_ok());
+        assert!(r.iter().filter(|v| v.is_ok()).count() < 3);
     }
 }

@@ -48,6 +48,9 @@ pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
     let nslots = npages as usize * SLOTS_PER_PAGE;
     slice(data, 0, nslots * BLOCK, "ndb slot pages")?;
     let mut out = Vec::new();
+    // Blobs never share blocks, so together they are smaller than the file; slots that
+    // point many times at one big blob must not multiply memory.
+    let mut budget = data.len();
     // The first two slot positions hold the file header.
     for i in 2..nslots {
         let at = i * BLOCK;
@@ -65,7 +68,19 @@ pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
         }
         let blk_offset = u32_le(data, at + 8, "ndb slot")?;
         let blk_count = u32_le(data, at + 12, "ndb slot")?;
-        out.push(read_blob(data, pkg, blk_offset, blk_count));
+        let blob = read_blob(data, pkg, blk_offset, blk_count).and_then(|b| {
+            match budget.checked_sub(b.len()) {
+                Some(left) => {
+                    budget = left;
+                    Ok(b)
+                }
+                None => Err(FormatError::malformed(
+                    at,
+                    format!("ndb slot {i}: blobs overlap (more blob bytes than file bytes)"),
+                )),
+            }
+        });
+        out.push(blob);
     }
     Ok(out)
 }
@@ -81,14 +96,14 @@ fn read_blob(data: &[u8], pkg: u32, blk_offset: u32, blk_count: u32) -> BlobResu
             what: format!("{what}: magic BlbS"),
         });
     }
-    let owner = u32_le(data, start + 4, &what)?;
+    let owner = u32_le(data, start.saturating_add(4), &what)?;
     if owner != pkg {
         return Err(FormatError::malformed(
             start,
             format!("{what} is owned by package {owner}"),
         ));
     }
-    let len = u32_le(data, start + 12, &what)? as usize;
+    let len = u32_le(data, start.saturating_add(12), &what)? as usize;
     let room = (blk_count as usize).saturating_mul(BLOCK);
     if len.checked_add(BLOCK).is_none_or(|n| n > room) {
         return Err(FormatError::malformed(
@@ -96,7 +111,7 @@ fn read_blob(data: &[u8], pkg: u32, blk_offset: u32, blk_count: u32) -> BlobResu
             format!("{what}: length {len} exceeds its {blk_count} blocks"),
         ));
     }
-    Ok(slice(data, start + BLOCK, len, &what)?.to_vec())
+    Ok(slice(data, start.saturating_add(BLOCK), len, &what)?.to_vec())
 }
 
 #[cfg(test)]
@@ -159,5 +174,18 @@ mod tests {
         p[12..16].copy_from_slice(&4096u32.to_le_bytes());
         assert!(parse_ndb(&p).is_err());
         assert!(parse_ndb(b"nope").is_err());
+    }
+
+    #[test]
+    fn slots_sharing_one_blob_do_not_multiply_memory() {
+        let big = vec![5u8; 3000];
+        let mut d = build(&[(1, &big)]);
+        let first = d[2 * 16..3 * 16].to_vec();
+        for i in 3..SLOTS_PER_PAGE {
+            d[i * 16..(i + 1) * 16].copy_from_slice(&first);
+        }
+        let r = parse_ndb(&d).unwrap();
+        assert_eq!(r.len(), SLOTS_PER_PAGE - 2);
+        assert!(r.iter().filter(|b| b.is_ok()).count() < 3);
     }
 }
