@@ -19,6 +19,7 @@ pub mod root;
 pub mod sweep;
 pub mod systemd;
 pub mod trust_store;
+pub mod rpm;
 
 pub use root::Root;
 

@@ -21,6 +21,20 @@ pub fn u16_le(data: &[u8], offset: usize, what: &str) -> Result<u16, FormatError
     Ok(u16::from_le_bytes([b[0], b[1]]))
 }
 
+/// Big-endian u16.
+pub fn u16_be(data: &[u8], offset: usize, what: &str) -> Result<u16, FormatError> {
+    let b = slice(data, offset, 2, what)?;
+    Ok(u16::from_be_bytes([b[0], b[1]]))
+}
+
+/// Big-endian u64.
+pub fn u64_be(data: &[u8], offset: usize, what: &str) -> Result<u64, FormatError> {
+    let b = slice(data, offset, 8, what)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b);
+    Ok(u64::from_be_bytes(a))
+}
+
 /// Little-endian u32.
 pub fn u32_le(data: &[u8], offset: usize, what: &str) -> Result<u32, FormatError> {
     let b = slice(data, offset, 4, what)?;

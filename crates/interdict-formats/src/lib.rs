@@ -66,3 +66,6 @@ pub mod bytes;
 pub mod certs;
 pub mod dpkg;
 pub mod systemd;
+
+/// RPM databases (SQLite blobs, NDB, BerkeleyDB hash) and RPM header blobs.
+pub mod rpm;

@@ -1,0 +1,276 @@
+//! Installed RPM packages, read from the rpmdb without the C rpm library.
+//!
+//! Looks in `var/lib/rpm/` and `usr/lib/sysimage/rpm/` for `rpmdb.sqlite`, `Packages.db`
+//! and `Packages`, sniffs each file's backend by content (SQLite, NDB or BerkeleyDB) and
+//! turns every header blob into a [`ArtifactKind::Package`] artifact. The artifact's
+//! collector id names the backend (`rpmdb-sqlite`, `rpmdb-ndb`, `rpmdb-bdb`).
+//!
+//! SQLite databases are opened strictly read-only as immutable (`mode=ro&immutable=1`), so
+//! no `-wal`, `-shm` or `-journal` file is ever created, even in a writable directory. On a
+//! live host this misses writes still sitting in an un-checkpointed WAL file.
+
+use crate::{Collector, Root};
+use interdict_formats::rpm::{
+    RpmHeader, RpmdbFormat, parse_bdb, parse_header_blob, parse_ndb, sniff_rpmdb,
+};
+use interdict_inventory::{Artifact, ArtifactKind, CollectError, Inventory};
+use rusqlite::{Connection, OpenFlags};
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+
+/// Directories holding an rpmdb, relative to the root.
+pub const RPMDB_DIRS: [&str; 2] = ["var/lib/rpm", "usr/lib/sysimage/rpm"];
+
+/// rpmdb file names looked for in each directory.
+pub const RPMDB_FILES: [&str; 3] = ["rpmdb.sqlite", "Packages.db", "Packages"];
+
+/// Reads installed RPM packages from every rpmdb found in the root.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RpmCollector;
+
+impl Collector for RpmCollector {
+    fn id(&self) -> &'static str {
+        "rpmdb"
+    }
+
+    fn collect(&self, root: &Root) -> Inventory {
+        let mut inv = Inventory::default();
+        // `var/lib/rpm` is often a symlink to `usr/lib/sysimage/rpm`: read each file once.
+        let mut seen = HashSet::new();
+        for dir in RPMDB_DIRS {
+            for file in RPMDB_FILES {
+                let rel = format!("{dir}/{file}");
+                let path = match root.resolve(&rel) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        inv.errors.push(CollectError::new(
+                            self.id(),
+                            rel,
+                            format!("cannot resolve path: {e}"),
+                        ));
+                        continue;
+                    }
+                };
+                match root.metadata(&rel) {
+                    Ok(m) if m.is_file() => {}
+                    _ => continue,
+                }
+                if seen.insert(path) {
+                    inv.extend(read_rpmdb(root, &rel));
+                }
+            }
+        }
+        inv
+    }
+}
+
+/// The collector id used for artifacts and errors from a database of this backend.
+pub fn collector_id(format: RpmdbFormat) -> &'static str {
+    match format {
+        RpmdbFormat::Sqlite => "rpmdb-sqlite",
+        RpmdbFormat::Ndb => "rpmdb-ndb",
+        RpmdbFormat::Bdb => "rpmdb-bdb",
+    }
+}
+
+/// Reads one rpmdb file at `rel` inside `root`, whatever its backend. Unreadable files,
+/// corrupt databases and corrupt header blobs become errors located at `rel`.
+pub fn read_rpmdb(root: &Root, rel: &str) -> Inventory {
+    let mut inv = Inventory::default();
+    let mut head = Vec::with_capacity(16);
+    if let Err(e) = root
+        .open(rel)
+        .and_then(|f| f.take(16).read_to_end(&mut head))
+    {
+        inv.errors.push(CollectError::new(
+            "rpmdb",
+            rel,
+            format!("cannot read rpm database: {e}"),
+        ));
+        return inv;
+    }
+    let format = sniff_rpmdb(&head);
+    let id = collector_id(format);
+    let blobs: Result<Vec<Result<Vec<u8>, String>>, String> = match format {
+        RpmdbFormat::Sqlite => root
+            .resolve(rel)
+            .map_err(|e| e.to_string())
+            .and_then(|p| read_sqlite_blobs(&p).map_err(|e| e.to_string()))
+            .map(|rows| {
+                rows.into_iter()
+                    .map(|r| r.map_err(|e| e.to_string()))
+                    .collect()
+            }),
+        RpmdbFormat::Ndb | RpmdbFormat::Bdb => {
+            root.read(rel).map_err(|e| e.to_string()).and_then(|data| {
+                let parsed = if format == RpmdbFormat::Ndb {
+                    parse_ndb(&data)
+                } else {
+                    parse_bdb(&data)
+                };
+                parsed
+                    .map(|v| {
+                        v.into_iter()
+                            .map(|r| r.map_err(|e| e.to_string()))
+                            .collect()
+                    })
+                    .map_err(|e| e.to_string())
+            })
+        }
+    };
+    let blobs = match blobs {
+        Ok(b) => b,
+        Err(e) => {
+            inv.errors.push(CollectError::new(
+                id,
+                rel,
+                format!("cannot read rpm database ({}): {e}", format.as_str()),
+            ));
+            return inv;
+        }
+    };
+    for (n, blob) in blobs.into_iter().enumerate() {
+        match blob.and_then(|b| parse_header_blob(&b).map_err(|e| e.to_string())) {
+            Ok(h) if h.name == "gpg-pubkey" => {}
+            Ok(h) => inv.artifacts.push(package_artifact(&h, rel, id)),
+            Err(e) => inv.errors.push(CollectError::new(
+                id,
+                rel,
+                format!("corrupt package header #{}: {e}", n + 1),
+            )),
+        }
+    }
+    inv
+}
+
+/// Reads every `blob` of the `Packages` table of an rpmdb.sqlite at `path` (a path on the
+/// scanning machine), opened read-only and immutable so that nothing is written next to
+/// it. One `Err` per unreadable row.
+pub fn read_sqlite_blobs(path: &Path) -> rusqlite::Result<Vec<rusqlite::Result<Vec<u8>>>> {
+    let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags)?;
+    let mut stmt = conn.prepare("SELECT blob FROM Packages")?;
+    let rows = stmt.query_map([], |row| row.get::<_, Vec<u8>>(0))?;
+    Ok(rows.collect())
+}
+
+/// Percent-encodes a path for an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
+    percent_encode(&bytes, b"/")
+}
+
+/// Percent-encodes everything but ASCII letters, digits, `-._~` and `keep`.
+fn percent_encode(bytes: &[u8], keep: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `[epoch:]version-release` (just the version when there is no release).
+pub fn evr(h: &RpmHeader) -> String {
+    let vr = if h.release.is_empty() {
+        h.version.clone()
+    } else {
+        format!("{}-{}", h.version, h.release)
+    };
+    match h.epoch {
+        Some(e) => format!("{e}:{vr}"),
+        None => vr,
+    }
+}
+
+/// The package URL: `pkg:rpm/<name>@<version>-<release>?arch=<arch>&epoch=<n>`.
+pub fn purl(h: &RpmHeader) -> String {
+    let enc = |s: &str| percent_encode(s.as_bytes(), b"");
+    let mut p = format!("pkg:rpm/{}@{}", enc(&h.name), enc(&h.version));
+    if !h.release.is_empty() {
+        p.push('-');
+        p.push_str(&enc(&h.release));
+    }
+    let mut q = Vec::new();
+    if !h.arch.is_empty() {
+        q.push(format!("arch={}", enc(&h.arch)));
+    }
+    if let Some(e) = h.epoch {
+        q.push(format!("epoch={e}"));
+    }
+    if !q.is_empty() {
+        p.push('?');
+        p.push_str(&q.join("&"));
+    }
+    p
+}
+
+/// The artifact for one installed package found in the database at `location`.
+pub fn package_artifact(h: &RpmHeader, location: &str, collector: &str) -> Artifact {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut a = Artifact::new(ArtifactKind::Package, h.name.clone(), location, collector)
+        .with_version(evr(h))
+        .with_publisher(
+            h.vendor
+                .clone()
+                .or_else(|| h.packager.clone())
+                .unwrap_or_default(),
+        )
+        .with_attr("arch", h.arch.clone())
+        .with_attr("epoch", h.epoch.map(|e| e.to_string()).unwrap_or_default())
+        .with_attr("release", h.release.clone())
+        .with_attr("summary", opt(&h.summary))
+        .with_attr("packager", opt(&h.packager))
+        .with_attr("vendor", opt(&h.vendor))
+        .with_attr("license", opt(&h.license))
+        .with_attr("sourcerpm", opt(&h.sourcerpm))
+        .with_attr(
+            "install-time",
+            h.install_time.map(|t| t.to_string()).unwrap_or_default(),
+        )
+        .with_attr("size", h.size.map(|s| s.to_string()).unwrap_or_default())
+        .with_attr("purl", purl(h));
+    a.paths = h
+        .files
+        .iter()
+        .map(|f| f.trim_start_matches('/').to_string())
+        .filter(|f| !f.is_empty())
+        .collect();
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purl_and_evr_encode_special_characters() {
+        let h = RpmHeader {
+            name: "libstdc++6".into(),
+            epoch: Some(1),
+            version: "11.2.1+git610".into(),
+            release: "1.3.9".into(),
+            arch: "x86_64".into(),
+            ..RpmHeader::default()
+        };
+        assert_eq!(evr(&h), "1:11.2.1+git610-1.3.9");
+        assert_eq!(
+            purl(&h),
+            "pkg:rpm/libstdc%2B%2B6@11.2.1%2Bgit610-1.3.9?arch=x86_64&epoch=1"
+        );
+        assert_eq!(uri_path(Path::new("/a b/c?d#e%")), "/a%20b/c%3Fd%23e%25");
+    }
+}

@@ -1,0 +1,191 @@
+//! NDB rpmdb (`Packages.db`, SUSE 15.3+, rpm 4.15+ "ndb" backend).
+//!
+//! All integers little-endian. A 32-byte header (`RpmP`, version 0, generation,
+//! `slot_npages`, reserved) is followed by `slot_npages` 4 KiB pages of 16-byte slots
+//! (`Slot`, `pkg_index`, `blk_offset`, `blk_count`; the header takes the first two slot
+//! positions). A used slot points at a blob at `blk_offset * 16`: a 16-byte blob header
+//! (`BlbS`, `pkg_index`, checksum, `blob_len`) and `blob_len` bytes of header blob.
+
+use super::BlobResult;
+use crate::FormatError;
+use crate::bytes::{slice, u32_le};
+
+/// `RpmP` as a little-endian u32.
+const HEADER_MAGIC: u32 = u32::from_le_bytes(*b"RpmP");
+/// `Slot` as a little-endian u32.
+const SLOT_MAGIC: u32 = u32::from_le_bytes(*b"Slot");
+/// `BlbS` as a little-endian u32.
+const BLOB_MAGIC: u32 = u32::from_le_bytes(*b"BlbS");
+/// Bytes per block (and per slot, and per blob header).
+const BLOCK: usize = 16;
+/// Slots per 4 KiB slot page.
+const SLOTS_PER_PAGE: usize = 4096 / BLOCK;
+/// Most slot pages accepted (go-rpmdb's sanity cap; 8 MiB of slots).
+pub const MAX_SLOT_PAGES: u32 = 2048;
+
+/// Yields the header blobs of an NDB `Packages.db` in slot order.
+///
+/// A bad file header is an `Err`; a bad slot or blob is one `Err` item in the list, and
+/// the other packages are still returned.
+pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
+    if u32_le(data, 0, "ndb magic")? != HEADER_MAGIC {
+        return Err(FormatError::BadMagic {
+            offset: 0,
+            what: "ndb header magic RpmP".into(),
+        });
+    }
+    let version = u32_le(data, 4, "ndb version")?;
+    if version != 0 {
+        return Err(FormatError::Unsupported(format!("ndb version {version}")));
+    }
+    let npages = u32_le(data, 12, "ndb slot page count")?;
+    if npages == 0 || npages > MAX_SLOT_PAGES {
+        return Err(FormatError::malformed(
+            12,
+            format!("ndb slot page count {npages} out of range 1..=2048"),
+        ));
+    }
+    let nslots = npages as usize * SLOTS_PER_PAGE;
+    slice(data, 0, nslots * BLOCK, "ndb slot pages")?;
+    let mut out = Vec::new();
+    // Blobs never share blocks, so together they are smaller than the file; slots that
+    // point many times at one big blob must not multiply memory.
+    let mut budget = data.len();
+    // The first two slot positions hold the file header.
+    for i in 2..nslots {
+        let at = i * BLOCK;
+        let magic = u32_le(data, at, "ndb slot")?;
+        if magic != SLOT_MAGIC {
+            out.push(Err(FormatError::BadMagic {
+                offset: at,
+                what: format!("ndb slot {i} magic Slot"),
+            }));
+            continue;
+        }
+        let pkg = u32_le(data, at + 4, "ndb slot")?;
+        if pkg == 0 {
+            continue;
+        }
+        let blk_offset = u32_le(data, at + 8, "ndb slot")?;
+        let blk_count = u32_le(data, at + 12, "ndb slot")?;
+        let blob = read_blob(data, pkg, blk_offset, blk_count).and_then(|b| {
+            match budget.checked_sub(b.len()) {
+                Some(left) => {
+                    budget = left;
+                    Ok(b)
+                }
+                None => Err(FormatError::malformed(
+                    at,
+                    format!("ndb slot {i}: blobs overlap (more blob bytes than file bytes)"),
+                )),
+            }
+        });
+        out.push(blob);
+    }
+    Ok(out)
+}
+
+fn read_blob(data: &[u8], pkg: u32, blk_offset: u32, blk_count: u32) -> BlobResult {
+    let start = (blk_offset as usize)
+        .checked_mul(BLOCK)
+        .ok_or_else(|| FormatError::truncated(usize::MAX, "ndb blob"))?;
+    let what = format!("ndb blob of package {pkg}");
+    if u32_le(data, start, &what)? != BLOB_MAGIC {
+        return Err(FormatError::BadMagic {
+            offset: start,
+            what: format!("{what}: magic BlbS"),
+        });
+    }
+    let owner = u32_le(data, start.saturating_add(4), &what)?;
+    if owner != pkg {
+        return Err(FormatError::malformed(
+            start,
+            format!("{what} is owned by package {owner}"),
+        ));
+    }
+    let len = u32_le(data, start.saturating_add(12), &what)? as usize;
+    let room = (blk_count as usize).saturating_mul(BLOCK);
+    if len.checked_add(BLOCK).is_none_or(|n| n > room) {
+        return Err(FormatError::malformed(
+            start,
+            format!("{what}: length {len} exceeds its {blk_count} blocks"),
+        ));
+    }
+    Ok(slice(data, start.saturating_add(BLOCK), len, &what)?.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-page NDB with the given (pkg_index, blob) entries.
+    pub(crate) fn build(blobs: &[(u32, &[u8])]) -> Vec<u8> {
+        let mut d = vec![0u8; 4096];
+        d[0..4].copy_from_slice(b"RpmP");
+        d[12..16].copy_from_slice(&1u32.to_le_bytes());
+        for i in 2..SLOTS_PER_PAGE {
+            d[i * 16..i * 16 + 4].copy_from_slice(b"Slot");
+        }
+        for (n, (pkg, blob)) in blobs.iter().enumerate() {
+            let blk = d.len() / 16;
+            let count = (16 + blob.len() + 12).div_ceil(16);
+            let s = (2 + n) * 16;
+            d[s + 4..s + 8].copy_from_slice(&pkg.to_le_bytes());
+            d[s + 8..s + 12].copy_from_slice(&(blk as u32).to_le_bytes());
+            d[s + 12..s + 16].copy_from_slice(&(count as u32).to_le_bytes());
+            let mut b = vec![0u8; count * 16];
+            b[0..4].copy_from_slice(b"BlbS");
+            b[4..8].copy_from_slice(&pkg.to_le_bytes());
+            b[12..16].copy_from_slice(&(blob.len() as u32).to_le_bytes());
+            b[16..16 + blob.len()].copy_from_slice(blob);
+            d.extend(b);
+        }
+        d
+    }
+
+    #[test]
+    fn reads_blobs_in_slot_order_and_keeps_going_after_a_bad_one() {
+        let mut d = build(&[(7, b"first"), (3, b"second"), (9, b"third")]);
+        assert_eq!(
+            parse_ndb(&d)
+                .unwrap()
+                .into_iter()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>(),
+            vec![b"first".to_vec(), b"second".to_vec(), b"third".to_vec()]
+        );
+        // Corrupt the second blob's magic.
+        let blk = u32::from_le_bytes(d[3 * 16 + 8..3 * 16 + 12].try_into().unwrap()) as usize;
+        d[blk * 16] = b'X';
+        let r = parse_ndb(&d).unwrap();
+        assert_eq!(r.len(), 3);
+        assert!(r[0].is_ok() && r[1].is_err() && r[2].is_ok());
+    }
+
+    #[test]
+    fn bad_headers_are_errors() {
+        let d = build(&[]);
+        assert!(parse_ndb(&d).unwrap().is_empty());
+        assert!(parse_ndb(&d[..100]).is_err());
+        let mut v = d.clone();
+        v[4] = 1;
+        assert!(parse_ndb(&v).is_err());
+        let mut p = d.clone();
+        p[12..16].copy_from_slice(&4096u32.to_le_bytes());
+        assert!(parse_ndb(&p).is_err());
+        assert!(parse_ndb(b"nope").is_err());
+    }
+
+    #[test]
+    fn slots_sharing_one_blob_do_not_multiply_memory() {
+        let big = vec![5u8; 3000];
+        let mut d = build(&[(1, &big)]);
+        let first = d[2 * 16..3 * 16].to_vec();
+        for i in 3..SLOTS_PER_PAGE {
+            d[i * 16..(i + 1) * 16].copy_from_slice(&first);
+        }
+        let r = parse_ndb(&d).unwrap();
+        assert_eq!(r.len(), SLOTS_PER_PAGE - 2);
+        assert!(r.iter().filter(|b| b.is_ok()).count() < 3);
+    }
+}
