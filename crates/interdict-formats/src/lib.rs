@@ -57,3 +57,6 @@ impl FormatError {
 
 /// Bounds-checked little/big-endian reads on a byte slice.
 pub mod bytes;
+
+/// Windows PE files: machine, kind, VERSIONINFO strings and Authenticode signers.
+pub mod pe;
