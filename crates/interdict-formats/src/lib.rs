@@ -60,3 +60,9 @@ pub mod bytes;
 
 /// Windows PE files: machine, kind, VERSIONINFO strings and Authenticode signers.
 pub mod pe;
+
+/// macOS property lists: bundle `Info.plist`, launchd jobs, installer receipts.
+pub mod plist;
+
+/// Mach-O code signatures: Team ID, signing identifier and CMS signer.
+pub mod macho;

@@ -199,26 +199,9 @@ fn signers_of(der_bytes: &[u8], nested: bool, depth: usize) -> Result<Vec<Signer
     let signed = decode_signed_data(der_bytes)?;
     let digest_alg = digest_name(&auth.digest_algorithm().oid);
     let mut out = Vec::new();
-    let certs: Vec<&Certificate> = signed
-        .certificates
-        .as_ref()
-        .map(|set| {
-            set.0
-                .iter()
-                .filter_map(|c| match c {
-                    CertificateChoices::Certificate(c) => Some(c),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let certs = embedded_certificates(&signed);
     for si in signed.signer_infos.0.iter() {
-        let cert = match &si.sid {
-            SignerIdentifier::IssuerAndSerialNumber(isn) => certs.iter().find(|c| {
-                c.tbs_certificate.issuer == isn.issuer && c.tbs_certificate.serial_number == isn.serial_number
-            }),
-            SignerIdentifier::SubjectKeyIdentifier(ski) => certs.iter().find(|c| cert_has_ski(c, ski.0.as_bytes())),
-        };
+        let cert = signer_certificate(&certs, &si.sid);
         if let Some(cert) = cert {
             out.push(Signer {
                 subject: format_name(&cert.tbs_certificate.subject),
@@ -245,7 +228,38 @@ fn signers_of(der_bytes: &[u8], nested: bool, depth: usize) -> Result<Vec<Signer
     Ok(out)
 }
 
-fn decode_signed_data(der_bytes: &[u8]) -> Result<SignedData, String> {
+/// The certificates embedded in a CMS `SignedData` (other certificate choices skipped).
+pub(crate) fn embedded_certificates(signed: &SignedData) -> Vec<&Certificate> {
+    signed
+        .certificates
+        .as_ref()
+        .map(|set| {
+            set.0
+                .iter()
+                .filter_map(|c| match c {
+                    CertificateChoices::Certificate(c) => Some(c),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The certificate a signer identifier names: issuer and serial number, or subject key id.
+pub(crate) fn signer_certificate<'a>(certs: &[&'a Certificate], sid: &SignerIdentifier) -> Option<&'a Certificate> {
+    match sid {
+        SignerIdentifier::IssuerAndSerialNumber(isn) => certs
+            .iter()
+            .find(|c| c.tbs_certificate.issuer == isn.issuer && c.tbs_certificate.serial_number == isn.serial_number)
+            .copied(),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            certs.iter().find(|c| cert_has_ski(c, ski.0.as_bytes())).copied()
+        }
+    }
+}
+
+/// Decodes a DER `ContentInfo` holding `SignedData`; trailing bytes are allowed.
+pub(crate) fn decode_signed_data(der_bytes: &[u8]) -> Result<SignedData, String> {
     let mut reader = SliceReader::new(der_bytes).map_err(|e| format!("cms: {e}"))?;
     let ci = ContentInfo::decode(&mut reader).map_err(|e| format!("cms content info: {e}"))?;
     // Trailing padding after the ContentInfo is normal in the certificate table.
@@ -274,7 +288,7 @@ fn digest_name(oid: &ObjectIdentifier) -> String {
     }
 }
 
-fn hex_upper(b: &[u8]) -> String {
+pub(crate) fn hex_upper(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
