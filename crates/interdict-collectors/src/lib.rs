@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod macos;
+pub mod pe;
 pub mod root;
 
 pub use root::Root;
