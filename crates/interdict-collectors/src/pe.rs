@@ -26,7 +26,12 @@ pub const MAX_FILES: usize = 500_000;
 pub const PE_EXTENSIONS: &[&str] = &[".exe", ".dll", ".sys", ".com", ".efi"];
 
 /// Start folders, relative to the system drive's root (looked up case-insensitively).
-const START_DIRS: &[&str] = &["Program Files", "Program Files (x86)", "ProgramData", "Windows/System32/drivers"];
+const START_DIRS: &[&str] = &[
+    "Program Files",
+    "Program Files (x86)",
+    "ProgramData",
+    "Windows/System32/drivers",
+];
 
 /// Walks the Windows install folders for PE files and reads each one.
 #[derive(Debug, Default, Clone, Copy)]
@@ -62,7 +67,10 @@ pub fn has_pe_extension(name: &str) -> bool {
 /// The folders walked: the fixed start folders plus each `Users/*/AppData`, with their
 /// on-disk case.
 pub fn start_dirs(root: &Root) -> Vec<String> {
-    let mut out: Vec<String> = START_DIRS.iter().filter_map(|d| root.find_case_insensitive(d)).collect();
+    let mut out: Vec<String> = START_DIRS
+        .iter()
+        .filter_map(|d| root.find_case_insensitive(d))
+        .collect();
     if let Some(users) = root.find_case_insensitive("Users")
         && let Ok(entries) = root.read_dir(&users)
     {
@@ -94,7 +102,8 @@ fn walk(root: &Root, dir: &str, depth: usize, files: &mut BTreeSet<String>, inv:
     let entries: Vec<Entry> = match root.read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            inv.errors.push(error_at(ID, dir, format!("cannot list directory: {e}")));
+            inv.errors
+                .push(error_at(ID, dir, format!("cannot list directory: {e}")));
             return;
         }
     };
@@ -116,7 +125,14 @@ fn read_one(root: &Root, rel: &str) -> Result<Option<Artifact>, interdict_invent
         return Ok(None);
     }
     if meta.len() > MAX_PE_SIZE {
-        return Err(error_at(ID, rel, format!("file is {} bytes, over the {MAX_PE_SIZE}-byte limit", meta.len())));
+        return Err(error_at(
+            ID,
+            rel,
+            format!(
+                "file is {} bytes, over the {MAX_PE_SIZE}-byte limit",
+                meta.len()
+            ),
+        ));
     }
     let bytes = root.read(rel).map_err(|e| error_at(ID, rel, e))?;
     match pe_artifact(rel, &bytes) {
@@ -150,7 +166,12 @@ pub fn artifact_from_info(root_rel_path: &str, info: &PeInfo) -> Artifact {
         let s = |o: &Option<String>| o.clone().unwrap_or_default();
         a = a
             .with_publisher(s(&v.company_name))
-            .with_version(v.file_version.clone().or_else(|| v.fixed_file_version.clone()).unwrap_or_default())
+            .with_version(
+                v.file_version
+                    .clone()
+                    .or_else(|| v.fixed_file_version.clone())
+                    .unwrap_or_default(),
+            )
             .with_attr("company-name", s(&v.company_name))
             .with_attr("product-name", s(&v.product_name))
             .with_attr("file-description", s(&v.file_description))

@@ -21,14 +21,46 @@ fn put(root: &Path, rel: &str, bytes: &[u8]) {
 fn windows_root() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let r = dir.path();
-    put(r, "Program Files/Sysinternals/sigcheck.exe", &corpus("pe/signify/sigcheck.exe"));
-    put(r, "Program Files (x86)/Spotify/SpotifyInstaller.EXE", &corpus("pe/signify/spotify_sample.exe"));
-    put(r, "Program Files/Foo/renamed.bin.exe", &corpus("pe/velociraptor/wkscli.dll"));
-    put(r, "PROGRAMDATA/Vendor/3DBuilder.ResourceResolver.exe", &corpus("pe/velociraptor/3DBuilder.ResourceResolver.exe"));
-    put(r, "Windows/System32/drivers/winpmem_x64.sys", &corpus("pe/velociraptor/winpmem_x64.sys"));
-    put(r, "Windows/System32/drivers/pciide.sys", &corpus("pe/signify/pciide.sys"));
-    put(r, "Users/alice/AppData/Local/Temp/kdbazis.dll", &corpus("pe/signify/kdbazis.dll"));
-    put(r, "Program Files/Kaspersky Lab/shim/shimx64.efi", &corpus("kaspersky/shim-review/shimx64.efi"));
+    put(
+        r,
+        "Program Files/Sysinternals/sigcheck.exe",
+        &corpus("pe/signify/sigcheck.exe"),
+    );
+    put(
+        r,
+        "Program Files (x86)/Spotify/SpotifyInstaller.EXE",
+        &corpus("pe/signify/spotify_sample.exe"),
+    );
+    put(
+        r,
+        "Program Files/Foo/renamed.bin.exe",
+        &corpus("pe/velociraptor/wkscli.dll"),
+    );
+    put(
+        r,
+        "PROGRAMDATA/Vendor/3DBuilder.ResourceResolver.exe",
+        &corpus("pe/velociraptor/3DBuilder.ResourceResolver.exe"),
+    );
+    put(
+        r,
+        "Windows/System32/drivers/winpmem_x64.sys",
+        &corpus("pe/velociraptor/winpmem_x64.sys"),
+    );
+    put(
+        r,
+        "Windows/System32/drivers/pciide.sys",
+        &corpus("pe/signify/pciide.sys"),
+    );
+    put(
+        r,
+        "Users/alice/AppData/Local/Temp/kdbazis.dll",
+        &corpus("pe/signify/kdbazis.dll"),
+    );
+    put(
+        r,
+        "Program Files/Kaspersky Lab/shim/shimx64.efi",
+        &corpus("kaspersky/shim-review/shimx64.efi"),
+    );
     // Not walked: outside the start folders, or not PE-named, or not a PE.
     put(r, "Temp/outside.exe", &corpus("pe/signify/pciide.sys"));
     put(r, "Program Files/Foo/readme.txt", b"hello");
@@ -39,7 +71,9 @@ fn windows_root() -> tempfile::TempDir {
 }
 
 fn by_name<'a>(arts: &'a [Artifact], name: &str) -> &'a Artifact {
-    arts.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("no artifact {name}"))
+    arts.iter()
+        .find(|a| a.name == name)
+        .unwrap_or_else(|| panic!("no artifact {name}"))
 }
 
 #[test]
@@ -65,22 +99,39 @@ fn pe_files_are_identified_by_version_info_and_signers() {
     // The truncated `broken.dll` is the only error; the non-PE stub is skipped quietly.
     assert_eq!(inv.errors.len(), 1, "{:?}", inv.errors);
     assert_eq!(inv.errors[0].location, "Program Files/Foo/broken.dll");
-    assert!(inv.artifacts.iter().all(|a| a.kind == ArtifactKind::File && a.collector == "win-pe-files"));
+    assert!(
+        inv.artifacts
+            .iter()
+            .all(|a| a.kind == ArtifactKind::File && a.collector == "win-pe-files")
+    );
 
     let renamed = by_name(&inv.artifacts, "Program Files/Foo/renamed.bin.exe");
     assert_eq!(renamed.attr("original-filename"), Some("kbdth0.dll"));
     assert_eq!(renamed.publisher.as_deref(), Some("Microsoft Corporation"));
     assert_eq!(renamed.attr("company-name"), Some("Microsoft Corporation"));
-    assert_eq!(renamed.attr("product-name"), Some("Microsoft® Windows® Operating System"));
-    assert_eq!(renamed.attr("file-description"), Some("Thai Kedmanee Keyboard Layout"));
-    assert_eq!(renamed.version.as_deref(), Some("10.0.19041.1 (WinBuild.160101.0800)"));
+    assert_eq!(
+        renamed.attr("product-name"),
+        Some("Microsoft® Windows® Operating System")
+    );
+    assert_eq!(
+        renamed.attr("file-description"),
+        Some("Thai Kedmanee Keyboard Layout")
+    );
+    assert_eq!(
+        renamed.version.as_deref(),
+        Some("10.0.19041.1 (WinBuild.160101.0800)")
+    );
     assert_eq!(renamed.attr("signed"), Some("false"));
     assert_eq!(renamed.paths, ["Program Files/Foo/renamed.bin.exe"]);
 
     let sig = by_name(&inv.artifacts, "Program Files/Sysinternals/sigcheck.exe");
     assert_eq!(sig.attr("signed"), Some("true"));
     assert_eq!(sig.signers.len(), 2);
-    assert!(sig.signers.iter().all(|s| s.contains("O=Microsoft Corporation") && s.contains("CN=Microsoft Corporation")));
+    assert!(
+        sig.signers.iter().all(
+            |s| s.contains("O=Microsoft Corporation") && s.contains("CN=Microsoft Corporation")
+        )
+    );
 
     let pmem = by_name(&inv.artifacts, "Windows/System32/drivers/winpmem_x64.sys");
     assert!(pmem.signers[0].contains("O=Binalyze LLC"));
@@ -88,12 +139,18 @@ fn pe_files_are_identified_by_version_info_and_signers() {
     assert_eq!(pmem.attr("pe-kind"), Some("driver"));
     assert_eq!(pmem.publisher, None);
 
-    let shim = by_name(&inv.artifacts, "Program Files/Kaspersky Lab/shim/shimx64.efi");
+    let shim = by_name(
+        &inv.artifacts,
+        "Program Files/Kaspersky Lab/shim/shimx64.efi",
+    );
     assert_eq!(shim.attr("signed"), Some("false"));
     assert_eq!(shim.attr("pe-kind"), Some("efi"));
     assert!(shim.signers.is_empty() && shim.version.is_none());
 
-    let dotnet = by_name(&inv.artifacts, "PROGRAMDATA/Vendor/3DBuilder.ResourceResolver.exe");
+    let dotnet = by_name(
+        &inv.artifacts,
+        "PROGRAMDATA/Vendor/3DBuilder.ResourceResolver.exe",
+    );
     assert_eq!(dotnet.attr("dotnet"), Some("true"));
     assert_eq!(dotnet.version.as_deref(), Some("16.1.1903.15001"));
 }

@@ -48,13 +48,18 @@ pub fn parse_code_signatures(bytes: &[u8]) -> Result<Vec<CodeSignature>, FormatE
     let run = std::panic::AssertUnwindSafe(|| signatures_inner(bytes));
     match std::panic::catch_unwind(run) {
         Ok(r) => r,
-        Err(_) => Err(FormatError::malformed(0, "mach-o: parser failed on malformed input")),
+        Err(_) => Err(FormatError::malformed(
+            0,
+            "mach-o: parser failed on malformed input",
+        )),
     }
 }
 
 /// The first Team ID found in any slice's code signature.
 pub fn team_id(bytes: &[u8]) -> Result<Option<String>, FormatError> {
-    Ok(parse_code_signatures(bytes)?.into_iter().find_map(|s| s.team_id))
+    Ok(parse_code_signatures(bytes)?
+        .into_iter()
+        .find_map(|s| s.team_id))
 }
 
 fn goblin_err(e: goblin::error::Error) -> FormatError {
@@ -63,8 +68,14 @@ fn goblin_err(e: goblin::error::Error) -> FormatError {
 
 fn signatures_inner(bytes: &[u8]) -> Result<Vec<CodeSignature>, FormatError> {
     let magic = u32_be(bytes, 0, "mach-o magic")?;
-    if !matches!(magic, 0xfeed_face | 0xfeed_facf | 0xcefa_edfe | 0xcffa_edfe | 0xcafe_babe) {
-        return Err(FormatError::BadMagic { offset: 0, what: "mach-o or fat binary".into() });
+    if !matches!(
+        magic,
+        0xfeed_face | 0xfeed_facf | 0xcefa_edfe | 0xcffa_edfe | 0xcafe_babe
+    ) {
+        return Err(FormatError::BadMagic {
+            offset: 0,
+            what: "mach-o or fat binary".into(),
+        });
     }
     let mut out = Vec::new();
     match Mach::parse_lossy(bytes).map_err(goblin_err)? {
@@ -105,20 +116,28 @@ fn slice_signature(data: &[u8], m: &MachO<'_>) -> Result<Option<CodeSignature>, 
 pub fn parse_superblob(blob: &[u8]) -> Result<CodeSignature, FormatError> {
     let magic = u32_be(blob, 0, "superblob magic")?;
     if magic != CSMAGIC_EMBEDDED_SIGNATURE {
-        return Err(FormatError::BadMagic { offset: 0, what: "code signature superblob (0xfade0cc0)".into() });
+        return Err(FormatError::BadMagic {
+            offset: 0,
+            what: "code signature superblob (0xfade0cc0)".into(),
+        });
     }
     let length = u32_be(blob, 4, "superblob length")? as usize;
     let blob = slice(blob, 0, length.min(blob.len()), "superblob")?;
     let count = u32_be(blob, 8, "superblob count")?;
     if count > MAX_BLOBS {
-        return Err(FormatError::malformed(8, format!("superblob announces {count} blobs")));
+        return Err(FormatError::malformed(
+            8,
+            format!("superblob announces {count} blobs"),
+        ));
     }
     let mut sig = CodeSignature::default();
     for i in 0..count as usize {
         let at = 12 + i * 8;
         let slot = u32_be(blob, at, "superblob index type")?;
         let offset = u32_be(blob, at + 4, "superblob index offset")? as usize;
-        let is_cd = slot == CSSLOT_CODEDIRECTORY || (CSSLOT_ALTERNATE_CODEDIRECTORIES..CSSLOT_ALTERNATE_CODEDIRECTORIES + 5).contains(&slot);
+        let is_cd = slot == CSSLOT_CODEDIRECTORY
+            || (CSSLOT_ALTERNATE_CODEDIRECTORIES..CSSLOT_ALTERNATE_CODEDIRECTORIES + 5)
+                .contains(&slot);
         if is_cd {
             let (ident, team) = parse_code_directory(blob, offset)?;
             if sig.identifier.is_none() {
@@ -135,10 +154,16 @@ pub fn parse_superblob(blob: &[u8]) -> Result<CodeSignature, FormatError> {
 }
 
 /// Identifier and team id of the CodeDirectory at `at` inside the SuperBlob.
-fn parse_code_directory(blob: &[u8], at: usize) -> Result<(Option<String>, Option<String>), FormatError> {
+fn parse_code_directory(
+    blob: &[u8],
+    at: usize,
+) -> Result<(Option<String>, Option<String>), FormatError> {
     let magic = u32_be(blob, at, "code directory magic")?;
     if magic != CSMAGIC_CODEDIRECTORY {
-        return Err(FormatError::BadMagic { offset: at, what: "code directory (0xfade0c02)".into() });
+        return Err(FormatError::BadMagic {
+            offset: at,
+            what: "code directory (0xfade0c02)".into(),
+        });
     }
     let length = u32_be(blob, at + 4, "code directory length")? as usize;
     let cd = slice(blob, at, length, "code directory")?;
@@ -158,13 +183,16 @@ fn parse_code_directory(blob: &[u8], at: usize) -> Result<(Option<String>, Optio
 
 /// A NUL-terminated string at `off`; `None` when empty.
 fn c_string(data: &[u8], off: usize) -> Result<Option<String>, FormatError> {
-    let rest = data.get(off..).ok_or_else(|| FormatError::truncated(off, "code directory string"))?;
-    let rest = &rest[..rest.len().min(MAX_STRING)];
-    let end = rest
+    let rest = data
+        .get(off..)
+        .ok_or_else(|| FormatError::truncated(off, "code directory string"))?;
+    let bytes = rest
         .iter()
+        .take(MAX_STRING)
         .position(|&b| b == 0)
+        .and_then(|end| rest.get(..end))
         .ok_or_else(|| FormatError::truncated(off, "unterminated code directory string"))?;
-    let s = String::from_utf8_lossy(&rest[..end]).trim().to_string();
+    let s = String::from_utf8_lossy(bytes).trim().to_string();
     Ok(if s.is_empty() { None } else { Some(s) })
 }
 
@@ -172,7 +200,10 @@ fn c_string(data: &[u8], off: usize) -> Result<Option<String>, FormatError> {
 fn cms_signers(blob: &[u8], at: usize) -> Result<Vec<String>, FormatError> {
     let magic = u32_be(blob, at, "signature blob magic")?;
     if magic != CSMAGIC_BLOBWRAPPER {
-        return Err(FormatError::BadMagic { offset: at, what: "cms blob (0xfade0b01)".into() });
+        return Err(FormatError::BadMagic {
+            offset: at,
+            what: "cms blob (0xfade0b01)".into(),
+        });
     }
     let length = u32_be(blob, at + 4, "signature blob length")? as usize;
     let inner = slice(blob, at + 8, length.saturating_sub(8), "signature blob")?;
@@ -196,7 +227,10 @@ mod tests {
 
     #[test]
     fn not_macho_is_bad_magic() {
-        assert!(matches!(parse_code_signatures(b"MZ\0\0\0\0"), Err(FormatError::BadMagic { .. })));
+        assert!(matches!(
+            parse_code_signatures(b"MZ\0\0\0\0"),
+            Err(FormatError::BadMagic { .. })
+        ));
         assert!(parse_code_signatures(b"").is_err());
         assert!(parse_code_signatures(&[0xcf, 0xfa, 0xed, 0xfe]).is_err());
     }

@@ -20,7 +20,8 @@ use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::Name;
 
 /// The OID of the unsigned attribute carrying a nested Authenticode signature.
-const NESTED_SIGNATURE_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.4.1");
+const NESTED_SIGNATURE_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.4.1");
 
 /// Most levels of nested signatures followed.
 const MAX_NESTING: usize = 4;
@@ -100,7 +101,10 @@ pub struct Signer {
 /// bad signature only leaves the matching fields empty.
 pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
     if bytes.get(0..2) != Some(b"MZ") {
-        return Err(FormatError::BadMagic { offset: 0, what: "pe file (mz)".into() });
+        return Err(FormatError::BadMagic {
+            offset: 0,
+            what: "pe file (mz)".into(),
+        });
     }
     let mut opts = ParseOptions::default().with_parse_mode(ParseMode::Permissive);
     opts.parse_imports = false;
@@ -127,7 +131,11 @@ pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
             .get_clr_runtime_header()
             .is_some_and(|d| d.virtual_address != 0 && d.size != 0);
     }
-    info.version_info = pe.resource_data.as_ref().and_then(|r| r.version_info.as_ref()).map(convert_version);
+    info.version_info = pe
+        .resource_data
+        .as_ref()
+        .and_then(|r| r.version_info.as_ref())
+        .map(convert_version);
     for cert in &pe.certificates {
         if cert.certificate_type as u16 != WIN_CERT_TYPE_PKCS_SIGNED_DATA {
             continue;
@@ -148,8 +156,14 @@ fn guarded_parse<'a>(bytes: &'a [u8], opts: &ParseOptions) -> Result<PE<'a>, For
     let run = std::panic::AssertUnwindSafe(|| PE::parse_with_opts(bytes, opts));
     match std::panic::catch_unwind(run) {
         Ok(Ok(pe)) => Ok(pe),
-        Ok(Err(e)) => Err(FormatError::malformed(0, format!("pe: {}", e.to_string().to_lowercase()))),
-        Err(_) => Err(FormatError::malformed(0, "pe: parser failed on malformed input")),
+        Ok(Err(e)) => Err(FormatError::malformed(
+            0,
+            format!("pe: {}", e.to_string().to_lowercase()),
+        )),
+        Err(_) => Err(FormatError::malformed(
+            0,
+            "pe: parser failed on malformed input",
+        )),
     }
 }
 
@@ -158,7 +172,9 @@ fn machine_name(m: u16) -> String {
         header::COFF_MACHINE_X86 => "x86".into(),
         header::COFF_MACHINE_X86_64 => "x64".into(),
         header::COFF_MACHINE_ARM64 => "arm64".into(),
-        header::COFF_MACHINE_ARM | header::COFF_MACHINE_ARMNT | header::COFF_MACHINE_THUMB => "arm".into(),
+        header::COFF_MACHINE_ARM | header::COFF_MACHINE_ARMNT | header::COFF_MACHINE_THUMB => {
+            "arm".into()
+        }
         header::COFF_MACHINE_IA64 => "ia64".into(),
         header::COFF_MACHINE_EBC => "ebc".into(),
         header::COFF_MACHINE_RISCV64 => "riscv64".into(),
@@ -214,7 +230,9 @@ fn signers_of(der_bytes: &[u8], nested: bool, depth: usize) -> Result<Vec<Signer
         if depth >= MAX_NESTING {
             continue;
         }
-        let Some(attrs) = &si.unsigned_attrs else { continue };
+        let Some(attrs) = &si.unsigned_attrs else {
+            continue;
+        };
         for attr in attrs.iter().filter(|a| a.oid == NESTED_SIGNATURE_OID) {
             for value in attr.values.iter() {
                 let Ok(inner) = value.to_der() else { continue };
@@ -246,15 +264,22 @@ pub(crate) fn embedded_certificates(signed: &SignedData) -> Vec<&Certificate> {
 }
 
 /// The certificate a signer identifier names: issuer and serial number, or subject key id.
-pub(crate) fn signer_certificate<'a>(certs: &[&'a Certificate], sid: &SignerIdentifier) -> Option<&'a Certificate> {
+pub(crate) fn signer_certificate<'a>(
+    certs: &[&'a Certificate],
+    sid: &SignerIdentifier,
+) -> Option<&'a Certificate> {
     match sid {
         SignerIdentifier::IssuerAndSerialNumber(isn) => certs
             .iter()
-            .find(|c| c.tbs_certificate.issuer == isn.issuer && c.tbs_certificate.serial_number == isn.serial_number)
+            .find(|c| {
+                c.tbs_certificate.issuer == isn.issuer
+                    && c.tbs_certificate.serial_number == isn.serial_number
+            })
             .copied(),
-        SignerIdentifier::SubjectKeyIdentifier(ski) => {
-            certs.iter().find(|c| cert_has_ski(c, ski.0.as_bytes())).copied()
-        }
+        SignerIdentifier::SubjectKeyIdentifier(ski) => certs
+            .iter()
+            .find(|c| cert_has_ski(c, ski.0.as_bytes()))
+            .copied(),
     }
 }
 
@@ -264,17 +289,23 @@ pub(crate) fn decode_signed_data(der_bytes: &[u8]) -> Result<SignedData, String>
     let ci = ContentInfo::decode(&mut reader).map_err(|e| format!("cms content info: {e}"))?;
     // Trailing padding after the ContentInfo is normal in the certificate table.
     let _ = reader.remaining_len();
-    ci.content.decode_as::<SignedData>().map_err(|e| format!("cms signed data: {e}"))
+    ci.content
+        .decode_as::<SignedData>()
+        .map_err(|e| format!("cms signed data: {e}"))
 }
 
 fn cert_has_ski(cert: &Certificate, ski: &[u8]) -> bool {
     const SKI_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
-    cert.tbs_certificate.extensions.as_ref().is_some_and(|exts| {
-        exts.iter().any(|e| {
-            e.extn_id == SKI_OID
-                && der::asn1::OctetString::from_der(e.extn_value.as_bytes()).is_ok_and(|o| o.as_bytes() == ski)
+    cert.tbs_certificate
+        .extensions
+        .as_ref()
+        .is_some_and(|exts| {
+            exts.iter().any(|e| {
+                e.extn_id == SKI_OID
+                    && der::asn1::OctetString::from_der(e.extn_value.as_bytes())
+                        .is_ok_and(|o| o.as_bytes() == ski)
+            })
         })
-    })
 }
 
 fn digest_name(oid: &ObjectIdentifier) -> String {
@@ -327,7 +358,8 @@ fn format_atv(atv: &AttributeTypeAndValue) -> String {
         let raw = atv.value.value();
         format!("#{}", hex_upper(raw))
     });
-    let needs_quotes = value.contains([',', '+', '=', '"', ';', '<', '>']) || value.starts_with(' ');
+    let needs_quotes =
+        value.contains([',', '+', '=', '"', ';', '<', '>']) || value.starts_with(' ');
     if needs_quotes {
         format!("{key}=\"{}\"", value.replace('"', "\"\""))
     } else {
@@ -338,10 +370,18 @@ fn format_atv(atv: &AttributeTypeAndValue) -> String {
 fn atv_string(atv: &AttributeTypeAndValue) -> Option<String> {
     let v = &atv.value;
     match v.tag() {
-        Tag::PrintableString => PrintableStringRef::try_from(v).ok().map(|s| s.as_str().to_string()),
-        Tag::Utf8String => Utf8StringRef::try_from(v).ok().map(|s| s.as_str().to_string()),
-        Tag::Ia5String => Ia5StringRef::try_from(v).ok().map(|s| s.as_str().to_string()),
-        Tag::TeletexString => TeletexStringRef::try_from(v).ok().map(|s| s.as_str().to_string()),
+        Tag::PrintableString => PrintableStringRef::try_from(v)
+            .ok()
+            .map(|s| s.as_str().to_string()),
+        Tag::Utf8String => Utf8StringRef::try_from(v)
+            .ok()
+            .map(|s| s.as_str().to_string()),
+        Tag::Ia5String => Ia5StringRef::try_from(v)
+            .ok()
+            .map(|s| s.as_str().to_string()),
+        Tag::TeletexString => TeletexStringRef::try_from(v)
+            .ok()
+            .map(|s| s.as_str().to_string()),
         Tag::BmpString => BmpString::from_ucs2(v.value()).ok().map(|s| s.to_string()),
         _ => None,
     }
@@ -353,7 +393,10 @@ mod tests {
 
     #[test]
     fn non_pe_is_bad_magic() {
-        assert!(matches!(parse_pe_info(b"\x7fELF"), Err(FormatError::BadMagic { .. })));
+        assert!(matches!(
+            parse_pe_info(b"\x7fELF"),
+            Err(FormatError::BadMagic { .. })
+        ));
         assert!(parse_pe_info(b"").is_err());
         assert!(parse_pe_info(b"MZ").is_err());
     }

@@ -11,13 +11,22 @@ pub const MAX_PLIST: usize = 64 * 1024 * 1024;
 /// Parses an XML or binary property list.
 pub fn parse_plist(bytes: &[u8]) -> Result<Value, FormatError> {
     if bytes.len() > MAX_PLIST {
-        return Err(FormatError::Unsupported(format!("plist of {} bytes is too large", bytes.len())));
+        return Err(FormatError::Unsupported(format!(
+            "plist of {} bytes is too large",
+            bytes.len()
+        )));
     }
     let run = std::panic::AssertUnwindSafe(|| Value::from_reader(Cursor::new(bytes)));
     match std::panic::catch_unwind(run) {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(FormatError::malformed(0, format!("plist: {}", e.to_string().to_lowercase()))),
-        Err(_) => Err(FormatError::malformed(0, "plist: parser failed on malformed input")),
+        Ok(Err(e)) => Err(FormatError::malformed(
+            0,
+            format!("plist: {}", e.to_string().to_lowercase()),
+        )),
+        Err(_) => Err(FormatError::malformed(
+            0,
+            "plist: parser failed on malformed input",
+        )),
     }
 }
 
@@ -114,14 +123,25 @@ pub fn parse_launchd_job(bytes: &[u8]) -> Result<LaunchdJob, FormatError> {
     let program_arguments = d
         .get("ProgramArguments")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_string).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_string)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     Ok(LaunchdJob {
         label: dict_str(&d, "Label"),
         program: dict_str(&d, "Program"),
         program_arguments,
-        disabled: d.get("Disabled").and_then(Value::as_boolean).unwrap_or(false),
-        run_at_load: d.get("RunAtLoad").and_then(Value::as_boolean).unwrap_or(false),
+        disabled: d
+            .get("Disabled")
+            .and_then(Value::as_boolean)
+            .unwrap_or(false),
+        run_at_load: d
+            .get("RunAtLoad")
+            .and_then(Value::as_boolean)
+            .unwrap_or(false),
         bundle_program: dict_str(&d, "BundleProgram"),
     })
 }
@@ -178,7 +198,12 @@ pub fn parse_install_history(bytes: &[u8]) -> Result<Vec<InstallHistoryEntry>, F
             package_identifiers: d
                 .get("packageIdentifiers")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_string).map(str::to_string).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_string)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default(),
             process_name: dict_str(d, "processName"),
         })
@@ -216,7 +241,8 @@ pub fn parse_sysext_db(bytes: &[u8]) -> Result<Vec<SystemExtensionRecord>, Forma
                 team_id: dict_str(e, "teamID"),
                 state: dict_str(e, "state"),
                 version: bv.and_then(|b| {
-                    dict_str(b, "CFBundleShortVersionString").or_else(|| dict_str(b, "CFBundleVersion"))
+                    dict_str(b, "CFBundleShortVersionString")
+                        .or_else(|| dict_str(b, "CFBundleVersion"))
                 }),
                 origin_path: dict_str(e, "originPath"),
             }
@@ -236,7 +262,10 @@ mod tests {
 </dict></plist>"#;
         let j = parse_launchd_job(xml).unwrap();
         assert_eq!(j.label.as_deref(), Some("com.kaspersky.kav"));
-        assert_eq!(j.executable(), Some("/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav"));
+        assert_eq!(
+            j.executable(),
+            Some("/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav")
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@ use interdict_formats::plist::{parse_bundle_info, parse_plist, parse_plist_dict}
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
 
 fn load(rel: &str) -> Vec<u8> {
-    std::fs::read(format!("{CORPUS}/{rel}")).unwrap_or_else(|e| panic!("corpus file {rel} missing: {e}"))
+    std::fs::read(format!("{CORPUS}/{rel}"))
+        .unwrap_or_else(|e| panic!("corpus file {rel} missing: {e}"))
 }
 
 #[test]
@@ -28,14 +29,23 @@ fn binary_info_plist() {
     assert!(b.starts_with(b"bplist00"));
     let d = parse_plist_dict(&b).unwrap();
     assert_eq!(d.len(), 27);
-    assert_eq!(d.get("LSMinimumSystemVersion").and_then(|v| v.as_string()), Some("12"));
+    assert_eq!(
+        d.get("LSMinimumSystemVersion").and_then(|v| v.as_string()),
+        Some("12")
+    );
     let i = parse_bundle_info(&b).unwrap();
-    assert_eq!(i.identifier.as_deref(), Some("com.google.corp.gMacInformation"));
+    assert_eq!(
+        i.identifier.as_deref(),
+        Some("com.google.corp.gMacInformation")
+    );
     assert_eq!(i.name.as_deref(), Some("gMacInformation"));
     assert_eq!(i.executable.as_deref(), Some("gMacInformation"));
     assert_eq!(i.short_version.as_deref(), Some("202410231131"));
     assert_eq!(i.version.as_deref(), Some("202410231131"));
-    assert_eq!(i.copyright.as_deref(), Some("Copyright © 2019 Google. All rights reserved."));
+    assert_eq!(
+        i.copyright.as_deref(),
+        Some("Copyright © 2019 Google. All rights reserved.")
+    );
 }
 
 #[test]
@@ -83,13 +93,23 @@ fn dock_binary_plist_persistent_apps() {
             "com.googlecode.iterm2",
         ]
     );
-    assert_eq!(ids("recent-apps"), ["com.apple.ActivityMonitor", "com.microsoft.VSCode", "com.hnc.Discord"]);
+    assert_eq!(
+        ids("recent-apps"),
+        [
+            "com.apple.ActivityMonitor",
+            "com.microsoft.VSCode",
+            "com.hnc.Discord"
+        ]
+    );
     assert_eq!(ids("persistent-others").len(), 0);
 }
 
 #[test]
 fn truncated_and_flipped_plists_never_panic() {
-    for rel in ["plist/scalibr/BinaryApp.plist", "plist/syft/Slack.app/Contents/Info.plist"] {
+    for rel in [
+        "plist/scalibr/BinaryApp.plist",
+        "plist/syft/Slack.app/Contents/Info.plist",
+    ] {
         let b = load(rel);
         for len in 0..b.len() {
             let _ = parse_plist(&b[..len]);

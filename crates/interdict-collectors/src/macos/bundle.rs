@@ -42,8 +42,15 @@ pub struct BundleRecord {
 /// Reads a bundle directory: `Contents/Info.plist` (or a flat `Info.plist`) and the main
 /// executable's code signature. A missing `Info.plist` gives an empty record; an
 /// unreadable one is an error.
-pub fn read_bundle(root: &Root, bundle: &str, collector: &str) -> Result<BundleRecord, CollectError> {
-    let mut rec = BundleRecord { path: bundle.to_string(), ..BundleRecord::default() };
+pub fn read_bundle(
+    root: &Root,
+    bundle: &str,
+    collector: &str,
+) -> Result<BundleRecord, CollectError> {
+    let mut rec = BundleRecord {
+        path: bundle.to_string(),
+        ..BundleRecord::default()
+    };
     let plist = root
         .find_case_insensitive(&format!("{bundle}/Contents/Info.plist"))
         .or_else(|| root.find_case_insensitive(&format!("{bundle}/Info.plist")));
@@ -108,12 +115,17 @@ impl Collector for MacosAppBundle {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
-        let mut starts: Vec<String> = root.find_case_insensitive("Applications").into_iter().collect();
+        let mut starts: Vec<String> = root
+            .find_case_insensitive("Applications")
+            .into_iter()
+            .collect();
         for home in user_homes(root) {
             starts.extend(root.find_case_insensitive(&format!("{home}/Applications")));
         }
         for start in starts {
-            let Ok(entries) = root.read_dir(&start) else { continue };
+            let Ok(entries) = root.read_dir(&start) else {
+                continue;
+            };
             for e in entries.into_iter().filter(|e| e.is_dir && !e.is_symlink) {
                 if e.name.to_ascii_lowercase().ends_with(".app") {
                     app_bundle(root, &e.rel, None, 0, &mut inv);
@@ -129,7 +141,13 @@ impl Collector for MacosAppBundle {
     }
 }
 
-fn app_bundle(root: &Root, bundle: &str, parent: Option<&str>, nesting: usize, inv: &mut Inventory) {
+fn app_bundle(
+    root: &Root,
+    bundle: &str,
+    parent: Option<&str>,
+    nesting: usize,
+    inv: &mut Inventory,
+) {
     match read_bundle(root, bundle, APP_BUNDLE_ID) {
         Ok(rec) => {
             let mut a = bundle_artifact(ArtifactKind::Bundle, &rec, APP_BUNDLE_ID);
@@ -143,7 +161,9 @@ fn app_bundle(root: &Root, bundle: &str, parent: Option<&str>, nesting: usize, i
     if nesting >= MAX_BUNDLE_NESTING {
         return;
     }
-    let Some(contents) = root.find_case_insensitive(&format!("{bundle}/Contents")) else { return };
+    let Some(contents) = root.find_case_insensitive(&format!("{bundle}/Contents")) else {
+        return;
+    };
     let mut nested = Vec::new();
     find_nested(root, &contents, 0, &mut nested);
     for n in nested {
@@ -156,7 +176,9 @@ fn find_nested(root: &Root, dir: &str, depth: usize, out: &mut Vec<String>) {
     if depth > MAX_NESTED_DEPTH {
         return;
     }
-    let Ok(entries) = root.read_dir(dir) else { return };
+    let Ok(entries) = root.read_dir(dir) else {
+        return;
+    };
     for e in entries.into_iter().filter(|e| e.is_dir && !e.is_symlink) {
         let lower = e.name.to_ascii_lowercase();
         if NESTED_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
@@ -180,10 +202,14 @@ impl Collector for MacosKext {
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
         for dir in ["Library/Extensions", "System/Library/Extensions"] {
-            let Some(dir) = root.find_case_insensitive(dir) else { continue };
+            let Some(dir) = root.find_case_insensitive(dir) else {
+                continue;
+            };
             for kext in dirs_with_suffix(root, &dir, ".kext") {
                 kext_bundle(root, &kext.rel, None, &mut inv);
-                if let Some(plugins) = root.find_case_insensitive(&format!("{}/Contents/PlugIns", kext.rel)) {
+                if let Some(plugins) =
+                    root.find_case_insensitive(&format!("{}/Contents/PlugIns", kext.rel))
+                {
                     for p in dirs_with_suffix(root, &plugins, ".kext") {
                         kext_bundle(root, &p.rel, Some(&kext.rel), &mut inv);
                     }
@@ -219,13 +245,16 @@ impl Collector for MacosSystemExtension {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
-        let Some(base) = root.find_case_insensitive("Library/SystemExtensions") else { return inv };
+        let Some(base) = root.find_case_insensitive("Library/SystemExtensions") else {
+            return inv;
+        };
         if let Ok(entries) = root.read_dir(&base) {
             for d in entries.into_iter().filter(|e| e.is_dir && !e.is_symlink) {
                 for ext in dirs_with_suffix(root, &d.rel, ".systemextension") {
                     match read_bundle(root, &ext.rel, SYSEXT_ID) {
                         Ok(rec) => inv.artifacts.push(
-                            bundle_artifact(ArtifactKind::Driver, &rec, SYSEXT_ID).with_attr("source", "staged-bundle"),
+                            bundle_artifact(ArtifactKind::Driver, &rec, SYSEXT_ID)
+                                .with_attr("source", "staged-bundle"),
                         ),
                         Err(e) => inv.errors.push(e),
                     }
@@ -233,16 +262,22 @@ impl Collector for MacosSystemExtension {
             }
         }
         if let Some(db) = root.find_case_insensitive(&format!("{base}/db.plist")) {
-            match root.read(&db).map_err(|e| error_at(SYSEXT_ID, &db, e)).and_then(|b| {
-                parse_sysext_db(&b).map_err(|e| error_at(SYSEXT_ID, &db, e))
-            }) {
+            match root
+                .read(&db)
+                .map_err(|e| error_at(SYSEXT_ID, &db, e))
+                .and_then(|b| parse_sysext_db(&b).map_err(|e| error_at(SYSEXT_ID, &db, e)))
+            {
                 Ok(records) => {
                     for r in records {
-                        let Some(id) = r.identifier.clone() else { continue };
+                        let Some(id) = r.identifier.clone() else {
+                            continue;
+                        };
                         let state = r.state.clone().unwrap_or_default();
                         let mut a = Artifact::new(ArtifactKind::Driver, id, db.clone(), SYSEXT_ID)
                             .with_version(r.version.clone().unwrap_or_default())
-                            .with_path(super::root_rel(r.origin_path.as_deref().unwrap_or_default()))
+                            .with_path(super::root_rel(
+                                r.origin_path.as_deref().unwrap_or_default(),
+                            ))
                             .with_attr("source", "sysext-db")
                             .with_attr("sysext-state", state.clone());
                         if state.contains("uninstall") || state.contains("terminated") {

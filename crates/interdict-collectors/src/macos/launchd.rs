@@ -27,8 +27,10 @@ impl Collector for MacosLaunchd {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
-        let mut dirs: Vec<(String, &str)> =
-            JOB_DIRS.iter().filter_map(|(d, s)| root.find_case_insensitive(d).map(|d| (d, *s))).collect();
+        let mut dirs: Vec<(String, &str)> = JOB_DIRS
+            .iter()
+            .filter_map(|(d, s)| root.find_case_insensitive(d).map(|d| (d, *s)))
+            .collect();
         for home in user_homes(root) {
             if let Some(d) = root.find_case_insensitive(&format!("{home}/Library/LaunchAgents")) {
                 dirs.push((d, "user-agent"));
@@ -63,7 +65,10 @@ fn job_artifact(
         .with_attr("arguments", job.program_arguments.join(" "))
         .with_attr("scope", scope)
         .with_attr("plist-path", rel)
-        .with_attr("run-at-load", if job.run_at_load { "true" } else { "false" });
+        .with_attr(
+            "run-at-load",
+            if job.run_at_load { "true" } else { "false" },
+        );
     if job.disabled {
         a = a.with_state(ArtifactState::Disabled);
     }

@@ -24,9 +24,16 @@ pub fn team_signer(team_id: &str) -> String {
 
 /// The home folders `Users/*` (on-disk case), symlinks skipped.
 pub fn user_homes(root: &Root) -> Vec<String> {
-    let Some(users) = root.find_case_insensitive("Users") else { return Vec::new() };
+    let Some(users) = root.find_case_insensitive("Users") else {
+        return Vec::new();
+    };
     root.read_dir(&users)
-        .map(|es| es.into_iter().filter(|e| e.is_dir && !e.is_symlink).map(|e| e.rel).collect())
+        .map(|es| {
+            es.into_iter()
+                .filter(|e| e.is_dir && !e.is_symlink)
+                .map(|e| e.rel)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -36,7 +43,9 @@ pub fn dirs_with_suffix(root: &Root, dir: &str, suffix: &str) -> Vec<Entry> {
     root.read_dir(dir)
         .map(|es| {
             es.into_iter()
-                .filter(|e| e.is_dir && !e.is_symlink && e.name.to_ascii_lowercase().ends_with(&suffix))
+                .filter(|e| {
+                    e.is_dir && !e.is_symlink && e.name.to_ascii_lowercase().ends_with(&suffix)
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -48,7 +57,9 @@ pub fn files_with_suffix(root: &Root, dir: &str, suffix: &str) -> Vec<Entry> {
     root.read_dir(dir)
         .map(|es| {
             es.into_iter()
-                .filter(|e| !e.is_dir && !e.is_symlink && e.name.to_ascii_lowercase().ends_with(&suffix))
+                .filter(|e| {
+                    !e.is_dir && !e.is_symlink && e.name.to_ascii_lowercase().ends_with(&suffix)
+                })
                 .collect()
         })
         .unwrap_or_default()

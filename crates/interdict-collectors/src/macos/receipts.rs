@@ -36,11 +36,16 @@ impl Collector for MacosReceipts {
                 match parsed {
                     Ok(r) => {
                         let stem = f.name.strip_suffix(".plist").unwrap_or(&f.name).to_string();
-                        let a = Artifact::new(ArtifactKind::Package, r.identifier.unwrap_or(stem), rel.as_str(), ID)
-                            .with_version(r.version.unwrap_or_default())
-                            .with_attr("source", "pkg-receipt")
-                            .with_attr("install-prefix", r.install_prefix.unwrap_or_default())
-                            .with_attr("install-process", r.install_process.unwrap_or_default());
+                        let a = Artifact::new(
+                            ArtifactKind::Package,
+                            r.identifier.unwrap_or(stem),
+                            rel.as_str(),
+                            ID,
+                        )
+                        .with_version(r.version.unwrap_or_default())
+                        .with_attr("source", "pkg-receipt")
+                        .with_attr("install-prefix", r.install_prefix.unwrap_or_default())
+                        .with_attr("install-process", r.install_process.unwrap_or_default());
                         inv.artifacts.push(a);
                     }
                     Err(e) => inv.errors.push(e),
@@ -65,8 +70,14 @@ impl Collector for MacosReceipts {
                                 Artifact::new(ArtifactKind::Package, id.clone(), hist.as_str(), ID)
                                     .with_version(version.clone())
                                     .with_attr("source", "install-history")
-                                    .with_attr("display-name", e.display_name.clone().unwrap_or_default())
-                                    .with_attr("install-process", e.process_name.clone().unwrap_or_default()),
+                                    .with_attr(
+                                        "display-name",
+                                        e.display_name.clone().unwrap_or_default(),
+                                    )
+                                    .with_attr(
+                                        "install-process",
+                                        e.process_name.clone().unwrap_or_default(),
+                                    ),
                             );
                         }
                     }

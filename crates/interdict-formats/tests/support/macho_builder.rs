@@ -66,7 +66,15 @@ pub fn thin_macho(identifier: &str, team: Option<&str>) -> Vec<u8> {
 pub fn fat_macho(identifier: &str, team: Option<&str>) -> Vec<u8> {
     let thin = thin_macho(identifier, team);
     let mut f = Vec::new();
-    for v in [0xcafe_babeu32, 1, 0x0100_0007, 3, 4096, thin.len() as u32, 12] {
+    for v in [
+        0xcafe_babeu32,
+        1,
+        0x0100_0007,
+        3,
+        4096,
+        thin.len() as u32,
+        12,
+    ] {
         f.extend_from_slice(&v.to_be_bytes());
     }
     f.resize(4096, 0);
