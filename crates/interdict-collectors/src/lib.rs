@@ -15,6 +15,8 @@
 pub mod dpkg;
 pub mod os;
 pub mod processes;
+pub mod macos;
+pub mod pe;
 pub mod root;
 pub mod sweep;
 pub mod systemd;

@@ -69,3 +69,12 @@ pub mod systemd;
 
 /// RPM databases (SQLite blobs, NDB, BerkeleyDB hash) and RPM header blobs.
 pub mod rpm;
+
+/// Windows PE files: machine, kind, VERSIONINFO strings and Authenticode signers.
+pub mod pe;
+
+/// macOS property lists: bundle `Info.plist`, launchd jobs, installer receipts.
+pub mod plist;
+
+/// Mach-O code signatures: Team ID, signing identifier and CMS signer.
+pub mod macho;
