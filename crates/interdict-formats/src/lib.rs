@@ -57,3 +57,6 @@ impl FormatError {
 
 /// Bounds-checked little/big-endian reads on a byte slice.
 pub mod bytes;
+
+/// Windows registry hive files (`regf`), read-only.
+pub mod regf;
