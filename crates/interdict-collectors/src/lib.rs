@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod root;
+pub mod windows;
 
 pub use root::Root;
 

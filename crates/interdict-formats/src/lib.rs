@@ -46,12 +46,18 @@ pub enum FormatError {
 impl FormatError {
     /// A truncation error.
     pub fn truncated(offset: usize, what: impl Into<String>) -> Self {
-        FormatError::Truncated { offset, what: what.into() }
+        FormatError::Truncated {
+            offset,
+            what: what.into(),
+        }
     }
 
     /// A malformed-structure error.
     pub fn malformed(offset: usize, message: impl Into<String>) -> Self {
-        FormatError::Malformed { offset, message: message.into() }
+        FormatError::Malformed {
+            offset,
+            message: message.into(),
+        }
     }
 }
 
@@ -60,3 +66,6 @@ pub mod bytes;
 
 /// Windows registry hive files (`regf`), read-only.
 pub mod regf;
+
+/// Windows certificate-store property lists (the `Blob` value of a store entry).
+pub mod wincert;

@@ -32,19 +32,33 @@ impl<'a> Key<'a> {
         let cell = hive.cell(offset, "key cell")?;
         let at = hive.file_offset(offset).saturating_add(4);
         if cell.get(..2) != Some(b"nk".as_slice()) {
-            return Err(FormatError::BadMagic { offset: at, what: "key cell signature nk".into() });
+            return Err(FormatError::BadMagic {
+                offset: at,
+                what: "key cell signature nk".into(),
+            });
         }
         let flags = bytes::u16_le(cell, 2, "key flags").map_err(|e| rebase(e, at))?;
         let read32 = |o: usize, what: &str| bytes::u32_le(cell, o, what).map_err(|e| rebase(e, at));
-        let last_written = Filetime(bytes::u64_le(cell, 4, "key last-written time").map_err(|e| rebase(e, at))?);
+        let last_written =
+            Filetime(bytes::u64_le(cell, 4, "key last-written time").map_err(|e| rebase(e, at))?);
         let subkey_count = read32(20, "subkey count")?;
         let subkey_list = read32(28, "subkey list offset")?;
         let value_count = read32(36, "value count")?;
         let value_list = read32(40, "value list offset")?;
         let name_len = bytes::u16_le(cell, 72, "key name length").map_err(|e| rebase(e, at))?;
-        let raw = bytes::slice(cell, NK_NAME, usize::from(name_len), "key name").map_err(|e| rebase(e, at))?;
+        let raw = bytes::slice(cell, NK_NAME, usize::from(name_len), "key name")
+            .map_err(|e| rebase(e, at))?;
         let name = decode_name(raw, flags & KEY_COMP_NAME != 0);
-        Ok(Key { hive, offset, name, last_written, subkey_count, subkey_list, value_count, value_list })
+        Ok(Key {
+            hive,
+            offset,
+            name,
+            last_written,
+            subkey_count,
+            subkey_list,
+            value_count,
+            value_list,
+        })
     }
 
     /// The key's own name (not its path).
@@ -108,21 +122,30 @@ impl<'a> Key<'a> {
         }
         let cell = self.hive.cell(self.value_list, "value list")?;
         let count = self.value_count as usize;
-        let offsets: Vec<u32> =
-            cell.chunks_exact(4).take(count).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let offsets: Vec<u32> = cell
+            .chunks_exact(4)
+            .take(count)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         if offsets.len() < count {
             return Err(FormatError::truncated(
                 self.hive.file_offset(self.value_list),
                 format!("value list of {count} entries"),
             ));
         }
-        offsets.into_iter().map(|o| Value::at(self.hive, o)).collect()
+        offsets
+            .into_iter()
+            .map(|o| Value::at(self.hive, o))
+            .collect()
     }
 
     /// The value with this name, compared without regard to case (`""` is the default
     /// value). `None` if it is missing or the value list cannot be read.
     pub fn value_ci(&self, name: &str) -> Option<Value<'a>> {
-        self.values().ok()?.into_iter().find(|v| eq_ci(v.name(), name))
+        self.values()
+            .ok()?
+            .into_iter()
+            .find(|v| eq_ci(v.name(), name))
     }
 }
 
@@ -136,24 +159,42 @@ fn collect_index(
 ) -> Result<(), FormatError> {
     let at = hive.file_offset(offset);
     if !seen.insert(offset) {
-        return Err(FormatError::malformed(at, "subkey list reached twice: cycle in index lists"));
+        return Err(FormatError::malformed(
+            at,
+            "subkey list reached twice: cycle in index lists",
+        ));
     }
     if depth > MAX_INDEX_DEPTH {
-        return Err(FormatError::malformed(at, "subkey index lists nested too deep"));
+        return Err(FormatError::malformed(
+            at,
+            "subkey index lists nested too deep",
+        ));
     }
     let cell = hive.cell(offset, "subkey list")?;
-    let count = usize::from(bytes::u16_le(cell, 2, "subkey list count").map_err(|e| rebase(e, at))?);
+    let count =
+        usize::from(bytes::u16_le(cell, 2, "subkey list count").map_err(|e| rebase(e, at))?);
     let entries = cell.get(4..).unwrap_or_default();
     let (stride, nested) = match cell.get(..2) {
         Some(b"lf") | Some(b"lh") => (8, false),
         Some(b"li") => (4, false),
         Some(b"ri") => (4, true),
-        _ => return Err(FormatError::BadMagic { offset: at, what: "subkey list signature lf/lh/li/ri".into() }),
+        _ => {
+            return Err(FormatError::BadMagic {
+                offset: at,
+                what: "subkey list signature lf/lh/li/ri".into(),
+            });
+        }
     };
-    let offsets: Vec<u32> =
-        entries.chunks_exact(stride).take(count).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let offsets: Vec<u32> = entries
+        .chunks_exact(stride)
+        .take(count)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
     if offsets.len() < count {
-        return Err(FormatError::truncated(at, format!("subkey list of {count} entries")));
+        return Err(FormatError::truncated(
+            at,
+            format!("subkey list of {count} entries"),
+        ));
     }
     for o in offsets {
         if nested {
@@ -168,11 +209,18 @@ fn collect_index(
 /// Moves an error found inside a cell to the cell's file offset.
 pub(super) fn rebase(err: FormatError, base: usize) -> FormatError {
     match err {
-        FormatError::Truncated { offset, what } => FormatError::Truncated { offset: base.saturating_add(offset), what },
-        FormatError::Malformed { offset, message } => {
-            FormatError::Malformed { offset: base.saturating_add(offset), message }
-        }
-        FormatError::BadMagic { offset, what } => FormatError::BadMagic { offset: base.saturating_add(offset), what },
+        FormatError::Truncated { offset, what } => FormatError::Truncated {
+            offset: base.saturating_add(offset),
+            what,
+        },
+        FormatError::Malformed { offset, message } => FormatError::Malformed {
+            offset: base.saturating_add(offset),
+            message,
+        },
+        FormatError::BadMagic { offset, what } => FormatError::BadMagic {
+            offset: base.saturating_add(offset),
+            what,
+        },
         other => other,
     }
 }

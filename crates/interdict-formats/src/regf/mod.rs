@@ -69,7 +69,10 @@ impl<'a> Hive<'a> {
     pub fn parse(data: &'a [u8]) -> Result<Hive<'a>, FormatError> {
         let magic = bytes::slice(data, 0, 4, "hive signature")?;
         if magic != b"regf" {
-            return Err(FormatError::BadMagic { offset: 0, what: "hive signature regf".into() });
+            return Err(FormatError::BadMagic {
+                offset: 0,
+                what: "hive signature regf".into(),
+            });
         }
         bytes::slice(data, 0, BASE_BLOCK_LEN, "hive base block")?;
         let primary_seq = bytes::u32_le(data, 4, "primary sequence number")?;
@@ -80,7 +83,9 @@ impl<'a> Hive<'a> {
         let root_offset = bytes::u32_le(data, 36, "root key offset")?;
         let bins_len = bytes::u32_le(data, 40, "hive bins length")?;
         if major != 1 {
-            return Err(FormatError::Unsupported(format!("hive major version {major}")));
+            return Err(FormatError::Unsupported(format!(
+                "hive major version {major}"
+            )));
         }
         let mut checksum = 0u32;
         for chunk in bytes::slice(data, 0, 508, "base block")?.chunks_exact(4) {
@@ -89,13 +94,25 @@ impl<'a> Hive<'a> {
         let checksum_ok = checksum == bytes::u32_le(data, 508, "base block checksum")?;
         let bin_magic = bytes::slice(data, BASE_BLOCK_LEN, 4, "first hive bin")?;
         if bin_magic != b"hbin" {
-            return Err(FormatError::BadMagic { offset: BASE_BLOCK_LEN, what: "hive bin signature hbin".into() });
+            return Err(FormatError::BadMagic {
+                offset: BASE_BLOCK_LEN,
+                what: "hive bin signature hbin".into(),
+            });
         }
         // A file longer than announced carries slack: ignore it. A shorter one is truncated:
         // keep what is there and let reads past the end fail with the offset.
         let end = BASE_BLOCK_LEN.saturating_add(bins_len as usize);
         let data = data.get(..end).unwrap_or(data);
-        let hive = Hive { data, primary_seq, secondary_seq, major, minor, root_offset, last_written, checksum_ok };
+        let hive = Hive {
+            data,
+            primary_seq,
+            secondary_seq,
+            major,
+            minor,
+            root_offset,
+            last_written,
+            checksum_ok,
+        };
         hive.root()?;
         Ok(hive)
     }
@@ -148,11 +165,17 @@ impl<'a> Hive<'a> {
             visit(&path, &key);
             let children = key.subkeys()?;
             if !children.is_empty() && depth >= MAX_DEPTH {
-                return Err(FormatError::malformed(self.file_offset(key.offset()), "key tree too deep"));
+                return Err(FormatError::malformed(
+                    self.file_offset(key.offset()),
+                    "key tree too deep",
+                ));
             }
             for child in children.into_iter().rev() {
-                let child_path =
-                    if path.is_empty() { child.name().to_string() } else { format!("{path}\\{}", child.name()) };
+                let child_path = if path.is_empty() {
+                    child.name().to_string()
+                } else {
+                    format!("{path}\\{}", child.name())
+                };
                 stack.push((child_path, child, depth.saturating_add(1)));
             }
         }
@@ -168,12 +191,18 @@ impl<'a> Hive<'a> {
     fn cell(&self, offset: u32, what: &str) -> Result<&'a [u8], FormatError> {
         let at = self.file_offset(offset);
         if offset % 8 != 0 {
-            return Err(FormatError::malformed(at, format!("{what}: cell offset {offset:#x} is not 8-aligned")));
+            return Err(FormatError::malformed(
+                at,
+                format!("{what}: cell offset {offset:#x} is not 8-aligned"),
+            ));
         }
         let size = bytes::i32_le(self.data, at, what)?;
         let len = size.unsigned_abs() as usize;
         if len < 8 {
-            return Err(FormatError::malformed(at, format!("{what}: cell size {size} is too small")));
+            return Err(FormatError::malformed(
+                at,
+                format!("{what}: cell size {size} is too small"),
+            ));
         }
         bytes::slice(self.data, at.saturating_add(4), len - 4, what)
     }
@@ -181,16 +210,26 @@ impl<'a> Hive<'a> {
 
 /// Decodes a name stored either as Latin-1 bytes (`compressed`) or as UTF-16LE.
 fn decode_name(raw: &[u8], compressed: bool) -> String {
-    if compressed { raw.iter().map(|&b| char::from(b)).collect() } else { utf16_until_nul(raw) }
+    if compressed {
+        raw.iter().map(|&b| char::from(b)).collect()
+    } else {
+        utf16_until_nul(raw)
+    }
 }
 
 /// Decodes UTF-16LE up to the first NUL (or the end), replacing invalid sequences.
 fn utf16_until_nul(raw: &[u8]) -> String {
-    let units = raw.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).take_while(|&u| u != 0);
-    char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+    let units = raw
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|&u| u != 0);
+    char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
 }
 
 /// Case-insensitive name comparison, as the registry does it.
 fn eq_ci(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b) || (!a.is_ascii() || !b.is_ascii()) && a.to_lowercase() == b.to_lowercase()
+    a.eq_ignore_ascii_case(b)
+        || (!a.is_ascii() || !b.is_ascii()) && a.to_lowercase() == b.to_lowercase()
 }

@@ -32,11 +32,20 @@ impl Builder {
     }
 
     fn nk(&mut self, name: &str, subkeys: &[u32], values: &[u32]) -> u32 {
-        let list = if subkeys.is_empty() { u32::MAX } else { self.list(b"lh", subkeys) };
+        let list = if subkeys.is_empty() {
+            u32::MAX
+        } else {
+            self.list(b"lh", subkeys)
+        };
         let vlist = if values.is_empty() {
             u32::MAX
         } else {
-            self.cell(&values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<_>>())
+            self.cell(
+                &values
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect::<Vec<_>>(),
+            )
         };
         self.nk_raw(name, subkeys.len() as u32, list, values.len() as u32, vlist)
     }
@@ -80,7 +89,12 @@ impl Builder {
             (data.len() as u32 | 0x8000_0000, u32::from_le_bytes(inline))
         } else if data.len() > 16344 {
             let segments: Vec<u32> = data.chunks(16344).map(|c| self.cell(c)).collect();
-            let list = self.cell(&segments.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<_>>());
+            let list = self.cell(
+                &segments
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect::<Vec<_>>(),
+            );
             let mut db = b"db".to_vec();
             db.extend_from_slice(&(segments.len() as u16).to_le_bytes());
             db.extend_from_slice(&list.to_le_bytes());
@@ -112,7 +126,9 @@ impl Builder {
         base[24..28].copy_from_slice(&5u32.to_le_bytes());
         base[36..40].copy_from_slice(&root.to_le_bytes());
         base[40..44].copy_from_slice(&(len as u32).to_le_bytes());
-        let sum = base[..508].chunks(4).fold(0u32, |a, c| a ^ u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let sum = base[..508].chunks(4).fold(0u32, |a, c| {
+            a ^ u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+        });
         base[508..512].copy_from_slice(&sum.to_le_bytes());
         base.extend_from_slice(&self.bin);
         base
@@ -120,7 +136,10 @@ impl Builder {
 }
 
 fn utf16z(s: &str) -> Vec<u8> {
-    s.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect()
+    s.encode_utf16()
+        .chain([0])
+        .flat_map(u16::to_le_bytes)
+        .collect()
 }
 
 /// A small hive: `Root\{Alpha (values), Beta\Gamma, Ünï}` with every list kind.
@@ -128,10 +147,18 @@ fn sample() -> Vec<u8> {
     let mut b = Builder::new();
     let big: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
     let values = [
-        b.vk("DisplayName", 1, &utf16z("Kaspersky Endpoint Security for Windows")),
+        b.vk(
+            "DisplayName",
+            1,
+            &utf16z("Kaspersky Endpoint Security for Windows"),
+        ),
         b.vk("Start", 4, &4u32.to_le_bytes()),
         b.vk("Big", 11, &0x0102_0304_0506_0708u64.to_le_bytes()),
-        b.vk("Paths", 7, &[utf16z("a"), utf16z("bc"), vec![0, 0]].concat()),
+        b.vk(
+            "Paths",
+            7,
+            &[utf16z("a"), utf16z("bc"), vec![0, 0]].concat(),
+        ),
         b.vk("Blob", 3, &big),
         b.vk("", 2, &utf16z("%SystemRoot%")),
     ];
@@ -154,28 +181,49 @@ fn reads_keys_values_and_every_list_kind() {
     assert!(hive.checksum_ok());
     let root = hive.root().unwrap();
     assert_eq!(root.name(), "ROOT");
-    let names: Vec<String> = root.subkeys().unwrap().iter().map(|k| k.name().to_string()).collect();
+    let names: Vec<String> = root
+        .subkeys()
+        .unwrap()
+        .iter()
+        .map(|k| k.name().to_string())
+        .collect();
     assert_eq!(names, ["Alpha", "Beta", "Ünï"]);
-    assert_eq!(hive.open_path_ci(r"beta\GAMMA").unwrap().unwrap().name(), "Gamma");
+    assert_eq!(
+        hive.open_path_ci(r"beta\GAMMA").unwrap().unwrap().name(),
+        "Gamma"
+    );
     assert_eq!(hive.open_path_ci("üNÏ").unwrap().unwrap().name(), "Ünï");
     assert!(hive.open_path_ci(r"Beta\Delta").unwrap().is_none());
     let alpha = root.subkey_ci("alpha").unwrap().unwrap();
     assert_eq!(alpha.last_written().to_string(), "2020-03-17T14:03:01Z");
     assert_eq!(
-        alpha.value_ci("displayname").unwrap().as_string().as_deref(),
+        alpha
+            .value_ci("displayname")
+            .unwrap()
+            .as_string()
+            .as_deref(),
         Some("Kaspersky Endpoint Security for Windows")
     );
     assert_eq!(alpha.value_ci("Start").unwrap().as_u32(), Some(4));
     assert_eq!(alpha.value_ci("Start").unwrap().as_string(), None);
-    assert_eq!(alpha.value_ci("Big").unwrap().as_u64(), Some(0x0102_0304_0506_0708));
-    assert_eq!(alpha.value_ci("Paths").unwrap().as_multi_string().unwrap(), ["a", "bc"]);
+    assert_eq!(
+        alpha.value_ci("Big").unwrap().as_u64(),
+        Some(0x0102_0304_0506_0708)
+    );
+    assert_eq!(
+        alpha.value_ci("Paths").unwrap().as_multi_string().unwrap(),
+        ["a", "bc"]
+    );
     let blob = alpha.value_ci("Blob").unwrap();
     assert_eq!(blob.value_type(), ValueType::Binary);
     let data = blob.data().unwrap();
     assert_eq!(data.len(), 40_000);
     assert!(data.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
     let default = alpha.value_ci("").unwrap();
-    assert_eq!((default.value_type(), default.as_string().unwrap()), (ValueType::ExpandSz, "%SystemRoot%".into()));
+    assert_eq!(
+        (default.value_type(), default.as_string().unwrap()),
+        (ValueType::ExpandSz, "%SystemRoot%".into())
+    );
     let mut paths = Vec::new();
     hive.walk(&mut |p, _| paths.push(p.to_string())).unwrap();
     assert_eq!(paths, ["", "Alpha", "Beta", r"Beta\Gamma", "Ünï"]);
@@ -200,7 +248,10 @@ fn a_cycle_in_index_lists_is_an_error_not_a_hang() {
     let hive = Hive::parse(&data).unwrap();
     let err = hive.root().unwrap().subkeys().unwrap_err();
     assert!(err.to_string().contains("cycle"), "{err}");
-    assert!(err.to_string().contains(&format!("offset {}", 4096 + ri)), "{err}");
+    assert!(
+        err.to_string().contains(&format!("offset {}", 4096 + ri)),
+        "{err}"
+    );
 }
 
 #[test]
@@ -217,20 +268,34 @@ fn a_cycle_in_the_key_tree_ends_the_walk_with_an_error() {
     assert!(err.to_string().contains("cycle"), "{err}");
     assert_eq!(n, 2);
     // A path lookup is bounded by the path, whatever the tree holds.
-    assert!(hive.open_path_ci(r"Child\Child\Child\Child").unwrap().is_some());
+    assert!(
+        hive.open_path_ci(r"Child\Child\Child\Child")
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
 fn bad_headers_and_offsets_are_named() {
-    assert!(matches!(Hive::parse(b"regX"), Err(FormatError::BadMagic { offset: 0, .. })));
-    assert!(matches!(Hive::parse(b"regf\0\0"), Err(FormatError::Truncated { .. })));
+    assert!(matches!(
+        Hive::parse(b"regX"),
+        Err(FormatError::BadMagic { offset: 0, .. })
+    ));
+    assert!(matches!(
+        Hive::parse(b"regf\0\0"),
+        Err(FormatError::Truncated { .. })
+    ));
     let mut data = sample();
     data[36..40].copy_from_slice(&0x21u32.to_le_bytes());
     let err = Hive::parse(&data).unwrap_err();
     assert!(err.to_string().contains("not 8-aligned"), "{err}");
     data[36..40].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
     let err = Hive::parse(&data).unwrap_err();
-    assert!(err.to_string().contains(&format!("offset {}", 4096 + 0x7fff_0000u32 as usize)), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("offset {}", 4096 + 0x7fff_0000u32 as usize)),
+        "{err}"
+    );
 }
 
 /// Parses and walks everything; must return, whatever the bytes.
@@ -238,7 +303,13 @@ fn exercise(data: &[u8]) {
     if let Ok(hive) = Hive::parse(data) {
         let _ = hive.walk(&mut |_, key| {
             for v in key.values().unwrap_or_default() {
-                let _ = (v.data(), v.as_string(), v.as_u32(), v.as_u64(), v.as_multi_string());
+                let _ = (
+                    v.data(),
+                    v.as_string(),
+                    v.as_u32(),
+                    v.as_u64(),
+                    v.as_multi_string(),
+                );
             }
         });
     }
@@ -266,7 +337,10 @@ fn truncated_and_flipped_hives_never_panic() {
 
 #[test]
 fn filetime_formats_as_utc() {
-    assert_eq!(Filetime(116_444_736_000_000_000).to_string(), "1970-01-01T00:00:00Z");
+    assert_eq!(
+        Filetime(116_444_736_000_000_000).to_string(),
+        "1970-01-01T00:00:00Z"
+    );
     assert_eq!(Filetime(0).to_string(), "1601-01-01T00:00:00Z");
     assert_eq!(Filetime(116_444_736_000_000_000).unix_seconds(), 0);
 }

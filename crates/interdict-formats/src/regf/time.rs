@@ -13,7 +13,9 @@ impl Filetime {
     /// Whole seconds since the Unix epoch (negative before 1970).
     pub fn unix_seconds(self) -> i64 {
         // u64::MAX / 10^7 fits in i64 comfortably.
-        i64::try_from(self.0 / 10_000_000).unwrap_or(i64::MAX).saturating_sub(EPOCH_DIFF)
+        i64::try_from(self.0 / 10_000_000)
+            .unwrap_or(i64::MAX)
+            .saturating_sub(EPOCH_DIFF)
     }
 }
 
@@ -24,7 +26,13 @@ impl fmt::Display for Filetime {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        write!(f, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
     }
 }
 

@@ -83,7 +83,10 @@ impl<'a> Value<'a> {
         let cell = hive.cell(offset, "value cell")?;
         let at = hive.file_offset(offset).saturating_add(4);
         if cell.get(..2) != Some(b"vk".as_slice()) {
-            return Err(FormatError::BadMagic { offset: at, what: "value cell signature vk".into() });
+            return Err(FormatError::BadMagic {
+                offset: at,
+                what: "value cell signature vk".into(),
+            });
         }
         let read32 = |o: usize, what: &str| bytes::u32_le(cell, o, what).map_err(|e| rebase(e, at));
         let name_len = bytes::u16_le(cell, 2, "value name length").map_err(|e| rebase(e, at))?;
@@ -91,9 +94,17 @@ impl<'a> Value<'a> {
         let data_offset = read32(8, "value data offset")?;
         let raw_type = read32(12, "value type")?;
         let flags = bytes::u16_le(cell, 16, "value flags").map_err(|e| rebase(e, at))?;
-        let raw = bytes::slice(cell, 20, usize::from(name_len), "value name").map_err(|e| rebase(e, at))?;
+        let raw = bytes::slice(cell, 20, usize::from(name_len), "value name")
+            .map_err(|e| rebase(e, at))?;
         let name = decode_name(raw, flags & VALUE_COMP_NAME != 0);
-        Ok(Value { hive, offset, name, raw_type, size, data_offset })
+        Ok(Value {
+            hive,
+            offset,
+            name,
+            raw_type,
+            size,
+            data_offset,
+        })
     }
 
     /// The value's name; `""` for the key's default value.
@@ -122,7 +133,10 @@ impl<'a> Value<'a> {
         if self.size & DATA_INLINE != 0 {
             let inline = self.data_offset.to_le_bytes();
             return inline.get(..len).map(<[u8]>::to_vec).ok_or_else(|| {
-                FormatError::malformed(self.hive.file_offset(self.offset), format!("inline value data of {len} bytes"))
+                FormatError::malformed(
+                    self.hive.file_offset(self.offset),
+                    format!("inline value data of {len} bytes"),
+                )
             });
         }
         if len == 0 {
@@ -130,16 +144,21 @@ impl<'a> Value<'a> {
         }
         let at = self.hive.file_offset(self.data_offset);
         let cell = self.hive.cell(self.data_offset, "value data")?;
-        if len > BIG_DATA_SEGMENT && self.hive.minor >= 4 && cell.get(..2) == Some(b"db".as_slice()) {
+        if len > BIG_DATA_SEGMENT && self.hive.minor >= 4 && cell.get(..2) == Some(b"db".as_slice())
+        {
             return self.big_data(cell, at, len);
         }
-        bytes::slice(cell, 0, len, "value data").map(<[u8]>::to_vec).map_err(|e| rebase(e, at.saturating_add(4)))
+        bytes::slice(cell, 0, len, "value data")
+            .map(<[u8]>::to_vec)
+            .map_err(|e| rebase(e, at.saturating_add(4)))
     }
 
     /// Joins the segments of a `db` big-data record.
     fn big_data(&self, db: &[u8], at: usize, len: usize) -> Result<Vec<u8>, FormatError> {
-        let count = usize::from(bytes::u16_le(db, 2, "big data segment count").map_err(|e| rebase(e, at))?);
-        let list_offset = bytes::u32_le(db, 4, "big data segment list").map_err(|e| rebase(e, at))?;
+        let count =
+            usize::from(bytes::u16_le(db, 2, "big data segment count").map_err(|e| rebase(e, at))?);
+        let list_offset =
+            bytes::u32_le(db, 4, "big data segment list").map_err(|e| rebase(e, at))?;
         let list = self.hive.cell(list_offset, "big data segment list")?;
         let mut out = Vec::with_capacity(len.min(self.hive.data.len()));
         for chunk in list.chunks_exact(4).take(count) {
@@ -147,12 +166,18 @@ impl<'a> Value<'a> {
             if remaining == 0 {
                 break;
             }
-            let segment = self.hive.cell(u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]), "big data segment")?;
+            let segment = self.hive.cell(
+                u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]),
+                "big data segment",
+            )?;
             let take = remaining.min(BIG_DATA_SEGMENT).min(segment.len());
             out.extend_from_slice(segment.get(..take).unwrap_or_default());
         }
         if out.len() < len {
-            return Err(FormatError::truncated(at, format!("big data of {len} bytes has only {}", out.len())));
+            return Err(FormatError::truncated(
+                at,
+                format!("big data of {len} bytes has only {}", out.len()),
+            ));
         }
         Ok(out)
     }
@@ -161,7 +186,9 @@ impl<'a> Value<'a> {
     /// up to the first NUL. `None` for other types or unreadable data.
     pub fn as_string(&self) -> Option<String> {
         match self.value_type() {
-            ValueType::Sz | ValueType::ExpandSz | ValueType::Link => Some(utf16_until_nul(&self.data().ok()?)),
+            ValueType::Sz | ValueType::ExpandSz | ValueType::Link => {
+                Some(utf16_until_nul(&self.data().ok()?))
+            }
             _ => None,
         }
     }
@@ -171,12 +198,19 @@ impl<'a> Value<'a> {
         match self.value_type() {
             ValueType::MultiSz => {
                 let data = self.data().ok()?;
-                let units: Vec<u16> = data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+                let units: Vec<u16> = data
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect();
                 Some(
                     units
                         .split(|&u| u == 0)
                         .take_while(|s| !s.is_empty())
-                        .map(|s| char::decode_utf16(s.iter().copied()).map(|r| r.unwrap_or('\u{fffd}')).collect())
+                        .map(|s| {
+                            char::decode_utf16(s.iter().copied())
+                                .map(|r| r.unwrap_or('\u{fffd}'))
+                                .collect()
+                        })
                         .collect(),
                 )
             }
