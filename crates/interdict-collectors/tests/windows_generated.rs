@@ -15,6 +15,26 @@ const SYSTEM: &str = "Windows/System32/config/SYSTEM";
 const UNINSTALL: &str = r"Microsoft\Windows\CurrentVersion\Uninstall";
 const KES_GUID: &str = "{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}";
 
+/// Name, version, publisher, location, scope, source.
+type PackageRow<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+/// Kind, name, start, type, state, paths.
+type ServiceRow<'a> = (
+    ArtifactKind,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    ArtifactState,
+    &'a [String],
+);
+
 fn place(dir: &Path, rel: &str, hive: &str) {
     let p = dir.join(rel);
     fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -58,14 +78,7 @@ fn named<'a>(inv: &'a Inventory, name: &str) -> &'a Artifact {
 fn uninstall_entries_machine_user_and_msi() {
     let (_d, root) = windows_root();
     let inv = run(&WinUninstallHive, &root);
-    let got: Vec<(
-        &str,
-        Option<&str>,
-        Option<&str>,
-        &str,
-        Option<&str>,
-        Option<&str>,
-    )> = inv
+    let got: Vec<PackageRow<'_>> = inv
         .artifacts
         .iter()
         .map(|a| {
@@ -184,14 +197,7 @@ fn uninstall_entries_machine_user_and_msi() {
 fn services_only_from_the_current_control_set() {
     let (_d, root) = windows_root();
     let inv = run(&WinServicesHive, &root);
-    let got: Vec<(
-        ArtifactKind,
-        &str,
-        Option<&str>,
-        Option<&str>,
-        ArtifactState,
-        &[String],
-    )> = inv
+    let got: Vec<ServiceRow<'_>> = inv
         .artifacts
         .iter()
         .map(|a| {

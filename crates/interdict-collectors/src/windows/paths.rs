@@ -26,6 +26,9 @@ pub fn windows_path_to_rel(raw: &str) -> Option<String> {
         None => cut_arguments(s),
     };
     let mut p = path.trim().to_string();
+    if p.is_empty() {
+        return None;
+    }
     for prefix in [r"\??\", r"\\?\"] {
         if let Some(rest) = p.strip_prefix(prefix) {
             p = rest.to_string();
@@ -42,7 +45,7 @@ pub fn windows_path_to_rel(raw: &str) -> Option<String> {
     if p.get(..12)
         .is_some_and(|h| h.eq_ignore_ascii_case(r"\SystemRoot\"))
     {
-        p = format!(r"Windows\{}", p.get(12..).unwrap_or_default());
+        p = format!(r"\Windows\{}", p.get(12..).unwrap_or_default());
     }
     let rel = if matches!(p.as_bytes(), [d, b':', ..] if d.is_ascii_alphabetic()) {
         p.get(2..).unwrap_or_default().to_string()

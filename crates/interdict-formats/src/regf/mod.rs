@@ -190,7 +190,7 @@ impl<'a> Hive<'a> {
     /// The data of the allocated cell at `offset` (its size field excluded).
     fn cell(&self, offset: u32, what: &str) -> Result<&'a [u8], FormatError> {
         let at = self.file_offset(offset);
-        if offset % 8 != 0 {
+        if !offset.is_multiple_of(8) {
             return Err(FormatError::malformed(
                 at,
                 format!("{what}: cell offset {offset:#x} is not 8-aligned"),
