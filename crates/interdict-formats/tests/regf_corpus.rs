@@ -438,3 +438,26 @@ fn truncated_real_hive_is_an_error_or_partial_never_a_panic() {
     let err = Hive::parse(&data[..4000]).unwrap_err();
     assert!(err.to_string().contains("truncated"), "{err}");
 }
+
+#[test]
+fn byte_flipped_real_hive_never_panics_or_hangs() {
+    let data = corpus("registry/velociraptor/Amcache.hve");
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..150 {
+        let mut d = data.clone();
+        for _ in 0..16 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let i = 4096 + (seed as usize) % (d.len() - 4096);
+            d[i] ^= (seed >> 40) as u8 | 1;
+        }
+        if let Ok(hive) = Hive::parse(&d) {
+            let _ = hive.walk(&mut |_, k| {
+                for v in k.values().unwrap_or_default() {
+                    let _ = (v.as_string(), v.as_u64(), v.data());
+                }
+            });
+        }
+    }
+}
