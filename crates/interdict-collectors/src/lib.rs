@@ -13,15 +13,16 @@
 #![deny(missing_docs)]
 
 pub mod dpkg;
-pub mod os;
-pub mod processes;
 pub mod macos;
+pub mod os;
 pub mod pe;
+pub mod processes;
 pub mod root;
+pub mod rpm;
 pub mod sweep;
 pub mod systemd;
 pub mod trust_store;
-pub mod rpm;
+pub mod windows;
 
 pub use root::Root;
 

@@ -78,3 +78,9 @@ pub mod plist;
 
 /// Mach-O code signatures: Team ID, signing identifier and CMS signer.
 pub mod macho;
+
+/// Windows registry hive files (`regf`), read-only.
+pub mod regf;
+
+/// Windows certificate-store property lists (the `Blob` value of a store entry).
+pub mod wincert;

@@ -1,0 +1,141 @@
+//! Collectors for offline Windows roots, reading registry hives through [`Root`].
+//!
+//! One collector per source:
+//! - [`WinUninstallHive`] (`win-uninstall-hive`): Add/Remove Programs entries of the machine
+//!   (`SOFTWARE`, native and `WOW6432Node`) and of every user (`NTUSER.DAT`), plus Windows
+//!   Installer products.
+//! - [`WinServicesHive`] (`win-services-hive`): services and drivers of the *current*
+//!   control set of `SYSTEM`.
+//! - [`WinRegistryKeys`] (`win-registry-keys`): vendor keys (the top-level keys of
+//!   `SOFTWARE` and `SOFTWARE\WOW6432Node`) and uninstall key paths, as `SOFTWARE\…` names.
+//! - [`WinCertStoreHive`] (`win-cert-store-hive`): certificates in the registry stores
+//!   `ROOT`, `AuthRoot` and `CA` of the machine and `Root` of each user.
+//!
+//! Hives are found case-insensitively (`Windows/System32/config/SOFTWARE`, `…/SYSTEM`,
+//! `Users/*/NTUSER.DAT`). A dirty hive is still read from the base file, with a warning in
+//! the errors; a corrupt hive becomes one error naming the file and the other hives are
+//! still read. Locations have the form `<hive path>:<key path>`.
+
+mod certs;
+mod paths;
+mod registry_keys;
+mod services;
+mod uninstall;
+
+pub use certs::WinCertStoreHive;
+pub use paths::windows_path_to_rel;
+pub use registry_keys::WinRegistryKeys;
+pub use services::WinServicesHive;
+pub use uninstall::WinUninstallHive;
+
+use crate::{Root, error_at};
+use interdict_formats::FormatError;
+use interdict_formats::regf::{Hive, Key};
+use interdict_inventory::{CollectError, Inventory};
+
+/// The machine `SOFTWARE` hive, relative to the root (looked up case-insensitively).
+pub const SOFTWARE_HIVE: &str = "Windows/System32/config/SOFTWARE";
+
+/// The machine `SYSTEM` hive, relative to the root (looked up case-insensitively).
+pub const SYSTEM_HIVE: &str = "Windows/System32/config/SYSTEM";
+
+/// Warning recorded for a hive whose sequence numbers differ.
+pub const DIRTY_HIVE: &str = "hive is dirty: unreplayed transaction log; read from the base file";
+
+/// The uninstall key, relative to a `SOFTWARE` hive or to a user's `Software` key.
+const UNINSTALL: &str = r"Microsoft\Windows\CurrentVersion\Uninstall";
+
+/// The on-disk path of a machine hive, if the root has it.
+fn machine_hive(root: &Root, canonical: &str) -> Option<String> {
+    root.find_case_insensitive(canonical)
+        .filter(|rel| !root.is_dir(rel))
+}
+
+/// `(user name, NTUSER.DAT path)` for every profile folder under `Users`.
+fn user_hives(root: &Root) -> Vec<(String, String)> {
+    let Some(users) = root.find_case_insensitive("Users") else {
+        return Vec::new();
+    };
+    let Ok(entries) = root.read_dir(&users) else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .filter(|e| e.is_dir)
+        .filter_map(|e| {
+            let hive = root.find_case_insensitive(&format!("{}/NTUSER.DAT", e.rel))?;
+            (!root.is_dir(&hive)).then_some((e.name, hive))
+        })
+        .collect()
+}
+
+/// Reads and parses the hive at `rel`, then runs `f` on it. A read or parse failure becomes
+/// one error naming the file; a dirty hive adds a warning and is read anyway.
+fn with_hive(
+    collector: &str,
+    root: &Root,
+    rel: &str,
+    inv: &mut Inventory,
+    f: impl FnOnce(&Hive<'_>, &mut Inventory),
+) {
+    let bytes = match root.read(rel) {
+        Ok(b) => b,
+        Err(e) => {
+            return inv
+                .errors
+                .push(error_at(collector, rel, format!("cannot read hive: {e}")));
+        }
+    };
+    let hive = match Hive::parse(&bytes) {
+        Ok(h) => h,
+        Err(e) => {
+            return inv
+                .errors
+                .push(error_at(collector, rel, format!("corrupt hive: {e}")));
+        }
+    };
+    if hive.is_dirty() {
+        inv.errors
+            .push(CollectError::new(collector, rel, DIRTY_HIVE));
+    }
+    f(&hive, inv);
+}
+
+/// An error met inside a hive, located at `<hive>:<key path>`.
+fn hive_error(collector: &str, rel: &str, key_path: &str, err: &FormatError) -> CollectError {
+    error_at(collector, &format!("{rel}:{key_path}"), err)
+}
+
+/// Opens `path` below `from` case-insensitively, returning the key with its path as
+/// spelled in the hive (joined to `prefix`).
+fn open_spelled<'a>(
+    from: &Key<'a>,
+    prefix: &str,
+    path: &str,
+) -> Result<Option<(Key<'a>, String)>, FormatError> {
+    let mut key = from.clone();
+    let mut spelled = prefix.to_string();
+    for part in path.split('\\').filter(|p| !p.is_empty()) {
+        let Some(next) = key.subkey_ci(part)? else {
+            return Ok(None);
+        };
+        spelled = join(&spelled, next.name());
+        key = next;
+    }
+    Ok(Some((key, spelled)))
+}
+
+/// Joins two key paths with `\`.
+fn join(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}\\{b}")
+    }
+}
+
+/// A value as text: strings as they are, numbers in decimal.
+fn value_text(key: &Key<'_>, name: &str) -> Option<String> {
+    let v = key.value_ci(name)?;
+    v.as_string().or_else(|| v.as_u64().map(|n| n.to_string()))
+}
