@@ -8,7 +8,7 @@
 //!
 //! Confidence rules:
 //! * `confirmed`: a strong indicator on a present item, or weak indicators from two
-//!   independent sources (different collectors) agreeing;
+//!   independent kinds of item (a folder and a service, say) agreeing;
 //! * `probable`: one weak indicator on a present item;
 //! * `possible`: only leftovers — a bare vendor folder, a removal tool, a removed
 //!   package's configuration files.
@@ -206,6 +206,7 @@ impl Matcher {
                 hits.push((idx, value));
             });
         }
+        self.drop_contradicted(a, &mut hits);
         if hits.is_empty() {
             return Vec::new();
         }
@@ -262,6 +263,34 @@ impl Matcher {
                 (product.to_string(), ev)
             })
             .collect()
+    }
+
+    /// A file that names its maker (version info, a code signature) is not a vendor's
+    /// product because of its name alone: `AvP.exe` signed by a game studio is not
+    /// Kaspersky's `avp.exe`. Name-only hits of a vendor are dropped when the file's
+    /// identity is known and does not point at that vendor.
+    fn drop_contradicted(&self, a: &Artifact, hits: &mut Vec<(usize, &str)>) {
+        if a.kind != ArtifactKind::File || (a.publisher.is_none() && a.signers.is_empty()) {
+            return;
+        }
+        let identified: BTreeSet<&str> = hits
+            .iter()
+            .map(|(idx, _)| self.rules.rule(*idx))
+            .filter(|r| {
+                matches!(
+                    r.indicator.kind,
+                    IndicatorKind::Publisher | IndicatorKind::CertificateSubject
+                )
+            })
+            .map(|r| r.vendor.as_str())
+            .collect();
+        hits.retain(|(idx, _)| {
+            let r = self.rules.rule(*idx);
+            !matches!(
+                r.indicator.kind,
+                IndicatorKind::Process | IndicatorKind::FileName
+            ) || identified.contains(r.vendor.as_str())
+        });
     }
 
     /// Orders the hits on one artifact: heavier first, then the artifact's own name over
@@ -421,7 +450,9 @@ fn confidence(evidence: &[Evidence], distribution: Distribution) -> Confidence {
     let weak_sources: BTreeSet<&str> = evidence
         .iter()
         .filter(|e| e.weight == Weight::Weak)
-        .map(|e| e.collector.as_str())
+        // Independent means different kinds of item (a folder and a service), not the
+        // same file seen by two collectors.
+        .map(|e| e.kind.as_str())
         .collect();
     let c = if strong || weak_sources.len() >= 2 {
         Confidence::Confirmed

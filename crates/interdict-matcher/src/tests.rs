@@ -202,9 +202,25 @@ fn windows_rules_are_case_insensitive_and_most_specific_wins() {
         f[0].evidence.iter().any(|e| e.name == "AVP21.3"),
         "generic AVP service joins"
     );
-    // AvP.exe of a game: same name as avp.exe, case-insensitively — strong on its own.
-    // A catalog cannot tell them apart by name; version info and signer must (issue 3).
-    assert_eq!(m.match_artifacts(&[game]).len(), 1);
+    // AvP.exe of a game: Kaspersky's process name, case-insensitively, but the file's own
+    // version info names another maker, so the name alone proves nothing.
+    assert!(m.match_artifacts(&[game]).is_empty());
+    // The same name without any identity still counts; a renamed file with Kaspersky's
+    // company name or signer is found by that identity.
+    let bare = Artifact::new(K::File, "Users/a/avp.exe", "Users/a/avp.exe", "file-sweep");
+    assert_eq!(m.match_artifacts(&[bare]).len(), 1);
+    let renamed = Artifact::new(
+        K::File,
+        "Users/a/notes.exe",
+        "Users/a/notes.exe",
+        "win-pe-files",
+    )
+    .with_publisher("AO Kaspersky Lab");
+    let f = m.match_artifacts(&[renamed]);
+    assert_eq!(
+        summary(&f),
+        [("kaspersky-unidentified", Confidence::Confirmed)]
+    );
 }
 
 #[test]

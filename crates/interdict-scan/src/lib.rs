@@ -118,11 +118,55 @@ pub fn collectors_for(platform: Platform) -> Vec<Box<dyn Collector>> {
     match platform {
         Platform::Linux | Platform::Any => vec![
             Box::new(dpkg::DpkgCollector::default()),
+            Box::new(rpm::RpmCollector),
             Box::new(systemd::SystemdCollector),
             Box::new(trust_store::TrustStoreCollector),
             Box::new(processes::ProcessCollector),
         ],
-        Platform::Windows | Platform::Macos => vec![],
+        Platform::Windows => vec![
+            Box::new(windows::WinUninstallHive),
+            Box::new(windows::WinServicesHive),
+            Box::new(windows::WinRegistryKeys),
+            Box::new(windows::WinCertStoreHive),
+            Box::new(pe::WinPeFiles),
+        ],
+        Platform::Macos => vec![
+            Box::new(macos::MacosAppBundle),
+            Box::new(macos::MacosLaunchd),
+            Box::new(macos::MacosKext),
+            Box::new(macos::MacosSystemExtension),
+            Box::new(macos::MacosReceipts),
+        ],
+    }
+}
+
+/// On Windows, files the sweep selected are read as PE files too (version info and
+/// signers identify a renamed binary and clear a look-alike name), and a file the PE
+/// collector already reported is not reported twice.
+fn enrich_windows_files(root: &Root, inv: &mut Inventory) {
+    use interdict_collectors::pe;
+    let known: std::collections::HashSet<String> = inv
+        .artifacts
+        .iter()
+        .filter(|a| a.collector == "win-pe-files")
+        .map(|a| a.name.to_lowercase())
+        .collect();
+    inv.artifacts
+        .retain(|a| a.collector != "file-sweep" || !known.contains(&a.name.to_lowercase()));
+    let enriched: Vec<(usize, Artifact)> = inv
+        .artifacts
+        .par_iter()
+        .enumerate()
+        .filter(|(_, a)| a.collector == "file-sweep" && pe::has_pe_extension(&a.name))
+        .filter_map(|(i, a)| {
+            let bytes = root.read(&a.name).ok()?;
+            let mut e = pe::pe_artifact(&a.name, &bytes).ok()?;
+            e.collector = a.collector.clone();
+            Some((i, e))
+        })
+        .collect();
+    for (i, e) in enriched {
+        inv.artifacts[i] = e;
     }
 }
 
@@ -197,6 +241,9 @@ pub fn scan(
             millis,
         });
         all.extend(inv);
+    }
+    if os.platform == Platform::Windows {
+        enrich_windows_files(&root, &mut all);
     }
     all.sort();
     stats.sort_by(|a, b| a.id.cmp(&b.id));
