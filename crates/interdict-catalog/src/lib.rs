@@ -222,6 +222,15 @@ impl Catalog {
             .collect()
     }
 
+    /// The ids of the directives covering a product found as `distribution`, sorted.
+    pub fn directives_for_as(&self, product: &Product, distribution: Distribution) -> Vec<String> {
+        self.directives
+            .values()
+            .filter(|d| d.covers_as(product, distribution))
+            .map(|d| d.id.clone())
+            .collect()
+    }
+
     /// Number of active (matchable) indicators.
     pub fn active_indicator_count(&self) -> usize {
         self.products

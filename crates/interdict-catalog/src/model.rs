@@ -308,13 +308,19 @@ impl Milestone {
 }
 
 impl Directive {
-    /// Whether a product of `vendor` with this distribution and family falls under the
-    /// directive.
+    /// Whether the directive covers the product as the catalog describes it.
     pub fn covers(&self, product: &Product) -> bool {
+        self.covers_as(product, product.distribution)
+    }
+
+    /// Whether the directive covers the product when it reaches the host as
+    /// `distribution` — a branded product found embedded inside another company's
+    /// product (an SBOM component) is `embedded` there.
+    pub fn covers_as(&self, product: &Product, distribution: Distribution) -> bool {
         let named = self.vendors.iter().any(|v| v == &product.vendor)
             || self.products.iter().any(|p| p == &product.id);
         named
-            && self.distributions.contains(&product.distribution)
+            && self.distributions.contains(&distribution)
             && !self.excluded_families.iter().any(|f| f == &product.family)
     }
 }

@@ -113,6 +113,9 @@ pub struct Evidence {
     pub weight: Weight,
     /// The indicator's public source.
     pub source: String,
+    /// The item sits inside another product (an SBOM component below the top one).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub embedded: bool,
 }
 
 /// One product found on one host (or in one SBOM).
@@ -176,14 +179,22 @@ impl Matcher {
             .filter_map(|(product_id, evidence)| {
                 let product = self.catalog.product(&product_id)?;
                 let evidence: Vec<Evidence> = evidence.into_iter().collect();
+                // A branded product seen only inside other products is embedded there.
+                let distribution = if product.distribution == Distribution::Branded
+                    && evidence.iter().all(|e| e.embedded)
+                {
+                    Distribution::Embedded
+                } else {
+                    product.distribution
+                };
                 Some(Finding {
                     vendor: product.vendor.clone(),
                     product: product.id.clone(),
                     product_name: product.name.clone(),
                     family: product.family.clone(),
-                    distribution: product.distribution,
-                    confidence: confidence(&evidence, product.distribution),
-                    directives: self.catalog.directives_for(product),
+                    distribution,
+                    confidence: confidence(&evidence, distribution),
+                    directives: self.catalog.directives_for_as(product, distribution),
                     evidence,
                 })
             })
@@ -440,6 +451,7 @@ fn evidence(a: &Artifact, rule: &rules::Rule, value: &str) -> Evidence {
         pattern: i.pattern.clone(),
         weight,
         source: i.source.clone(),
+        embedded: a.attr("embedded") == Some("true"),
     }
 }
 

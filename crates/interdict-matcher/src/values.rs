@@ -45,10 +45,20 @@ pub fn artifact_values(a: &Artifact) -> Vec<(IndicatorKind, &str)> {
         A::Extension => v.push((I::BrowserExtension, &a.name)),
         A::Registry => v.push((I::RegistryKey, &a.name)),
         A::Bundle => v.push((I::BundleId, &a.name)),
-        A::SbomComponent => {
-            v.push((I::Package, &a.name));
-            v.push((I::BundleId, &a.name));
-        }
+        A::SbomComponent => match a.attr("interdict-kind") {
+            // A component of interdict's own CycloneDX export: match it as what it was.
+            Some("service") => v.push((I::Service, &a.name)),
+            Some("driver") => v.push((I::Driver, &a.name)),
+            Some("kernel-module") => v.push((I::KernelModule, &a.name)),
+            Some("certificate") => v.push((I::CertificateSubject, &a.name)),
+            Some("extension") => v.push((I::BrowserExtension, &a.name)),
+            Some("bundle") => v.push((I::BundleId, &a.name)),
+            Some("registry") => v.push((I::RegistryKey, &a.name)),
+            _ => {
+                v.push((I::Package, &a.name));
+                v.push((I::BundleId, &a.name));
+            }
+        },
     }
     if let Some(p) = &a.publisher {
         v.push((I::Publisher, p));

@@ -23,6 +23,8 @@ pub(crate) struct Component {
     pub author: Option<String>,
     pub originator: Option<String>,
     pub bom_ref: Option<String>,
+    /// CycloneDX `properties` (name, value).
+    pub properties: Vec<(String, String)>,
     pub children: Vec<Component>,
 }
 
@@ -142,6 +144,16 @@ fn to_artifact(component: &Component, context: &FlattenContext<'_>, path: &[&str
             .with_attr("purl-name", purl.name());
         if let Some(namespace) = purl.namespace() {
             artifact = artifact.with_attr("purl-namespace", namespace);
+        }
+    }
+    // interdict's own export records what each item was (`interdict:kind`, `…:state`,
+    // `…:collector`, `…:location`); keep them so a round trip matches like the scan.
+    for (name, value) in &component.properties {
+        if let Some(key) = name.strip_prefix("interdict:") {
+            artifact = artifact.with_attr(&format!("interdict-{key}"), value.clone());
+            if key == "state" && value == "leftover" {
+                artifact = artifact.with_state(interdict_inventory::ArtifactState::Leftover);
+            }
         }
     }
     artifact

@@ -59,6 +59,17 @@ struct ComponentModel {
     manufacturer: Option<PartyModel>,
     authors: Vec<PartyModel>,
     components: Vec<ComponentModel>,
+    properties: Vec<PropertyModel>,
+}
+
+/// A CycloneDX `properties` entry (name/value pair).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PropertyModel {
+    #[serde(deserialize_with = "lenient_string")]
+    name: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    value: Option<String>,
 }
 
 /// An organizational entity or contact: an object with `name`, or (leniently) a string.
@@ -254,6 +265,11 @@ fn convert(
         author,
         originator: None,
         bom_ref: model.bom_ref,
+        properties: model
+            .properties
+            .into_iter()
+            .filter_map(|p| Some((p.name?, p.value.unwrap_or_default())))
+            .collect(),
         children: convert_list(
             model.components,
             &format!("{field}.components"),

@@ -5,6 +5,7 @@
 //! read).
 
 mod catalog_cmd;
+mod sbom_cmd;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -27,17 +28,26 @@ struct Cli {
 enum Command {
     /// Scan this host, or an offline root, for products a directive covers.
     Scan(ScanArgs),
+    /// Check SBOMs (CycloneDX, SPDX) for covered products, embedded ones included.
+    Sbom(sbom_cmd::SbomArgs),
+    /// Findings from inventories other tools collected (osquery results, CSV exports).
+    Import(sbom_cmd::ImportArgs),
     /// List, show or validate catalog entries.
     #[command(subcommand)]
     Catalog(catalog_cmd::CatalogCommand),
 }
 
-/// Output formats of `scan`.
+/// Output formats.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
+    /// A readable table.
     Table,
+    /// The JSON report (a stable contract).
     Json,
+    /// One row per piece of evidence.
     Csv,
+    /// `scan` only: the host's inventory as a CycloneDX 1.6 JSON SBOM.
+    Cyclonedx,
 }
 
 /// The `--fail-on` threshold.
@@ -90,6 +100,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Sbom(args) => sbom_cmd::run_sbom(args),
+        Command::Import(args) => sbom_cmd::run_import(args),
         Command::Catalog(cmd) => catalog_cmd::run(cmd),
     };
     match result {
@@ -111,12 +123,7 @@ fn load_catalog(dir: Option<&PathBuf>) -> Result<Catalog> {
 
 fn run_scan(args: ScanArgs) -> Result<ExitCode> {
     let catalog = load_catalog(args.catalog.as_ref())?;
-    if let Some(d) = &args.directive
-        && catalog.directive(d).is_none()
-    {
-        let known: Vec<_> = catalog.directives().map(|d| d.id.as_str()).collect();
-        bail!("unknown directive `{d}` (known: {})", known.join(", "));
-    }
+    check_directive(&catalog, args.directive.as_deref())?;
     let options = ScanOptions {
         root: args.root.clone(),
         hash: args.hash,
@@ -143,6 +150,15 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&doc)? + "\n"
         }
         Format::Csv => interdict_report::to_csv(&report.findings)?,
+        Format::Cyclonedx => {
+            let host = if report.host.hostname.is_empty() {
+                report.host.root.clone()
+            } else {
+                report.host.hostname.clone()
+            };
+            let bom = interdict_sbom::to_cyclonedx_json(&report.inventory, &host, version);
+            serde_json::to_string_pretty(&bom)? + "\n"
+        }
     };
     match &args.output {
         Some(path) => {
@@ -165,20 +181,43 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             );
         }
     }
-    let threshold = match args.fail_on {
+    Ok(exit_code(
+        args.fail_on,
+        report.findings.iter(),
+        args.strict && !report.errors.is_empty(),
+    ))
+}
+
+/// Fails with the known ids when `directive` is not in the catalog.
+fn check_directive(catalog: &Catalog, directive: Option<&str>) -> Result<()> {
+    if let Some(d) = directive
+        && catalog.directive(d).is_none()
+    {
+        let known: Vec<_> = catalog.directives().map(|d| d.id.as_str()).collect();
+        bail!("unknown directive `{d}` (known: {})", known.join(", "));
+    }
+    Ok(())
+}
+
+/// 1 when a finding reaches `fail_on`; otherwise 2 when `incomplete`; otherwise 0.
+fn exit_code<'a>(
+    fail_on: FailOn,
+    mut findings: impl Iterator<Item = &'a interdict_matcher::Finding>,
+    incomplete: bool,
+) -> ExitCode {
+    let threshold = match fail_on {
         FailOn::Possible => Some(Confidence::Possible),
         FailOn::Probable => Some(Confidence::Probable),
         FailOn::Confirmed => Some(Confidence::Confirmed),
         FailOn::Never => None,
     };
-    let failing = threshold.is_some_and(|t| report.findings.iter().any(|f| f.confidence >= t));
-    Ok(if failing {
+    if threshold.is_some_and(|t| findings.any(|f| f.confidence >= t)) {
         ExitCode::from(1)
-    } else if args.strict && !report.errors.is_empty() {
+    } else if incomplete {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 /// A progress bar on standard error when it is a terminal; hidden otherwise.

@@ -2,6 +2,8 @@
 //! and proving a scan left its root untouched.
 #![allow(dead_code)]
 
+pub mod linux;
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
