@@ -25,6 +25,7 @@ fn linux_root_exact_findings_no_execution_no_writes() {
             ),
             ("kav4fs".into(), "possible".into()),
             ("kesl".into(), "confirmed".into()),
+            ("ksc-network-agent".into(), "confirmed".into()),
         ],
         "{doc:#}"
     );
@@ -60,6 +61,18 @@ fn linux_root_exact_findings_no_execution_no_writes() {
         .find(|e| e["kind"] == "package")
         .unwrap();
     assert_eq!(pkg["location"], "var/lib/dpkg/status");
+    let agent = finding(&doc, "ksc-network-agent");
+    let rpm = agent["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "package")
+        .unwrap();
+    assert_eq!(
+        (rpm["name"].as_str(), rpm["location"].as_str()),
+        (Some("klnagent64"), Some("var/lib/rpm/rpmdb.sqlite"))
+    );
+    assert_eq!(rpm["collector"], "rpmdb-sqlite");
     let kav4fs = finding(&doc, "kav4fs");
     assert!(
         kav4fs["evidence"]
@@ -83,6 +96,7 @@ fn linux_root_exact_findings_no_execution_no_writes() {
     let text = doc["findings"].to_string();
     for decoy in [
         "keslint",
+        "compat-shim",
         "eset",
         "McAfee",
         "mfetp",
@@ -121,7 +135,7 @@ fn directive_filter_fail_on_and_formats() {
     let (code, _) = scan_json(fx.path(), &["--fail-on", "never"]);
     assert_eq!(code, 0);
     let (_, doc) = scan_json(fx.path(), &["--directive", "bod-17-01", "--inventory"]);
-    assert_eq!(doc["findings"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 4);
     assert!(
         doc["inventory"]
             .as_array()
@@ -161,15 +175,25 @@ fn corrupt_sources_become_errors_and_the_scan_goes_on() {
         "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
     );
     fx.write("var/lib/dpkg/status.d/garbage", [0u8, 1, 2, 3, 255]);
+    fx.write(
+        "usr/lib/sysimage/rpm/Packages",
+        b"not a berkeley db at all, just text",
+    );
     let (code, doc) = scan_json(fx.path(), &[]);
     assert_eq!(code, 1);
     assert_eq!(
         findings(&doc).len(),
-        3,
+        4,
         "findings survive corrupt neighbours"
     );
     let errors = doc["errors"].as_array().unwrap();
     assert!(errors.iter().any(|e| e["location"] == "etc/ssl/certs/broken.pem" && e["collector"] == "trust-store"), "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["location"] == "usr/lib/sysimage/rpm/Packages"),
+        "{errors:#?}"
+    );
     assert!(
         errors
             .iter()

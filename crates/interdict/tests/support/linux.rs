@@ -61,6 +61,34 @@ pub fn linux_root(marker: &std::path::Path) -> Fixture {
         "var/lib/dpkg/info/kesl.list",
         "/.\n/opt\n/opt/kaspersky\n/opt/kaspersky/kesl\n/opt/kaspersky/kesl/bin/kesl-control\n",
     );
+    // rpm (SQLite backend): the Network Agent installed, and a decoy sharing a prefix
+    rpmdb(
+        &fx,
+        "var/lib/rpm/rpmdb.sqlite",
+        &[
+            (
+                "klnagent64",
+                "15.1.0",
+                "20",
+                Some("AO Kaspersky Lab"),
+                &["/opt/kaspersky/klnagent64/bin/klnagchk"],
+            ),
+            (
+                "klnagent64-compat-shim",
+                "1.0",
+                "1",
+                Some("Example Org"),
+                &[],
+            ),
+            (
+                "bash",
+                "5.1.8",
+                "1.el9",
+                Some("Red Hat, Inc."),
+                &["/usr/bin/bash"],
+            ),
+        ],
+    );
     // systemd
     fx.write("lib/systemd/system/kesl.service", "[Unit]\nDescription=Kaspersky Endpoint Security for Linux\n[Service]\nExecStart=/opt/kaspersky/kesl/libexec/kesl\n[Install]\nWantedBy=multi-user.target\n");
     fx.write("lib/systemd/system/kesl-supervisor.service", "[Unit]\nDescription=KESL supervisor\n[Service]\nExecStart=/opt/kaspersky/kesl/libexec/kesl-supervisor\n");
@@ -99,4 +127,37 @@ pub fn linux_root(marker: &std::path::Path) -> Fixture {
     fx.trap("opt/kaspersky/kesl/bin/kesl-setup.pl", marker);
     fx.trap("usr/bin/openssl", marker);
     fx
+}
+
+type RpmEntry<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, &'a [&'a str]);
+
+/// Writes an rpm SQLite database (rpm >= 4.16 layout) holding header blobs.
+pub fn rpmdb(fx: &Fixture, rel: &str, packages: &[RpmEntry]) {
+    use interdict_formats::rpm::header::{RpmHeader, build_header_blob};
+    let path = fx.path().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute(
+        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)",
+        [],
+    )
+    .unwrap();
+    for (name, version, release, vendor, files) in packages {
+        let h = RpmHeader {
+            name: name.to_string(),
+            version: version.to_string(),
+            release: release.to_string(),
+            arch: "x86_64".into(),
+            vendor: vendor.map(String::from),
+            summary: Some(format!("{name} package")),
+            files: files.iter().map(|f| f.to_string()).collect(),
+            ..Default::default()
+        };
+        db.execute(
+            "INSERT INTO Packages (blob) VALUES (?1)",
+            [build_header_blob(&h)],
+        )
+        .unwrap();
+    }
+    drop(db);
 }
