@@ -57,3 +57,18 @@ impl FormatError {
 
 /// Bounds-checked little/big-endian reads on a byte slice.
 pub mod bytes;
+
+/// Alpine apk installed-package database.
+pub mod apk;
+/// Browser extension manifests, preferences and Firefox `extensions.json`.
+pub mod browser;
+/// Flatpak deployment metadata and AppStream metainfo.
+pub mod flatpak;
+/// Kernel module `.modinfo` sections and `/proc/modules`.
+pub mod modinfo;
+/// Arch Linux pacman local database.
+pub mod pacman;
+/// Snap `snap.yaml`, snapd `state.json` and assertions.
+pub mod snap;
+/// SysV init script LSB headers.
+pub mod sysv;
