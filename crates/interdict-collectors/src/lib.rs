@@ -31,3 +31,21 @@ pub trait Collector: Send + Sync {
 pub fn error_at(collector: &str, location: &str, err: impl std::fmt::Display) -> CollectError {
     CollectError::new(collector, location, err.to_string())
 }
+
+pub mod apk;
+pub mod browser;
+pub mod flatpak;
+pub mod kmod;
+pub mod pacman;
+pub mod snap;
+pub mod sysv;
+#[cfg(test)]
+mod test_support;
+
+pub use apk::ApkCollector;
+pub use browser::BrowserExtensionsCollector;
+pub use flatpak::FlatpakCollector;
+pub use kmod::KernelModulesCollector;
+pub use pacman::PacmanCollector;
+pub use snap::SnapCollector;
+pub use sysv::SysvInitCollector;

@@ -123,6 +123,9 @@ pub fn parse_appstream(data: &[u8]) -> Result<AppStream, FormatError> {
                 if !seen_component {
                     return Err(FormatError::malformed(0, "metainfo xml has no <component> root"));
                 }
+                if !path.is_empty() {
+                    return Err(FormatError::truncated(pos, "metainfo xml ends inside an element"));
+                }
                 for s in [&mut out.id, &mut out.name, &mut out.developer] {
                     *s = s.trim().to_string();
                 }
@@ -212,5 +215,6 @@ mod tests {
         assert!(parse_appstream(b"<other/>").is_err());
         assert!(parse_appstream(b"<component><id>x</i></component>").is_err());
         assert!(parse_appstream(b"\xff\xfe\x00").is_err());
+        assert!(parse_appstream(b"<component><releases>").is_err());
     }
 }
