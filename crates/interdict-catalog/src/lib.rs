@@ -22,9 +22,18 @@ use std::path::Path;
 const BUNDLED: &[(&str, &str)] = &[
     ("directives.toml", include_str!("../data/directives.toml")),
     ("kaspersky.toml", include_str!("../data/kaspersky.toml")),
-    ("kaspersky-linux.toml", include_str!("../data/kaspersky-linux.toml")),
-    ("kaspersky-windows.toml", include_str!("../data/kaspersky-windows.toml")),
-    ("kaspersky-macos.toml", include_str!("../data/kaspersky-macos.toml")),
+    (
+        "kaspersky-linux.toml",
+        include_str!("../data/kaspersky-linux.toml"),
+    ),
+    (
+        "kaspersky-windows.toml",
+        include_str!("../data/kaspersky-windows.toml"),
+    ),
+    (
+        "kaspersky-macos.toml",
+        include_str!("../data/kaspersky-macos.toml"),
+    ),
 ];
 
 /// A catalog problem, naming where it is.
@@ -86,7 +95,11 @@ impl Catalog {
     /// The catalog shipped in the binary.
     pub fn bundled() -> Result<Catalog, CatalogError> {
         let mut cat = Catalog::default();
-        cat.add_layer(BUNDLED.iter().map(|(n, t)| (format!("<bundled>/{n}"), (*t).to_string())))?;
+        cat.add_layer(
+            BUNDLED
+                .iter()
+                .map(|(n, t)| (format!("<bundled>/{n}"), (*t).to_string())),
+        )?;
         Ok(cat)
     }
 
@@ -141,15 +154,30 @@ impl Catalog {
         };
         for p in self.products.values() {
             if !self.vendors.contains_key(&p.vendor) {
-                return Err(missing(&p.origin, &format!("product `{}`.vendor", p.id), "vendor", &p.vendor));
+                return Err(missing(
+                    &p.origin,
+                    &format!("product `{}`.vendor", p.id),
+                    "vendor",
+                    &p.vendor,
+                ));
             }
         }
         for d in self.directives.values() {
             if let Some(v) = d.vendors.iter().find(|v| !self.vendors.contains_key(*v)) {
-                return Err(missing(&d.origin, &format!("directive `{}`.vendors", d.id), "vendor", v));
+                return Err(missing(
+                    &d.origin,
+                    &format!("directive `{}`.vendors", d.id),
+                    "vendor",
+                    v,
+                ));
             }
             if let Some(p) = d.products.iter().find(|p| !self.products.contains_key(*p)) {
-                return Err(missing(&d.origin, &format!("directive `{}`.products", d.id), "product", p));
+                return Err(missing(
+                    &d.origin,
+                    &format!("directive `{}`.products", d.id),
+                    "product",
+                    p,
+                ));
             }
         }
         Ok(())
@@ -187,12 +215,20 @@ impl Catalog {
 
     /// The ids of the directives covering a product, sorted.
     pub fn directives_for(&self, product: &Product) -> Vec<String> {
-        self.directives.values().filter(|d| d.covers(product)).map(|d| d.id.clone()).collect()
+        self.directives
+            .values()
+            .filter(|d| d.covers(product))
+            .map(|d| d.id.clone())
+            .collect()
     }
 
     /// Number of active (matchable) indicators.
     pub fn active_indicator_count(&self) -> usize {
-        self.products.values().flat_map(|p| &p.indicators).filter(|i| i.is_active()).count()
+        self.products
+            .values()
+            .flat_map(|p| &p.indicators)
+            .filter(|i| i.is_active())
+            .count()
     }
 }
 

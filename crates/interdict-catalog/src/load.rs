@@ -1,7 +1,7 @@
 //! Reading catalog TOML files into the model, with errors that name file, line and field.
 
-use crate::model::*;
 use crate::CatalogError;
+use crate::model::*;
 use jiff::civil::Date;
 use serde::Deserialize;
 use toml::Spanned;
@@ -180,7 +180,8 @@ pub(crate) fn parse_file(file: &str, text: &str) -> Result<Entries, CatalogError
         let v = v.into_inner();
         require_id(&cx, at, "vendor.id", &v.id)?;
         for p in &v.publisher_patterns {
-            regex::Regex::new(p).map_err(|e| cx.err(at, "vendor.publisher_patterns", e.to_string()))?;
+            regex::Regex::new(p)
+                .map_err(|e| cx.err(at, "vendor.publisher_patterns", e.to_string()))?;
         }
         out.vendors.push(Vendor {
             id: v.id,
@@ -210,7 +211,11 @@ fn require_id(cx: &Ctx, at: usize, field: &str, id: &str) -> Result<(), CatalogE
     if ok {
         Ok(())
     } else {
-        Err(cx.err(at, field, format!("`{id}` is not a valid id (lower-case letters, digits, `-`, `.`)")))
+        Err(cx.err(
+            at,
+            field,
+            format!("`{id}` is not a valid id (lower-case letters, digits, `-`, `.`)"),
+        ))
     }
 }
 
@@ -218,7 +223,11 @@ const PLATFORMS: [&str; 6] = ["linux", "windows", "macos", "android", "ios", "an
 
 fn check_platforms(cx: &Ctx, at: usize, field: &str, list: &[String]) -> Result<(), CatalogError> {
     match list.iter().find(|p| !PLATFORMS.contains(&p.as_str())) {
-        Some(bad) => Err(cx.err(at, field, format!("unknown platform `{bad}` (expected one of {PLATFORMS:?})"))),
+        Some(bad) => Err(cx.err(
+            at,
+            field,
+            format!("unknown platform `{bad}` (expected one of {PLATFORMS:?})"),
+        )),
         None => Ok(()),
     }
 }
@@ -228,7 +237,11 @@ fn distribution(cx: &Ctx, at: usize, field: &str, s: &str) -> Result<Distributio
         "branded" => Ok(Distribution::Branded),
         "embedded" => Ok(Distribution::Embedded),
         "open-source" => Ok(Distribution::OpenSource),
-        other => Err(cx.err(at, field, format!("unknown distribution `{other}` (branded, embedded, open-source)"))),
+        other => Err(cx.err(
+            at,
+            field,
+            format!("unknown distribution `{other}` (branded, embedded, open-source)"),
+        )),
     }
 }
 
@@ -244,8 +257,17 @@ fn product(cx: &Ctx, raw: Spanned<RawProduct>) -> Result<Product, CatalogError> 
     }
     let mut removal = Vec::new();
     for r in p.removal {
-        check_platforms(cx, at, "product.removal.platform", std::slice::from_ref(&r.platform))?;
-        removal.push(RemovalSteps { platform: r.platform, steps: r.steps, source: r.source });
+        check_platforms(
+            cx,
+            at,
+            "product.removal.platform",
+            std::slice::from_ref(&r.platform),
+        )?;
+        removal.push(RemovalSteps {
+            platform: r.platform,
+            steps: r.steps,
+            source: r.source,
+        });
     }
     Ok(Product {
         id: p.id,
@@ -287,42 +309,84 @@ fn indicator(
     let r = raw.into_inner();
     let kind = IndicatorKind::parse(&r.kind).ok_or_else(|| {
         let all: Vec<_> = IndicatorKind::ALL.iter().map(|k| k.as_str()).collect();
-        cx.err(at, "indicator.kind", format!("unknown kind `{}` (expected one of {})", r.kind, all.join(", ")))
+        cx.err(
+            at,
+            "indicator.kind",
+            format!(
+                "unknown kind `{}` (expected one of {})",
+                r.kind,
+                all.join(", ")
+            ),
+        )
     })?;
     let mode = match r.mode.as_deref().unwrap_or("exact") {
         "exact" => MatchMode::Exact,
         "prefix" => MatchMode::Prefix,
         "glob" => MatchMode::Glob,
         "regex" => MatchMode::Regex,
-        other => return Err(cx.err(at, "indicator.match", format!("unknown match mode `{other}` (exact, prefix, glob, regex)"))),
+        other => {
+            return Err(cx.err(
+                at,
+                "indicator.match",
+                format!("unknown match mode `{other}` (exact, prefix, glob, regex)"),
+            ));
+        }
     };
     let strength = match r.strength.as_str() {
         "strong" => Strength::Strong,
         "weak" => Strength::Weak,
-        other => return Err(cx.err(at, "indicator.strength", format!("unknown strength `{other}` (strong, weak)"))),
+        other => {
+            return Err(cx.err(
+                at,
+                "indicator.strength",
+                format!("unknown strength `{other}` (strong, weak)"),
+            ));
+        }
     };
     let confidence = match r.confidence.as_str() {
         "high" => SourceConfidence::High,
         "medium" => SourceConfidence::Medium,
         "low" => SourceConfidence::Low,
         "unverified" => SourceConfidence::Unverified,
-        other => return Err(cx.err(at, "indicator.confidence", format!("unknown confidence `{other}` (high, medium, low, unverified)"))),
+        other => {
+            return Err(cx.err(
+                at,
+                "indicator.confidence",
+                format!("unknown confidence `{other}` (high, medium, low, unverified)"),
+            ));
+        }
     };
     let source = match r.source {
         Some(s) if !s.trim().is_empty() => s,
         _ if confidence == SourceConfidence::Unverified => String::new(),
-        _ => return Err(cx.err(at, "indicator.source", "every indicator needs its public source")),
+        _ => {
+            return Err(cx.err(
+                at,
+                "indicator.source",
+                "every indicator needs its public source",
+            ));
+        }
     };
     check_platforms(cx, at, "indicator.platforms", &r.platforms)?;
-    let platforms = if r.platforms.is_empty() { product_platforms.to_vec() } else { r.platforms };
+    let platforms = if r.platforms.is_empty() {
+        product_platforms.to_vec()
+    } else {
+        r.platforms
+    };
     let mut patterns = r.patterns;
     if let Some(p) = r.pattern {
         patterns.insert(0, p);
     }
     if patterns.is_empty() {
-        return Err(cx.err(at, "indicator.pattern", "an indicator needs `pattern` or `patterns`"));
+        return Err(cx.err(
+            at,
+            "indicator.pattern",
+            "an indicator needs `pattern` or `patterns`",
+        ));
     }
-    let case_sensitive = r.case_sensitive.unwrap_or_else(|| default_case_sensitive(kind, &platforms));
+    let case_sensitive = r
+        .case_sensitive
+        .unwrap_or_else(|| default_case_sensitive(kind, &platforms));
     let mut out = Vec::with_capacity(patterns.len());
     for pattern in patterns {
         if pattern.is_empty() {
@@ -333,17 +397,33 @@ fn indicator(
                 regex::RegexBuilder::new(&pattern)
                     .case_insensitive(!case_sensitive)
                     .build()
-                    .map_err(|e| cx.err(at, "indicator.pattern", format!("invalid regex `{pattern}`: {e}")))?;
+                    .map_err(|e| {
+                        cx.err(
+                            at,
+                            "indicator.pattern",
+                            format!("invalid regex `{pattern}`: {e}"),
+                        )
+                    })?;
             }
             MatchMode::Glob => {
-                if pattern.contains("[]") || pattern.matches('[').count() != pattern.matches(']').count() {
-                    return Err(cx.err(at, "indicator.pattern", format!("invalid glob `{pattern}`: unbalanced brackets")));
+                if pattern.contains("[]")
+                    || pattern.matches('[').count() != pattern.matches(']').count()
+                {
+                    return Err(cx.err(
+                        at,
+                        "indicator.pattern",
+                        format!("invalid glob `{pattern}`: unbalanced brackets"),
+                    ));
                 }
             }
             MatchMode::Exact | MatchMode::Prefix => {}
         }
         if kind == IndicatorKind::Path && pattern.starts_with('/') {
-            return Err(cx.err(at, "indicator.pattern", format!("path `{pattern}` must be relative to the root (no leading `/`)")));
+            return Err(cx.err(
+                at,
+                "indicator.pattern",
+                format!("path `{pattern}` must be relative to the root (no leading `/`)"),
+            ));
         }
         out.push(Indicator {
             id: format!("{product}/{}/{pattern}", kind.as_str()),
@@ -362,11 +442,20 @@ fn indicator(
     Ok(out)
 }
 
-fn date(cx: &Ctx, at: usize, field: &str, dt: &toml::value::Datetime) -> Result<Date, CatalogError> {
+fn date(
+    cx: &Ctx,
+    at: usize,
+    field: &str,
+    dt: &toml::value::Datetime,
+) -> Result<Date, CatalogError> {
     match (&dt.date, &dt.time) {
         (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8)
             .map_err(|e| cx.err(at, field, e.to_string())),
-        _ => Err(cx.err(at, field, format!("`{dt}` must be a plain date like 2017-09-13"))),
+        _ => Err(cx.err(
+            at,
+            field,
+            format!("`{dt}` must be a plain date like 2017-09-13"),
+        )),
     }
 }
 
@@ -375,18 +464,30 @@ fn directive(cx: &Ctx, raw: Spanned<RawDirective>) -> Result<Directive, CatalogE
     let d = raw.into_inner();
     require_id(cx, at, "directive.id", &d.id)?;
     let issued = date(cx, at, "directive.issued", &d.issued)?;
-    let effective = d.effective.as_ref().map(|e| date(cx, at, "directive.effective", e)).transpose()?;
+    let effective = d
+        .effective
+        .as_ref()
+        .map(|e| date(cx, at, "directive.effective", e))
+        .transpose()?;
     let mut distributions = Vec::new();
     for s in &d.distributions {
         distributions.push(distribution(cx, at, "directive.distributions", s)?);
     }
     if d.vendors.is_empty() && d.products.is_empty() {
-        return Err(cx.err(at, "directive.vendors", "a directive must cover at least one vendor or product"));
+        return Err(cx.err(
+            at,
+            "directive.vendors",
+            "a directive must cover at least one vendor or product",
+        ));
     }
     let mut milestones = Vec::new();
     for m in d.milestone {
         if m.offset_days < 0 || m.every_days.is_some_and(|e| e <= 0) {
-            return Err(cx.err(at, "directive.milestone.offset_days", "offsets and periods must be positive day counts"));
+            return Err(cx.err(
+                at,
+                "directive.milestone.offset_days",
+                "offsets and periods must be positive day counts",
+            ));
         }
         milestones.push(Milestone {
             offset_days: m.offset_days,

@@ -3,14 +3,26 @@ use super::*;
 #[test]
 fn bundled_catalog_has_the_four_kaspersky_directives() {
     let cat = Catalog::bundled().unwrap();
-    for id in ["bod-17-01", "ndaa-fy18-1634", "bis-icts-2021-002", "fcc-covered-list"] {
+    for id in [
+        "bod-17-01",
+        "ndaa-fy18-1634",
+        "bis-icts-2021-002",
+        "fcc-covered-list",
+    ] {
         let d = cat.directive(id).unwrap_or_else(|| panic!("missing {id}"));
         assert!(d.vendors.contains(&"kaspersky".to_string()));
         assert!(!d.sources.is_empty());
     }
     let bod = cat.directive("bod-17-01").unwrap();
-    let due: Vec<String> = bod.milestones.iter().map(|m| m.due(bod.issued).to_string()).collect();
-    assert_eq!(due, ["2017-10-13", "2017-11-12", "2017-12-12", "2018-01-11"]);
+    let due: Vec<String> = bod
+        .milestones
+        .iter()
+        .map(|m| m.due(bod.issued).to_string())
+        .collect();
+    assert_eq!(
+        due,
+        ["2017-10-13", "2017-11-12", "2017-12-12", "2018-01-11"]
+    );
     assert_eq!(bod.milestones[3].every_days, Some(30));
     assert_eq!(bod.distributions, [Distribution::Branded]);
 }
@@ -18,15 +30,28 @@ fn bundled_catalog_has_the_four_kaspersky_directives() {
 #[test]
 fn every_active_indicator_carries_a_source() {
     let cat = Catalog::bundled().unwrap();
-    assert!(cat.active_indicator_count() > 150, "{}", cat.active_indicator_count());
+    assert!(
+        cat.active_indicator_count() > 150,
+        "{}",
+        cat.active_indicator_count()
+    );
     for p in cat.products() {
         for i in &p.indicators {
             assert!(i.is_active(), "{} is not high/medium", i.id);
             assert!(!i.source.trim().is_empty(), "{} has no source", i.id);
-            assert!(matches!(i.confidence, SourceConfidence::High | SourceConfidence::Medium));
+            assert!(matches!(
+                i.confidence,
+                SourceConfidence::High | SourceConfidence::Medium
+            ));
         }
     }
-    assert!(cat.vendor("kaspersky").unwrap().legal_names.iter().any(|n| n == "AO Kaspersky Lab"));
+    assert!(
+        cat.vendor("kaspersky")
+            .unwrap()
+            .legal_names
+            .iter()
+            .any(|n| n == "AO Kaspersky Lab")
+    );
 }
 
 #[test]
@@ -38,7 +63,15 @@ fn bod_excludes_embedded_products_but_ndaa_covers_them() {
     assert!(!dirs.contains(&"bod-17-01".to_string()));
     assert!(dirs.contains(&"ndaa-fy18-1634".to_string()));
     let kesl = cat.product("kesl").unwrap();
-    assert_eq!(cat.directives_for(kesl), ["bis-icts-2021-002", "bod-17-01", "fcc-covered-list", "ndaa-fy18-1634"]);
+    assert_eq!(
+        cat.directives_for(kesl),
+        [
+            "bis-icts-2021-002",
+            "bod-17-01",
+            "fcc-covered-list",
+            "ndaa-fy18-1634"
+        ]
+    );
 }
 
 fn layer(cat: &mut Catalog, name: &str, text: &str) -> Result<(), CatalogError> {
@@ -80,28 +113,49 @@ name = "Acme"
 fn errors_name_file_line_and_field() {
     let mut cat = Catalog::bundled().unwrap();
     let bad_kind = "\n\n[[product]]\nid = \"x\"\nvendor = \"kaspersky\"\nname = \"X\"\nfamily = \"f\"\ndistribution = \"branded\"\n\n[[product.indicator]]\nkind = \"pakage\"\npattern = \"x\"\nstrength = \"strong\"\nsource = \"s\"\nconfidence = \"high\"\n";
-    let e = layer(&mut cat, "bad.toml", bad_kind).unwrap_err().to_string();
+    let e = layer(&mut cat, "bad.toml", bad_kind)
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("bad.toml:11: field `indicator.kind`"), "{e}");
     assert!(e.contains("pakage"), "{e}");
 
-    let no_source = bad_kind.replace("pakage", "package").replace("source = \"s\"\n", "");
-    let e = layer(&mut cat, "bad.toml", &no_source).unwrap_err().to_string();
+    let no_source = bad_kind
+        .replace("pakage", "package")
+        .replace("source = \"s\"\n", "");
+    let e = layer(&mut cat, "bad.toml", &no_source)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("field `indicator.source`"), "{e}");
 
-    let bad_regex = bad_kind.replace("kind = \"pakage\"", "kind = \"package\"\nmatch = \"regex\"").replace("pattern = \"x\"", "pattern = \"(unclosed\"");
-    let e = layer(&mut cat, "bad.toml", &bad_regex).unwrap_err().to_string();
+    let bad_regex = bad_kind
+        .replace("kind = \"pakage\"", "kind = \"package\"\nmatch = \"regex\"")
+        .replace("pattern = \"x\"", "pattern = \"(unclosed\"");
+    let e = layer(&mut cat, "bad.toml", &bad_regex)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("invalid regex"), "{e}");
 
-    let e = layer(&mut cat, "syntax.toml", "[[product]\nid=").unwrap_err().to_string();
+    let e = layer(&mut cat, "syntax.toml", "[[product]\nid=")
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("syntax.toml:1:"), "{e}");
 
     let unknown_field = "[[vendor]]\nid = \"v\"\nname = \"V\"\ncolour = \"red\"\n";
-    let e = layer(&mut cat, "field.toml", unknown_field).unwrap_err().to_string();
+    let e = layer(&mut cat, "field.toml", unknown_field)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("colour"), "{e}");
 
     let bad_ref = "[[product]]\nid = \"y\"\nvendor = \"nobody\"\nname = \"Y\"\nfamily = \"f\"\ndistribution = \"branded\"\n";
-    let e = Catalog::bundled().unwrap().add_layer([("ref.toml".into(), bad_ref.into())]).unwrap_err().to_string();
-    assert!(e.contains("ref.toml") && e.contains("unknown vendor `nobody`"), "{e}");
+    let e = Catalog::bundled()
+        .unwrap()
+        .add_layer([("ref.toml".into(), bad_ref.into())])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("ref.toml") && e.contains("unknown vendor `nobody`"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -115,10 +169,16 @@ fn unverified_indicators_load_but_are_inactive() {
 #[test]
 fn with_dir_reads_toml_files_and_reports_missing_dir() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.toml"), "[[vendor]]\nid = \"acme\"\nname = \"Acme\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "[[vendor]]\nid = \"acme\"\nname = \"Acme\"\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
     let cat = Catalog::with_dir(dir.path()).unwrap();
     assert!(cat.vendor("acme").is_some());
-    let e = Catalog::with_dir(&dir.path().join("missing")).unwrap_err().to_string();
+    let e = Catalog::with_dir(&dir.path().join("missing"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("missing"), "{e}");
 }

@@ -62,17 +62,27 @@ mod tests {
     #[test]
     fn apk_collector_reads_the_corpus_database() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), APK_INSTALLED, &corpus("apk/alpine-3.18-scalibr/lib/apk/db/installed"));
+        write(
+            dir.path(),
+            APK_INSTALLED,
+            &corpus("apk/alpine-3.18-scalibr/lib/apk/db/installed"),
+        );
         let inv = ApkCollector.collect(&Root::offline(dir.path()).unwrap());
         assert!(inv.errors.is_empty(), "{:?}", inv.errors);
         assert_eq!(inv.artifacts.len(), 15);
         let ssl = inv.artifacts.iter().find(|a| a.name == "libssl3").unwrap();
         assert_eq!(ssl.kind, ArtifactKind::Package);
         assert_eq!(ssl.version.as_deref(), Some("3.1.0-r4"));
-        assert_eq!(ssl.publisher.as_deref(), Some("Ariadne Conill <ariadne@dereferenced.org>"));
+        assert_eq!(
+            ssl.publisher.as_deref(),
+            Some("Ariadne Conill <ariadne@dereferenced.org>")
+        );
         assert_eq!(ssl.attr("origin"), Some("openssl"));
         assert_eq!(ssl.attr("arch"), Some("x86_64"));
-        assert_eq!(ssl.attr("purl"), Some("pkg:apk/alpine/libssl3@3.1.0-r4?arch=x86_64"));
+        assert_eq!(
+            ssl.attr("purl"),
+            Some("pkg:apk/alpine/libssl3@3.1.0-r4?arch=x86_64")
+        );
         assert_eq!(ssl.location, APK_INSTALLED);
         assert_eq!(ssl.collector, "apk-installed");
         assert!(!ssl.paths.is_empty());

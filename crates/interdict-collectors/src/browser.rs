@@ -32,21 +32,33 @@ const CHROMIUM_DIRS: &[(&str, &str)] = &[
     ("chrome", ".var/app/com.google.Chrome/config/google-chrome"),
     ("chromium", ".var/app/org.chromium.Chromium/config/chromium"),
     ("edge", ".var/app/com.microsoft.Edge/config/microsoft-edge"),
-    ("brave", ".var/app/com.brave.Browser/config/BraveSoftware/Brave-Browser"),
+    (
+        "brave",
+        ".var/app/com.brave.Browser/config/BraveSoftware/Brave-Browser",
+    ),
     ("vivaldi", ".var/app/com.vivaldi.Vivaldi/config/vivaldi"),
     ("opera", ".var/app/com.opera.Opera/config/opera"),
     ("chrome", "AppData/Local/Google/Chrome/User Data"),
     ("edge", "AppData/Local/Microsoft/Edge/User Data"),
-    ("brave", "AppData/Local/BraveSoftware/Brave-Browser/User Data"),
+    (
+        "brave",
+        "AppData/Local/BraveSoftware/Brave-Browser/User Data",
+    ),
     ("chromium", "AppData/Local/Chromium/User Data"),
     ("vivaldi", "AppData/Local/Vivaldi/User Data"),
     ("opera", "AppData/Roaming/Opera Software/Opera Stable"),
     ("chrome", "Library/Application Support/Google/Chrome"),
     ("edge", "Library/Application Support/Microsoft Edge"),
-    ("brave", "Library/Application Support/BraveSoftware/Brave-Browser"),
+    (
+        "brave",
+        "Library/Application Support/BraveSoftware/Brave-Browser",
+    ),
     ("chromium", "Library/Application Support/Chromium"),
     ("vivaldi", "Library/Application Support/Vivaldi"),
-    ("opera", "Library/Application Support/com.operasoftware.Opera"),
+    (
+        "opera",
+        "Library/Application Support/com.operasoftware.Opera",
+    ),
 ];
 
 /// Folders holding Firefox profiles, relative to a home.
@@ -82,16 +94,35 @@ impl Collector for BrowserExtensionsCollector {
         let mut inv = Inventory::default();
         for (home, user) in homes(root) {
             for (browser, sub) in CHROMIUM_DIRS {
-                let Some(data_dir) = find_dir(root, &format!("{home}/{sub}")) else { continue };
+                let Some(data_dir) = find_dir(root, &format!("{home}/{sub}")) else {
+                    continue;
+                };
                 for (name, rel) in chromium_profiles(root, &data_dir) {
-                    let p = Profile { user: &user, browser, name, rel };
+                    let p = Profile {
+                        user: &user,
+                        browser,
+                        name,
+                        rel,
+                    };
                     self.chromium_profile(root, &p, &mut inv);
                 }
             }
             for sub in FIREFOX_DIRS {
-                let Some(dir) = find_dir(root, &format!("{home}/{sub}")) else { continue };
-                for e in root.read_dir(&dir).unwrap_or_default().into_iter().filter(|e| e.is_dir) {
-                    let p = Profile { user: &user, browser: "firefox", name: e.name, rel: e.rel };
+                let Some(dir) = find_dir(root, &format!("{home}/{sub}")) else {
+                    continue;
+                };
+                for e in root
+                    .read_dir(&dir)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|e| e.is_dir)
+                {
+                    let p = Profile {
+                        user: &user,
+                        browser: "firefox",
+                        name: e.name,
+                        rel: e.rel,
+                    };
                     self.firefox_profile(root, &p, &mut inv);
                 }
             }
@@ -107,7 +138,9 @@ fn homes(root: &Root) -> Vec<(String, String)> {
         out.push(("root".to_string(), "root".to_string()));
     }
     for parent in ["home", "Users"] {
-        let Some(dir) = find_dir(root, parent) else { continue };
+        let Some(dir) = find_dir(root, parent) else {
+            continue;
+        };
         for e in root.read_dir(&dir).unwrap_or_default() {
             if e.is_dir || (e.is_symlink && root.is_dir(&e.rel)) {
                 out.push((e.rel, e.name));
@@ -129,7 +162,9 @@ fn find_dir(root: &Root, rel: &str) -> Option<String> {
 /// Profiles of a Chromium user-data folder: sub-folders with `Preferences` or
 /// `Extensions`, and the folder itself when it is one (Opera).
 fn chromium_profiles(root: &Root, data_dir: &str) -> Vec<(String, String)> {
-    let is_profile = |rel: &str| root.exists(&format!("{rel}/Preferences")) || root.is_dir(&format!("{rel}/Extensions"));
+    let is_profile = |rel: &str| {
+        root.exists(&format!("{rel}/Preferences")) || root.is_dir(&format!("{rel}/Extensions"))
+    };
     let mut out = Vec::new();
     if is_profile(data_dir) {
         let name = data_dir.rsplit('/').next().unwrap_or_default().to_string();
@@ -170,7 +205,9 @@ impl BrowserExtensionsCollector {
         let on_disk = root.read_dir(&ext_dir).unwrap_or_default();
         let mut found = Vec::new();
         for ext in on_disk.iter().filter(|e| e.is_dir) {
-            let Some(version_dir) = newest_version_dir(root, &ext.rel) else { continue };
+            let Some(version_dir) = newest_version_dir(root, &ext.rel) else {
+                continue;
+            };
             found.push(ext.name.clone());
             let setting = settings.get(&ext.name).map(|(s, _)| s);
             match chromium_extension(root, &ext.name, &version_dir, setting, p, id) {
@@ -179,7 +216,9 @@ impl BrowserExtensionsCollector {
             }
         }
         for (ext_id, (s, prefs_rel)) in &settings {
-            if found.contains(ext_id) || s.location.is_some_and(|l| COMPONENT_LOCATIONS.contains(&l)) {
+            if found.contains(ext_id)
+                || s.location.is_some_and(|l| COMPONENT_LOCATIONS.contains(&l))
+            {
                 continue;
             }
             let a = base_artifact(ext_id, prefs_rel, p, id)
@@ -233,7 +272,11 @@ fn merge_setting(
             old.state = old.state.or(s.state);
             old.disable_reasons |= s.disable_reasons;
             old.location = old.location.or(s.location);
-            for (mine, theirs) in [(&mut old.name, s.name), (&mut old.version, s.version), (&mut old.path, s.path)] {
+            for (mine, theirs) in [
+                (&mut old.name, s.name),
+                (&mut old.version, s.version),
+                (&mut old.path, s.path),
+            ] {
                 if mine.is_empty() {
                     *mine = theirs;
                 }
@@ -256,7 +299,9 @@ fn newest_version_dir(root: &Root, ext_rel: &str) -> Option<String> {
 
 /// `1.2.3_0` → `[1, 2, 3, 0]` for ordering.
 fn version_key(v: &str) -> Vec<u64> {
-    v.split(['.', '_']).map(|p| p.parse().unwrap_or(0)).collect()
+    v.split(['.', '_'])
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
 }
 
 fn chromium_extension(
@@ -273,7 +318,11 @@ fn chromium_extension(
         .map_err(|e| e.to_string())
         .and_then(|d| parse_chromium_manifest(&d).map_err(|e| e.to_string()))
         .map_err(|e| error_at(id, &manifest_rel, e))?;
-    let name = if message_key(&m.name).is_some() { localized(root, version_dir, &m.default_locale, &m.name) } else { m.name };
+    let name = if message_key(&m.name).is_some() {
+        localized(root, version_dir, &m.default_locale, &m.name)
+    } else {
+        m.name
+    };
     let a = base_artifact(ext_id, &manifest_rel, p, id)
         .with_version(m.version)
         .with_publisher(m.author)
@@ -285,14 +334,23 @@ fn chromium_extension(
 /// Resolves a `__MSG_key__` from the default locale's messages; the placeholder stays
 /// when the messages cannot be read.
 fn localized(root: &Root, version_dir: &str, locale: &str, text: &str) -> String {
-    let mut locales = vec![locale.to_string(), locale.replace('-', "_"), "en".to_string(), "en_US".to_string()];
+    let mut locales = vec![
+        locale.to_string(),
+        locale.replace('-', "_"),
+        "en".to_string(),
+        "en_US".to_string(),
+    ];
     locales.retain(|l| !l.is_empty() && !l.contains('/') && l != "..");
     for l in locales {
         let rel = format!("{version_dir}/_locales/{l}/messages.json");
-        let Some(found) = root.find_case_insensitive(&rel) else { continue };
-        if let Ok(msgs) = root.read(&found).map_err(|e| e.to_string()).and_then(|d| {
-            parse_chromium_messages(&d).map_err(|e| e.to_string())
-        }) {
+        let Some(found) = root.find_case_insensitive(&rel) else {
+            continue;
+        };
+        if let Ok(msgs) = root
+            .read(&found)
+            .map_err(|e| e.to_string())
+            .and_then(|d| parse_chromium_messages(&d).map_err(|e| e.to_string()))
+        {
             let resolved = resolve_message(text, &msgs);
             if resolved != text {
                 return resolved;

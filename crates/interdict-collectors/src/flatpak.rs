@@ -64,8 +64,13 @@ impl FlatpakCollector {
                             continue;
                         }
                     };
-                    let (version, developer) = appstream(root, &deploy, &app.name, &mut inv.errors, id);
-                    let name = if meta.name.is_empty() { app.name.clone() } else { meta.name };
+                    let (version, developer) =
+                        appstream(root, &deploy, &app.name, &mut inv.errors, id);
+                    let name = if meta.name.is_empty() {
+                        app.name.clone()
+                    } else {
+                        meta.name
+                    };
                     let a = Artifact::new(ArtifactKind::Package, name, meta_path, id)
                         .with_version(version)
                         .with_publisher(developer)
@@ -95,14 +100,29 @@ fn dirs(root: &Root, dir: &str, errors: &mut Vec<CollectError>, id: &str) -> Vec
 
 /// Version and developer from the deployment's AppStream file: `<app-id>.metainfo.xml`
 /// or `.appdata.xml` first, else the first `*.xml`.
-fn appstream(root: &Root, deploy: &str, app_id: &str, errors: &mut Vec<CollectError>, id: &str) -> (String, String) {
+fn appstream(
+    root: &Root,
+    deploy: &str,
+    app_id: &str,
+    errors: &mut Vec<CollectError>,
+    id: &str,
+) -> (String, String) {
     for sub in ["files/share/metainfo", "files/share/appdata"] {
         let dir = format!("{deploy}/{sub}");
-        let Ok(entries) = root.read_dir(&dir) else { continue };
-        let mut xml: Vec<_> = entries.into_iter().filter(|e| !e.is_dir && e.name.ends_with(".xml")).collect();
+        let Ok(entries) = root.read_dir(&dir) else {
+            continue;
+        };
+        let mut xml: Vec<_> = entries
+            .into_iter()
+            .filter(|e| !e.is_dir && e.name.ends_with(".xml"))
+            .collect();
         xml.sort_by_key(|e| !e.name.starts_with(&format!("{app_id}.")));
         let Some(file) = xml.first() else { continue };
-        match root.read(&file.rel).map_err(|e| e.to_string()).and_then(|d| parse_appstream(&d).map_err(|e| e.to_string())) {
+        match root
+            .read(&file.rel)
+            .map_err(|e| e.to_string())
+            .and_then(|d| parse_appstream(&d).map_err(|e| e.to_string()))
+        {
             Ok(a) => return (a.version, a.developer),
             Err(e) => errors.push(error_at(id, &file.rel, e)),
         }
@@ -121,7 +141,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let r = dir.path();
         let app = "var/lib/flatpak/app/com.kaspersky.Demo/x86_64/stable";
-        write(r, &format!("{app}/abc123/metadata"), b"[Application]\nname=com.kaspersky.Demo\nruntime=org.gnome.Platform/x86_64/46\n");
+        write(
+            r,
+            &format!("{app}/abc123/metadata"),
+            b"[Application]\nname=com.kaspersky.Demo\nruntime=org.gnome.Platform/x86_64/46\n",
+        );
         write(
             r,
             &format!("{app}/abc123/files/share/metainfo/com.kaspersky.Demo.metainfo.xml"),
@@ -129,25 +153,51 @@ mod tests {
 <releases><release version=\"21.3\"/><release version=\"21.2\"/></releases></component>",
         );
         symlink("abc123", r.join(format!("{app}/active"))).unwrap();
-        symlink("x86_64/stable", r.join("var/lib/flatpak/app/com.kaspersky.Demo/current")).unwrap();
+        symlink(
+            "x86_64/stable",
+            r.join("var/lib/flatpak/app/com.kaspersky.Demo/current"),
+        )
+        .unwrap();
         let user_app = "home/alice/.local/share/flatpak/app/org.example.App/x86_64/master/active";
-        write(r, &format!("{user_app}/metadata"), b"[Application]\nname=org.example.App\n");
-        write(r, &format!("{user_app}/files/share/appdata/x.xml"), b"<component><releases>");
+        write(
+            r,
+            &format!("{user_app}/metadata"),
+            b"[Application]\nname=org.example.App\n",
+        );
+        write(
+            r,
+            &format!("{user_app}/files/share/appdata/x.xml"),
+            b"<component><releases>",
+        );
         let bad = "var/lib/flatpak/app/org.bad.App/x86_64/stable/active/metadata";
         write(r, bad, b"garbage line\n");
         let inv = FlatpakCollector.collect(&Root::offline(r).unwrap());
         assert_eq!(inv.artifacts.len(), 2, "{:?}", inv.artifacts);
-        let k = inv.artifacts.iter().find(|a| a.name == "com.kaspersky.Demo").unwrap();
+        let k = inv
+            .artifacts
+            .iter()
+            .find(|a| a.name == "com.kaspersky.Demo")
+            .unwrap();
         assert_eq!(k.version.as_deref(), Some("21.3"));
         assert_eq!(k.publisher.as_deref(), Some("AO Kaspersky Lab"));
         assert_eq!(k.attr("source"), Some("flatpak"));
         assert_eq!(k.attr("branch"), Some("stable"));
         assert_eq!(k.location, format!("{app}/active/metadata"));
-        let u = inv.artifacts.iter().find(|a| a.name == "org.example.App").unwrap();
+        let u = inv
+            .artifacts
+            .iter()
+            .find(|a| a.name == "org.example.App")
+            .unwrap();
         assert_eq!(u.attr("user"), Some("alice"));
         assert_eq!(u.version, None);
         let mut locs: Vec<_> = inv.errors.iter().map(|e| e.location.as_str()).collect();
         locs.sort();
-        assert_eq!(locs, vec![format!("{user_app}/files/share/appdata/x.xml").as_str(), bad]);
+        assert_eq!(
+            locs,
+            vec![
+                format!("{user_app}/files/share/appdata/x.xml").as_str(),
+                bad
+            ]
+        );
     }
 }

@@ -21,8 +21,10 @@
 
 use crate::{Collector, Root, error_at};
 use interdict_formats::FormatError;
-use interdict_formats::modinfo::{ModInfo, parse_modinfo, parse_proc_modules, read_modinfo_section};
 use interdict_formats::modinfo::parse_modinfo_section;
+use interdict_formats::modinfo::{
+    ModInfo, parse_modinfo, parse_proc_modules, read_modinfo_section,
+};
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, CollectError, Inventory};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -56,11 +58,19 @@ enum Compression {
 
 impl Compression {
     fn of(file: &str) -> Option<(Compression, &str)> {
-        let table = [(".ko", Compression::None), (".ko.xz", Compression::Xz), (".ko.zst", Compression::Zstd)];
+        let table = [
+            (".ko", Compression::None),
+            (".ko.xz", Compression::Xz),
+            (".ko.zst", Compression::Zstd),
+        ];
         table
             .into_iter()
             .chain([(".ko.gz", Compression::Gzip)])
-            .find_map(|(suffix, c)| file.strip_suffix(suffix).filter(|s| !s.is_empty()).map(|stem| (c, stem)))
+            .find_map(|(suffix, c)| {
+                file.strip_suffix(suffix)
+                    .filter(|s| !s.is_empty())
+                    .map(|stem| (c, stem))
+            })
     }
 
     fn as_str(self) -> &'static str {
@@ -100,14 +110,20 @@ impl KernelModulesCollector {
         let mut inv = Inventory::default();
         let mut third_party_loaded = BTreeSet::new();
         if let Some(proc) = proc {
-            match proc.map_err(|e| e.to_string()).and_then(|d| parse_proc_modules(&d).map_err(|e| e.to_string())) {
+            match proc
+                .map_err(|e| e.to_string())
+                .and_then(|d| parse_proc_modules(&d).map_err(|e| e.to_string()))
+            {
                 Ok(mods) => {
                     for m in mods {
                         if m.taint.contains(['O', 'E', 'P']) {
                             third_party_loaded.insert(m.name.clone());
                         }
-                        let state =
-                            if m.state == "Unloading" { ArtifactState::Disabled } else { ArtifactState::Active };
+                        let state = if m.state == "Unloading" {
+                            ArtifactState::Disabled
+                        } else {
+                            ArtifactState::Active
+                        };
                         let a = Artifact::new(ArtifactKind::KernelModule, m.name, PROC_MODULES, id)
                             .with_state(state)
                             .with_attr("size", m.size.to_string())
@@ -121,8 +137,10 @@ impl KernelModulesCollector {
             }
         }
         let candidates = self.walk(root, &third_party_loaded, &mut inv.errors);
-        let results: Vec<(Artifact, Option<CollectError>)> =
-            candidates.par_iter().map(|c| module_artifact(root, c, id)).collect();
+        let results: Vec<(Artifact, Option<CollectError>)> = candidates
+            .par_iter()
+            .map(|c| module_artifact(root, c, id))
+            .collect();
         for (a, err) in results {
             inv.artifacts.push(a);
             inv.errors.extend(err);
@@ -132,18 +150,27 @@ impl KernelModulesCollector {
 
     /// Lists module files of every kernel folder, once per real folder (on merged-`/usr`
     /// systems `lib` is a link to `usr/lib`).
-    fn walk(&self, root: &Root, loaded: &BTreeSet<String>, errors: &mut Vec<CollectError>) -> Vec<Candidate> {
+    fn walk(
+        &self,
+        root: &Root,
+        loaded: &BTreeSet<String>,
+        errors: &mut Vec<CollectError>,
+    ) -> Vec<Candidate> {
         let id = self.id();
         let mut seen_dirs = BTreeSet::new();
         let mut out = Vec::new();
         for base in MODULE_DIRS {
-            let Ok(resolved) = root.resolve(base) else { continue };
+            let Ok(resolved) = root.resolve(base) else {
+                continue;
+            };
             if !seen_dirs.insert(resolved) {
                 continue;
             }
             let kernels = match root.read_dir(base) {
                 Ok(k) => k,
-                Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => continue,
+                Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                    continue;
+                }
                 Err(e) => {
                     errors.push(error_at(id, base, e));
                     continue;
@@ -170,13 +197,25 @@ impl KernelModulesCollector {
                         if e.is_symlink || out.len() - before >= MAX_FILES {
                             continue;
                         }
-                        let Some((compression, stem)) = Compression::of(&e.name) else { continue };
+                        let Some((compression, stem)) = Compression::of(&e.name) else {
+                            continue;
+                        };
                         let name = stem.replace('-', "_");
-                        let inside = e.rel.strip_prefix(&kernel.rel).unwrap_or(&e.rel).trim_start_matches('/');
+                        let inside = e
+                            .rel
+                            .strip_prefix(&kernel.rel)
+                            .unwrap_or(&e.rel)
+                            .trim_start_matches('/');
                         let parse = compression == Compression::None
                             || THIRD_PARTY_DIRS.iter().any(|d| inside.starts_with(d))
                             || loaded.contains(&name);
-                        out.push(Candidate { kver: kernel.name.clone(), rel: e.rel, name, compression, parse });
+                        out.push(Candidate {
+                            kver: kernel.name.clone(),
+                            rel: e.rel,
+                            name,
+                            compression,
+                            parse,
+                        });
                     }
                 }
             }
@@ -187,10 +226,15 @@ impl KernelModulesCollector {
 
 /// The artifact for one module file, with its `.modinfo` facts when the rule says so.
 fn module_artifact(root: &Root, c: &Candidate, id: &str) -> (Artifact, Option<CollectError>) {
-    let mut a = Artifact::new(ArtifactKind::KernelModule, c.name.clone(), c.rel.clone(), id)
-        .with_attr("kernel", c.kver.clone())
-        .with_attr("compression", c.compression.as_str())
-        .with_path(c.rel.clone());
+    let mut a = Artifact::new(
+        ArtifactKind::KernelModule,
+        c.name.clone(),
+        c.rel.clone(),
+        id,
+    )
+    .with_attr("kernel", c.kver.clone())
+    .with_attr("compression", c.compression.as_str())
+    .with_path(c.rel.clone());
     if !c.parse {
         return (a, None);
     }
@@ -220,7 +264,12 @@ fn read_module_info(root: &Root, rel: &str, compression: Compression) -> Result<
             let mut buf = vec![0u8; len];
             file.seek(SeekFrom::Start(offset))
                 .and_then(|_| file.read_exact(&mut buf))
-                .map_err(|_| FormatError::truncated(usize::try_from(offset).unwrap_or(usize::MAX), "module file"))?;
+                .map_err(|_| {
+                    FormatError::truncated(
+                        usize::try_from(offset).unwrap_or(usize::MAX),
+                        "module file",
+                    )
+                })?;
             Ok(buf)
         })
         .map_err(|e| e.to_string())?;
@@ -228,7 +277,10 @@ fn read_module_info(root: &Root, rel: &str, compression: Compression) -> Result<
     }
     let meta = root.metadata(rel).map_err(|e| e.to_string())?;
     if meta.len() > MAX_MODULE {
-        return Err(format!("compressed module is {} bytes, over the {MAX_MODULE}-byte limit", meta.len()));
+        return Err(format!(
+            "compressed module is {} bytes, over the {MAX_MODULE}-byte limit",
+            meta.len()
+        ));
     }
     let data = root.read(rel).map_err(|e| e.to_string())?;
     let elf = decompress(&data, compression)?;
@@ -249,13 +301,27 @@ fn decompress(data: &[u8], compression: Compression) -> Result<Vec<u8>, String> 
         }
         Compression::Zstd => {
             let mut input = data;
-            let decoder = ruzstd::decoding::StreamingDecoder::new(&mut input).map_err(|e| format!("zstd: {e}"))?;
-            decoder.take(MAX_MODULE + 1).read_to_end(&mut out).map_err(|e| format!("zstd: {e}"))?;
+            let decoder = ruzstd::decoding::StreamingDecoder::new(&mut input)
+                .map_err(|e| format!("zstd: {e}"))?;
+            decoder
+                .take(MAX_MODULE + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| format!("zstd: {e}"))?;
         }
         Compression::Xz => {
-            let mut capped = Capped { buf: Vec::new(), overflow: false };
-            lzma_rs::xz_decompress(&mut std::io::BufReader::new(data), &mut capped)
-                .map_err(|e| if capped.overflow { too_big() } else { format!("xz: {e}") })?;
+            let mut capped = Capped {
+                buf: Vec::new(),
+                overflow: false,
+            };
+            lzma_rs::xz_decompress(&mut std::io::BufReader::new(data), &mut capped).map_err(
+                |e| {
+                    if capped.overflow {
+                        too_big()
+                    } else {
+                        format!("xz: {e}")
+                    }
+                },
+            )?;
             out = capped.buf;
         }
     }

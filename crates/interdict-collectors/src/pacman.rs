@@ -31,9 +31,11 @@ impl Collector for PacmanCollector {
         };
         for entry in entries.iter().filter(|e| e.is_dir) {
             let desc_path = format!("{}/desc", entry.rel);
-            let desc = match root.read(&desc_path).map_err(|e| e.to_string()).and_then(|d| {
-                parse_pacman_desc(&d).map_err(|e| e.to_string())
-            }) {
+            let desc = match root
+                .read(&desc_path)
+                .map_err(|e| e.to_string())
+                .and_then(|d| parse_pacman_desc(&d).map_err(|e| e.to_string()))
+            {
                 Ok(d) => d,
                 Err(e) => {
                     inv.errors.push(error_at(id, &desc_path, e));
@@ -63,7 +65,10 @@ impl Collector for PacmanCollector {
                 .with_attr("url", desc.url)
                 .with_attr("description", desc.description)
                 .with_attr("base", desc.base);
-            a.paths = files.into_iter().map(|f| f.trim_end_matches('/').to_string()).collect();
+            a.paths = files
+                .into_iter()
+                .map(|f| f.trim_end_matches('/').to_string())
+                .collect();
             inv.artifacts.push(a);
         }
         inv
@@ -89,14 +94,24 @@ mod tests {
             let (_, tail) = rel.split_once('/').unwrap();
             write(dir.path(), tail, &corpus(&format!("pacman/{rel}")));
         }
-        write(dir.path(), "var/lib/pacman/local/broken-1-1/desc", b"\x00garbage");
+        write(
+            dir.path(),
+            "var/lib/pacman/local/broken-1-1/desc",
+            b"\x00garbage",
+        );
         let inv = PacmanCollector.collect(&Root::offline(dir.path()).unwrap());
         assert_eq!(inv.artifacts.len(), 3, "{:?}", inv.artifacts);
         assert_eq!(inv.errors.len(), 1);
-        assert_eq!(inv.errors[0].location, "var/lib/pacman/local/broken-1-1/desc");
+        assert_eq!(
+            inv.errors[0].location,
+            "var/lib/pacman/local/broken-1-1/desc"
+        );
         let p = inv.artifacts.iter().find(|a| a.name == "pacman").unwrap();
         assert_eq!(p.version.as_deref(), Some("6.0.1-5"));
-        assert_eq!(p.publisher.as_deref(), Some("Morten Linderud <foxboron@archlinux.org>"));
+        assert_eq!(
+            p.publisher.as_deref(),
+            Some("Morten Linderud <foxboron@archlinux.org>")
+        );
         assert_eq!(p.attr("arch"), Some("x86_64"));
         assert_eq!(p.attr("license"), Some("GPL"));
         assert_eq!(p.attr("url"), Some("https://www.archlinux.org/pacman/"));

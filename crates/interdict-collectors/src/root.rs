@@ -43,14 +43,20 @@ pub struct Entry {
 impl Root {
     /// The live host: `/`, with live-only sources such as processes enabled.
     pub fn live() -> Root {
-        Root { base: PathBuf::from("/"), live: true }
+        Root {
+            base: PathBuf::from("/"),
+            live: true,
+        }
     }
 
     /// An offline root at `dir`. Fails if it is not a directory.
     pub fn offline(dir: &Path) -> io::Result<Root> {
         let base = fs::canonicalize(dir)?;
         if !fs::metadata(&base)?.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::NotADirectory, "not a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "not a directory",
+            ));
         }
         Ok(Root { base, live: false })
     }
@@ -86,7 +92,9 @@ impl Root {
                 Ok(meta) if meta.file_type().is_symlink() => {
                     followed += 1;
                     if followed > MAX_SYMLINKS {
-                        return Err(io::Error::other(format!("too many levels of symbolic links at {rel}")));
+                        return Err(io::Error::other(format!(
+                            "too many levels of symbolic links at {rel}"
+                        )));
                     }
                     let target = fs::read_link(&candidate)?;
                     let target = target.to_string_lossy();
@@ -120,7 +128,9 @@ impl Root {
         let file = self.open(rel)?;
         let len = file.metadata()?.len();
         if len > MAX_READ {
-            return Err(io::Error::other(format!("file is {len} bytes, over the {MAX_READ}-byte limit")));
+            return Err(io::Error::other(format!(
+                "file is {len} bytes, over the {MAX_READ}-byte limit"
+            )));
         }
         let mut buf = Vec::with_capacity(len as usize);
         file.take(MAX_READ).read_to_end(&mut buf)?;
@@ -152,8 +162,17 @@ impl Root {
             let entry = entry?;
             let ft = entry.file_type()?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
-            out.push(Entry { name, rel, is_dir: ft.is_dir(), is_symlink: ft.is_symlink() });
+            let rel = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            out.push(Entry {
+                name,
+                rel,
+                is_dir: ft.is_dir(),
+                is_symlink: ft.is_symlink(),
+            });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
@@ -190,7 +209,11 @@ impl Root {
 
 /// `rel` as `/`-separated components without leading `/`.
 pub fn normalize(rel: &str) -> String {
-    components(rel).into_iter().filter(|c| !c.is_empty() && c != ".").collect::<Vec<_>>().join("/")
+    components(rel)
+        .into_iter()
+        .filter(|c| !c.is_empty() && c != ".")
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn components(path: &str) -> Vec<String> {
@@ -247,7 +270,10 @@ mod tests {
         assert!(resolved.starts_with(root.base()), "{resolved:?}");
         assert!(!resolved.starts_with(outside.path()));
         // The re-rooted target does not exist inside the root.
-        assert_eq!(root.read("etc/escape").unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert_eq!(
+            root.read("etc/escape").unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
     }
 
     #[test]
@@ -260,7 +286,10 @@ mod tests {
     #[test]
     fn case_insensitive_lookup_finds_the_on_disk_case() {
         let (_d, _o, root) = fixture();
-        assert_eq!(root.find_case_insensitive("USR/Share/CA/A.PEM").as_deref(), Some("usr/share/ca/a.pem"));
+        assert_eq!(
+            root.find_case_insensitive("USR/Share/CA/A.PEM").as_deref(),
+            Some("usr/share/ca/a.pem")
+        );
         assert_eq!(root.find_case_insensitive("usr/nothing"), None);
     }
 }

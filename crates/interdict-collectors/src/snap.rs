@@ -51,7 +51,9 @@ impl Collector for SnapCollector {
         };
         for entry in mounted.iter().filter(|e| e.is_dir && e.name != "bin") {
             let state = states.get(&entry.name);
-            let Some(rev) = current_revision(root, &entry.rel, state) else { continue };
+            let Some(rev) = current_revision(root, &entry.rel, state) else {
+                continue;
+            };
             let yaml_path = format!("{}/{rev}/meta/snap.yaml", entry.rel);
             let meta = match root.read(&yaml_path) {
                 Ok(data) => match parse_snap_yaml(&data) {
@@ -84,7 +86,10 @@ impl Collector for SnapCollector {
                 .with_attr("revision", state.revision.clone())
                 .with_attr("snap-type", state.kind.clone())
                 .with_attr("title", state.title.clone())
-                .with_path(format!("var/lib/snapd/snaps/{name}_{}.snap", state.revision));
+                .with_path(format!(
+                    "var/lib/snapd/snaps/{name}_{}.snap",
+                    state.revision
+                ));
             inv.artifacts.push(finish(root, a, Some(state)));
         }
         inv
@@ -93,7 +98,11 @@ impl Collector for SnapCollector {
 
 fn current_revision(root: &Root, dir: &str, state: Option<&SnapState>) -> Option<String> {
     if let Ok(target) = root.read_link(&format!("{dir}/current")) {
-        let rev = target.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+        let rev = target
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
         if !rev.is_empty() && rev != "." && rev != ".." {
             return Some(rev.to_string());
         }
@@ -108,7 +117,12 @@ fn current_revision(root: &Root, dir: &str, state: Option<&SnapState>) -> Option
         .filter(|e| e.is_dir && e.name != "current")
         .map(|e| e.name)
         .collect();
-    revs.sort_by_key(|r| (r.trim_start_matches('x').parse::<u64>().unwrap_or(0), r.clone()));
+    revs.sort_by_key(|r| {
+        (
+            r.trim_start_matches('x').parse::<u64>().unwrap_or(0),
+            r.clone(),
+        )
+    });
     revs.pop()
 }
 
@@ -118,17 +132,29 @@ fn finish(root: &Root, mut a: Artifact, state: Option<&SnapState>) -> Artifact {
     if !s.active {
         a.state = ArtifactState::Disabled;
     }
-    let publisher = if s.publisher.is_empty() { publisher_from_assertions(root, &s.snap_id) } else { s.publisher.clone() };
-    a.with_publisher(publisher).with_attr("snap-id", s.snap_id.clone()).with_attr("channel", s.channel.clone())
+    let publisher = if s.publisher.is_empty() {
+        publisher_from_assertions(root, &s.snap_id)
+    } else {
+        s.publisher.clone()
+    };
+    a.with_publisher(publisher)
+        .with_attr("snap-id", s.snap_id.clone())
+        .with_attr("channel", s.channel.clone())
 }
 
 /// `snap-declaration` (snap id → `publisher-id`) then `account` (→ `display-name`).
 fn publisher_from_assertions(root: &Root, snap_id: &str) -> String {
-    let safe = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let safe = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     if !safe(snap_id) {
         return String::new();
     }
-    let decl = match root.read(&format!("{ASSERTIONS}/snap-declaration/16/{snap_id}/active")) {
+    let decl = match root.read(&format!(
+        "{ASSERTIONS}/snap-declaration/16/{snap_id}/active"
+    )) {
         Ok(d) => d,
         Err(_) => return String::new(),
     };
@@ -137,7 +163,9 @@ fn publisher_from_assertions(root: &Root, snap_id: &str) -> String {
     };
     root.read(&format!("{ASSERTIONS}/account/{publisher_id}/active"))
         .ok()
-        .and_then(|acc| assertion_header(&acc, "display-name").or_else(|| assertion_header(&acc, "username")))
+        .and_then(|acc| {
+            assertion_header(&acc, "display-name").or_else(|| assertion_header(&acc, "username"))
+        })
         .unwrap_or(publisher_id)
 }
 
@@ -151,10 +179,22 @@ mod tests {
     fn snap_collector_reads_mounted_snaps_and_state() {
         let dir = tempfile::tempdir().unwrap();
         let r = dir.path();
-        write(r, "snap/kesl-demo/12/meta/snap.yaml", b"name: kesl-demo\nversion: '12.1.0'\nsummary: Kaspersky demo\n");
-        write(r, "snap/kesl-demo/11/meta/snap.yaml", b"name: kesl-demo\nversion: '11.0'\n");
+        write(
+            r,
+            "snap/kesl-demo/12/meta/snap.yaml",
+            b"name: kesl-demo\nversion: '12.1.0'\nsummary: Kaspersky demo\n",
+        );
+        write(
+            r,
+            "snap/kesl-demo/11/meta/snap.yaml",
+            b"name: kesl-demo\nversion: '11.0'\n",
+        );
         symlink("12", r.join("snap/kesl-demo/current")).unwrap();
-        write(r, "snap/other/5/meta/snap.yaml", b"name: other\nversion: 2.0\n");
+        write(
+            r,
+            "snap/other/5/meta/snap.yaml",
+            b"name: other\nversion: 2.0\n",
+        );
         write(r, "snap/broken/1/meta/snap.yaml", b"version: 1\n");
         std::fs::create_dir_all(r.join("snap/bin")).unwrap();
         write(
@@ -165,12 +205,24 @@ mod tests {
               "other":{"active":false,"current":"5","sequence":[{"revision":"5","publisher":"Someone"}]},
               "offline-only":{"active":true,"current":"3","sequence":[{"revision":"3"}]}}}}"#,
         );
-        write(r, &format!("{ASSERTIONS}/snap-declaration/16/KID/active"), b"type: snap-declaration\npublisher-id: PUB1\n\nsig");
-        write(r, &format!("{ASSERTIONS}/account/PUB1/active"), b"type: account\ndisplay-name: AO Kaspersky Lab\n");
+        write(
+            r,
+            &format!("{ASSERTIONS}/snap-declaration/16/KID/active"),
+            b"type: snap-declaration\npublisher-id: PUB1\n\nsig",
+        );
+        write(
+            r,
+            &format!("{ASSERTIONS}/account/PUB1/active"),
+            b"type: account\ndisplay-name: AO Kaspersky Lab\n",
+        );
         let inv = SnapCollector.collect(&Root::offline(r).unwrap());
         assert_eq!(inv.errors.len(), 1, "{:?}", inv.errors);
         assert_eq!(inv.errors[0].location, "snap/broken/1/meta/snap.yaml");
-        let k = inv.artifacts.iter().find(|a| a.name == "kesl-demo").unwrap();
+        let k = inv
+            .artifacts
+            .iter()
+            .find(|a| a.name == "kesl-demo")
+            .unwrap();
         assert_eq!(k.version.as_deref(), Some("12.1.0"));
         assert_eq!(k.publisher.as_deref(), Some("AO Kaspersky Lab"));
         assert_eq!(k.attr("source"), Some("snap"));
@@ -178,8 +230,15 @@ mod tests {
         assert_eq!(k.location, "snap/kesl-demo/12/meta/snap.yaml");
         assert_eq!(k.state, ArtifactState::Active);
         let o = inv.artifacts.iter().find(|a| a.name == "other").unwrap();
-        assert_eq!((o.state, o.publisher.as_deref()), (ArtifactState::Disabled, Some("Someone")));
-        let off = inv.artifacts.iter().find(|a| a.name == "offline-only").unwrap();
+        assert_eq!(
+            (o.state, o.publisher.as_deref()),
+            (ArtifactState::Disabled, Some("Someone"))
+        );
+        let off = inv
+            .artifacts
+            .iter()
+            .find(|a| a.name == "offline-only")
+            .unwrap();
         assert_eq!(off.location, SNAPD_STATE);
         assert_eq!(inv.artifacts.len(), 3);
     }

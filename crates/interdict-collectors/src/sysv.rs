@@ -14,7 +14,16 @@ use std::io::{ErrorKind, Read};
 pub const INIT_D: &str = "etc/init.d";
 
 /// Files in `etc/init.d` that are not services.
-const NOT_SERVICES: &[&str] = &["README", "functions", "skeleton", "rc", "rcS", "rc.local", "halt", "killall"];
+const NOT_SERVICES: &[&str] = &[
+    "README",
+    "functions",
+    "skeleton",
+    "rc",
+    "rcS",
+    "rc.local",
+    "halt",
+    "killall",
+];
 
 /// Reads SysV init scripts. Collector id `sysv-init`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,7 +46,10 @@ impl Collector for SysvInitCollector {
             }
         };
         let started = start_links(root);
-        for s in scripts.iter().filter(|s| !s.is_dir && is_service_name(&s.name)) {
+        for s in scripts
+            .iter()
+            .filter(|s| !s.is_dir && is_service_name(&s.name))
+        {
             let header = match read_head(root, &s.rel) {
                 Ok(head) => parse_lsb_header(&head),
                 Err(e) if e.kind() == ErrorKind::NotFound => Default::default(), // dangling link
@@ -46,7 +58,11 @@ impl Collector for SysvInitCollector {
                     continue;
                 }
             };
-            let state = if started.contains(&s.name) { ArtifactState::Active } else { ArtifactState::Disabled };
+            let state = if started.contains(&s.name) {
+                ArtifactState::Active
+            } else {
+                ArtifactState::Disabled
+            };
             let a = Artifact::new(ArtifactKind::Service, s.name.clone(), s.rel.clone(), id)
                 .with_state(state)
                 .with_attr("init", "sysv")
@@ -62,15 +78,26 @@ impl Collector for SysvInitCollector {
 fn is_service_name(name: &str) -> bool {
     !name.starts_with('.')
         && !NOT_SERVICES.contains(&name)
-        && ![".dpkg-old", ".dpkg-dist", ".dpkg-new", ".rpmsave", ".rpmnew", ".orig", ".bak", "~"]
-            .iter()
-            .any(|suffix| name.ends_with(suffix))
+        && ![
+            ".dpkg-old",
+            ".dpkg-dist",
+            ".dpkg-new",
+            ".rpmsave",
+            ".rpmnew",
+            ".orig",
+            ".bak",
+            "~",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
 }
 
 /// The first [`HEADER_SCAN`] bytes of a script.
 fn read_head(root: &Root, rel: &str) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
-    root.open(rel)?.take(HEADER_SCAN as u64).read_to_end(&mut buf)?;
+    root.open(rel)?
+        .take(HEADER_SCAN as u64)
+        .read_to_end(&mut buf)?;
     Ok(buf)
 }
 
@@ -122,7 +149,10 @@ mod tests {
         let names: Vec<_> = inv.artifacts.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, vec!["kesl", "oldsvc"]);
         let k = &inv.artifacts[0];
-        assert_eq!((k.kind, k.state), (ArtifactKind::Service, ArtifactState::Active));
+        assert_eq!(
+            (k.kind, k.state),
+            (ArtifactKind::Service, ArtifactState::Active)
+        );
         assert_eq!(k.attr("init"), Some("sysv"));
         assert_eq!(k.attr("description"), Some("Kaspersky Endpoint Security"));
         assert_eq!(k.location, "etc/init.d/kesl");

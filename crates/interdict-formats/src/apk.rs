@@ -57,8 +57,15 @@ pub fn parse_apk_installed(data: &[u8]) -> Result<Vec<ApkPackage>, FormatError> 
             continue;
         }
         let (key, value) = match line {
-            [k, b':', rest @ ..] if k.is_ascii_alphanumeric() => (*k, String::from_utf8_lossy(rest)),
-            _ => return Err(FormatError::malformed(line_start, "apk database line is not `X:value`")),
+            [k, b':', rest @ ..] if k.is_ascii_alphanumeric() => {
+                (*k, String::from_utf8_lossy(rest))
+            }
+            _ => {
+                return Err(FormatError::malformed(
+                    line_start,
+                    "apk database line is not `X:value`",
+                ));
+            }
         };
         let (_, pkg) = current.get_or_insert_with(|| (line_start, ApkPackage::default()));
         let value = value.trim();
@@ -71,7 +78,9 @@ pub fn parse_apk_installed(data: &[u8]) -> Result<Vec<ApkPackage>, FormatError> 
             b'L' => pkg.license = value.to_string(),
             b'T' => pkg.description = value.to_string(),
             b'U' => pkg.url = value.to_string(),
-            b'D' => pkg.depends.extend(value.split_whitespace().map(str::to_string)),
+            b'D' => pkg
+                .depends
+                .extend(value.split_whitespace().map(str::to_string)),
             b'F' => {
                 dir = value.trim_matches('/').to_string();
                 if !dir.is_empty() {
@@ -81,7 +90,11 @@ pub fn parse_apk_installed(data: &[u8]) -> Result<Vec<ApkPackage>, FormatError> 
             b'R' => {
                 let name = value.trim_start_matches('/');
                 if !name.is_empty() {
-                    pkg.files.push(if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") });
+                    pkg.files.push(if dir.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{dir}/{name}")
+                    });
                 }
             }
             _ => {}
@@ -95,7 +108,10 @@ pub fn parse_apk_installed(data: &[u8]) -> Result<Vec<ApkPackage>, FormatError> 
 
 fn finish(start: usize, pkg: ApkPackage) -> Result<ApkPackage, FormatError> {
     if pkg.name.is_empty() {
-        return Err(FormatError::malformed(start, "apk record has no package name (`P:` line)"));
+        return Err(FormatError::malformed(
+            start,
+            "apk record has no package name (`P:` line)",
+        ));
     }
     Ok(pkg)
 }
@@ -112,12 +128,15 @@ mod tests {
     }
 
     fn summary(pkgs: &[ApkPackage]) -> Vec<(&str, &str, &str)> {
-        pkgs.iter().map(|p| (p.name.as_str(), p.version.as_str(), p.origin.as_str())).collect()
+        pkgs.iter()
+            .map(|p| (p.name.as_str(), p.version.as_str(), p.origin.as_str()))
+            .collect()
     }
 
     #[test]
     fn alpine_3_16_has_14_packages_with_origins() {
-        let pkgs = parse_apk_installed(&corpus("apk/alpine-3.16-syft/lib/apk/db/installed")).unwrap();
+        let pkgs =
+            parse_apk_installed(&corpus("apk/alpine-3.16-syft/lib/apk/db/installed")).unwrap();
         assert_eq!(
             summary(&pkgs),
             vec![
@@ -142,7 +161,11 @@ mod tests {
         assert_eq!(pkgs[1].maintainer, "Timo Teräs <timo.teras@iki.fi>");
         assert_eq!(pkgs[6].maintainer, "Timo Teras <timo.teras@iki.fi>");
         let busybox = &pkgs[2];
-        assert!(busybox.files.iter().any(|f| f == "bin/busybox"), "{:?}", busybox.files);
+        assert!(
+            busybox.files.iter().any(|f| f == "bin/busybox"),
+            "{:?}",
+            busybox.files
+        );
     }
 
     #[test]
@@ -152,14 +175,20 @@ mod tests {
         let pkgs = parse_apk_installed(&data).unwrap();
         assert_eq!(pkgs.len(), 15);
         let last = pkgs.last().unwrap();
-        assert_eq!((last.name.as_str(), last.version.as_str()), ("zlib", "1.2.13-r1"));
+        assert_eq!(
+            (last.name.as_str(), last.version.as_str()),
+            ("zlib", "1.2.13-r1")
+        );
         assert_eq!(last.maintainer, "Natanael Copa <ncopa@alpinelinux.org>");
         let ssl = pkgs.iter().find(|p| p.name == "libssl3").unwrap();
         assert_eq!(ssl.version, "3.1.0-r4");
         assert_eq!(ssl.origin, "openssl");
         assert_eq!(ssl.maintainer, "Ariadne Conill <ariadne@dereferenced.org>");
         let crypto = pkgs.iter().find(|p| p.name == "libcrypto3").unwrap();
-        assert_eq!((crypto.version.as_str(), crypto.origin.as_str()), ("3.1.0-r4", "openssl"));
+        assert_eq!(
+            (crypto.version.as_str(), crypto.origin.as_str()),
+            ("3.1.0-r4", "openssl")
+        );
         let names: Vec<_> = pkgs.iter().map(|p| p.name.as_str()).collect();
         assert!(names.contains(&"busybox-binsh"));
         let musl = pkgs.iter().find(|p| p.name == "musl").unwrap();

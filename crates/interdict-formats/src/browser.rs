@@ -31,7 +31,11 @@ pub fn parse_chromium_manifest(data: &[u8]) -> Result<ChromiumManifest, FormatEr
     let v = json_object(data, "manifest.json")?;
     let author = match v.get("author") {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(o)) => o.get("email").and_then(Value::as_str).unwrap_or_default().to_string(),
+        Some(Value::Object(o)) => o
+            .get("email")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         _ => String::new(),
     };
     Ok(ChromiumManifest {
@@ -112,7 +116,9 @@ impl ChromiumExtensionSetting {
 
 /// Reads `extensions.settings` from a `Preferences` or `Secure Preferences` file. A file
 /// without the key yields no entries; a file that is not a JSON object is an error.
-pub fn parse_chromium_preferences(data: &[u8]) -> Result<Vec<ChromiumExtensionSetting>, FormatError> {
+pub fn parse_chromium_preferences(
+    data: &[u8],
+) -> Result<Vec<ChromiumExtensionSetting>, FormatError> {
     let v = json_object(data, "preferences")?;
     let Some(settings) = v.pointer("/extensions/settings").and_then(Value::as_object) else {
         return Ok(Vec::new());
@@ -131,8 +137,16 @@ pub fn parse_chromium_preferences(data: &[u8]) -> Result<Vec<ChromiumExtensionSe
             location: s.get("location").and_then(Value::as_i64),
             from_webstore: s.get("from_webstore").and_then(Value::as_bool),
             path: string(s, "path"),
-            name: s.pointer("/manifest/name").and_then(Value::as_str).unwrap_or_default().to_string(),
-            version: s.pointer("/manifest/version").and_then(Value::as_str).unwrap_or_default().to_string(),
+            name: s
+                .pointer("/manifest/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            version: s
+                .pointer("/manifest/version")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
         });
     }
     Ok(out)
@@ -168,7 +182,12 @@ pub fn parse_firefox_extensions(data: &[u8]) -> Result<Vec<FirefoxAddon>, Format
     let addons = match v.get("addons") {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(a)) => a,
-        Some(_) => return Err(FormatError::malformed(0, "extensions.json `addons` is not a list")),
+        Some(_) => {
+            return Err(FormatError::malformed(
+                0,
+                "extensions.json `addons` is not a list",
+            ));
+        }
     };
     Ok(addons
         .iter()
@@ -177,11 +196,22 @@ pub fn parse_firefox_extensions(data: &[u8]) -> Result<Vec<FirefoxAddon>, Format
             Some(FirefoxAddon {
                 id: id.to_string(),
                 version: string(a, "version"),
-                name: a.pointer("/defaultLocale/name").and_then(Value::as_str).unwrap_or_default().to_string(),
-                creator: a.pointer("/defaultLocale/creator").and_then(Value::as_str).unwrap_or_default().to_string(),
+                name: a
+                    .pointer("/defaultLocale/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                creator: a
+                    .pointer("/defaultLocale/creator")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 kind: string(a, "type"),
                 active: a.get("active").and_then(Value::as_bool).unwrap_or(false),
-                user_disabled: a.get("userDisabled").and_then(Value::as_bool).unwrap_or(false),
+                user_disabled: a
+                    .get("userDisabled")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
                 location: string(a, "location"),
                 path: string(a, "path"),
             })
@@ -194,7 +224,10 @@ fn json_object(data: &[u8], what: &str) -> Result<Value, FormatError> {
     let v: Value = serde_json::from_slice(data)
         .map_err(|e| FormatError::malformed(0, format!("{what} is not valid json: {e}")))?;
     if !v.is_object() {
-        return Err(FormatError::malformed(0, format!("{what} is not a json object")));
+        return Err(FormatError::malformed(
+            0,
+            format!("{what} is not a json object"),
+        ));
     }
     Ok(v)
 }
@@ -218,7 +251,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(message_key(&m.name), Some("extName"));
-        let msgs = parse_chromium_messages(br#"{"EXTNAME":{"message":"Kaspersky Protection"}}"#).unwrap();
+        let msgs =
+            parse_chromium_messages(br#"{"EXTNAME":{"message":"Kaspersky Protection"}}"#).unwrap();
         assert_eq!(resolve_message(&m.name, &msgs), "Kaspersky Protection");
         assert_eq!(resolve_message("__MSG_missing__", &msgs), "__MSG_missing__");
         assert_eq!(resolve_message("Plain", &msgs), "Plain");

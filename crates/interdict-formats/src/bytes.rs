@@ -3,7 +3,12 @@
 use crate::FormatError;
 
 /// Bytes `[offset, offset+len)` or a truncation error naming `what`.
-pub fn slice<'a>(data: &'a [u8], offset: usize, len: usize, what: &str) -> Result<&'a [u8], FormatError> {
+pub fn slice<'a>(
+    data: &'a [u8],
+    offset: usize,
+    len: usize,
+    what: &str,
+) -> Result<&'a [u8], FormatError> {
     offset
         .checked_add(len)
         .and_then(|end| data.get(offset..end))

@@ -39,10 +39,17 @@ pub fn parse_keyfile(data: &[u8]) -> Result<Vec<KeyFileGroup>, FormatError> {
             groups.push((name.to_string(), Vec::new()));
             continue;
         }
-        let entry = line.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()));
+        let entry = line
+            .split_once('=')
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()));
         match (entry, groups.last_mut()) {
             (Some(kv), Some((_, entries))) => entries.push(kv),
-            _ => return Err(FormatError::malformed(line_start, "keyfile line is not a group or key=value")),
+            _ => {
+                return Err(FormatError::malformed(
+                    line_start,
+                    "keyfile line is not a group or key=value",
+                ));
+            }
         }
     }
     Ok(groups)
@@ -55,14 +62,28 @@ pub fn parse_flatpak_metadata(data: &[u8]) -> Result<FlatpakMetadata, FormatErro
         if group != "Application" && group != "Runtime" {
             continue;
         }
-        let get = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+        let get = |key: &str| {
+            entries
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
         let name = get("name");
         if name.is_empty() {
             continue;
         }
-        return Ok(FlatpakMetadata { kind: group.clone(), name, runtime: get("runtime"), command: get("command") });
+        return Ok(FlatpakMetadata {
+            kind: group.clone(),
+            name,
+            runtime: get("runtime"),
+            command: get("command"),
+        });
     }
-    Err(FormatError::malformed(0, "flatpak metadata has no [Application] or [Runtime] name"))
+    Err(FormatError::malformed(
+        0,
+        "flatpak metadata has no [Application] or [Runtime] name",
+    ))
 }
 
 /// The facts of an AppStream metainfo file.
@@ -117,14 +138,24 @@ pub fn parse_appstream(data: &[u8]) -> Result<AppStream, FormatError> {
                     Ok(Some(c)) => Some(c.to_string()),
                     _ => quick_xml::escape::resolve_predefined_entity(&r).map(str::to_string),
                 };
-                append(&mut out, text_target, resolved.as_deref().unwrap_or_default());
+                append(
+                    &mut out,
+                    text_target,
+                    resolved.as_deref().unwrap_or_default(),
+                );
             }
             Event::Eof => {
                 if !seen_component {
-                    return Err(FormatError::malformed(0, "metainfo xml has no <component> root"));
+                    return Err(FormatError::malformed(
+                        0,
+                        "metainfo xml has no <component> root",
+                    ));
                 }
                 if !path.is_empty() {
-                    return Err(FormatError::truncated(pos, "metainfo xml ends inside an element"));
+                    return Err(FormatError::truncated(
+                        pos,
+                        "metainfo xml ends inside an element",
+                    ));
                 }
                 for s in [&mut out.id, &mut out.name, &mut out.developer] {
                     *s = s.trim().to_string();
@@ -157,7 +188,10 @@ fn open_tag(
     text_target: &mut Option<&'static str>,
 ) -> String {
     let tag = e.local_name().as_ref().to_string();
-    let translated = e.attributes().flatten().any(|a| a.key.local_name().as_ref() == "lang");
+    let translated = e
+        .attributes()
+        .flatten()
+        .any(|a| a.key.local_name().as_ref() == "lang");
     let parent = path.last().map(String::as_str).unwrap_or_default();
     *text_target = match (translated, path.len(), parent, tag.as_str()) {
         (false, 1, "component", "id") => Some("id"),
@@ -169,7 +203,9 @@ fn open_tag(
     if tag == "release" && parent == "releases" && out.version.is_empty() {
         for a in e.attributes().flatten() {
             if a.key.local_name().as_ref() == "version" {
-                let v = a.normalized_value(XmlVersion::Implicit1_0).unwrap_or_default();
+                let v = a
+                    .normalized_value(XmlVersion::Implicit1_0)
+                    .unwrap_or_default();
                 out.version = v.trim().to_string();
             }
         }
@@ -187,7 +223,10 @@ mod tests {
             b"# comment\n[Application]\nname=com.kaspersky.Demo\nruntime=org.freedesktop.Platform/x86_64/23.08\n\n[Context]\nshared=network;\n",
         )
         .unwrap();
-        assert_eq!((m.kind.as_str(), m.name.as_str()), ("Application", "com.kaspersky.Demo"));
+        assert_eq!(
+            (m.kind.as_str(), m.name.as_str()),
+            ("Application", "com.kaspersky.Demo")
+        );
         assert_eq!(m.runtime, "org.freedesktop.Platform/x86_64/23.08");
         assert!(parse_flatpak_metadata(b"[Context]\nshared=network;\n").is_err());
         assert!(parse_flatpak_metadata(b"name=x\n").is_err());

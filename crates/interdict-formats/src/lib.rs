@@ -46,12 +46,18 @@ pub enum FormatError {
 impl FormatError {
     /// A truncation error.
     pub fn truncated(offset: usize, what: impl Into<String>) -> Self {
-        FormatError::Truncated { offset, what: what.into() }
+        FormatError::Truncated {
+            offset,
+            what: what.into(),
+        }
     }
 
     /// A malformed-structure error.
     pub fn malformed(offset: usize, message: impl Into<String>) -> Self {
-        FormatError::Malformed { offset, message: message.into() }
+        FormatError::Malformed {
+            offset,
+            message: message.into(),
+        }
     }
 }
 

@@ -43,7 +43,9 @@ pub fn parse_modinfo_section(section: &[u8]) -> ModInfo {
     let mut m = ModInfo::default();
     for raw in section.split(|&b| b == 0) {
         let text = String::from_utf8_lossy(raw);
-        let Some((key, value)) = text.split_once('=') else { continue };
+        let Some((key, value)) = text.split_once('=') else {
+            continue;
+        };
         let (key, value) = (key.trim().to_string(), value.trim().to_string());
         match key.as_str() {
             "name" => m.name = value.clone(),
@@ -54,7 +56,13 @@ pub fn parse_modinfo_section(section: &[u8]) -> ModInfo {
             "license" => m.license = value.clone(),
             "vermagic" => m.vermagic = value.clone(),
             "srcversion" => m.srcversion = value.clone(),
-            "depends" => m.depends = value.split(',').filter(|d| !d.is_empty()).map(str::to_string).collect(),
+            "depends" => {
+                m.depends = value
+                    .split(',')
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            }
             _ => {}
         }
         m.fields.push((key, value));
@@ -65,7 +73,8 @@ pub fn parse_modinfo_section(section: &[u8]) -> ModInfo {
 /// Parses the `.modinfo` section of a whole ELF module held in memory.
 pub fn parse_modinfo(elf: &[u8]) -> Result<ModInfo, FormatError> {
     let section = read_modinfo_section(|offset, len| {
-        let start = usize::try_from(offset).map_err(|_| FormatError::truncated(usize::MAX, "elf offset"))?;
+        let start = usize::try_from(offset)
+            .map_err(|_| FormatError::truncated(usize::MAX, "elf offset"))?;
         crate::bytes::slice(elf, start, len, "elf data").map(<[u8]>::to_vec)
     })?;
     Ok(parse_modinfo_section(&section))
@@ -80,17 +89,30 @@ where
 {
     let ident = read_at(0, header::SIZEOF_IDENT)?;
     if ident.get(..4) != Some(header::ELFMAG.as_slice()) {
-        return Err(FormatError::BadMagic { offset: 0, what: "elf magic".into() });
+        return Err(FormatError::BadMagic {
+            offset: 0,
+            what: "elf magic".into(),
+        });
     }
     let (container, ehdr_size) = match ident.get(header::EI_CLASS) {
         Some(&header::ELFCLASS32) => (Container::Little, header::header32::SIZEOF_EHDR),
         Some(&header::ELFCLASS64) => (Container::Big, header::header64::SIZEOF_EHDR),
-        _ => return Err(FormatError::malformed(header::EI_CLASS, "unknown elf class")),
+        _ => {
+            return Err(FormatError::malformed(
+                header::EI_CLASS,
+                "unknown elf class",
+            ));
+        }
     };
     let le = match ident.get(header::EI_DATA) {
         Some(&header::ELFDATA2LSB) => Endian::Little,
         Some(&header::ELFDATA2MSB) => Endian::Big,
-        _ => return Err(FormatError::malformed(header::EI_DATA, "unknown elf byte order")),
+        _ => {
+            return Err(FormatError::malformed(
+                header::EI_DATA,
+                "unknown elf byte order",
+            ));
+        }
     };
     let ctx = Ctx::new(container, le);
     let ehdr = read_at(0, ehdr_size)?;
@@ -101,11 +123,17 @@ where
     let h = parsed.map_err(|e| FormatError::malformed(0, format!("elf header: {e}")))?;
     let entsize = SectionHeader::size(ctx);
     if usize::from(h.e_shentsize) != entsize || h.e_shoff == 0 {
-        return Err(FormatError::malformed(0, "elf module has no usable section header table"));
+        return Err(FormatError::malformed(
+            0,
+            "elf module has no usable section header table",
+        ));
     }
     let count = usize::from(h.e_shnum);
-    let table_len = count.checked_mul(entsize).filter(|&n| n > 0 && n <= MAX_TABLE);
-    let table_len = table_len.ok_or_else(|| FormatError::malformed(0, "elf section header count out of range"))?;
+    let table_len = count
+        .checked_mul(entsize)
+        .filter(|&n| n > 0 && n <= MAX_TABLE);
+    let table_len = table_len
+        .ok_or_else(|| FormatError::malformed(0, "elf section header count out of range"))?;
     let table = read_at(h.e_shoff, table_len)?;
     let shdrs = SectionHeader::parse_from(&table, 0, count, ctx)
         .map_err(|e| FormatError::malformed(0, format!("elf section headers: {e}")))?;
@@ -115,12 +143,18 @@ where
     let strtab = read_section(&mut read_at, strtab_hdr, "elf section name table")?;
     for sh in &shdrs {
         let name_off = sh.sh_name;
-        let name = strtab.get(name_off..).and_then(|s| s.split(|&b| b == 0).next()).unwrap_or_default();
+        let name = strtab
+            .get(name_off..)
+            .and_then(|s| s.split(|&b| b == 0).next())
+            .unwrap_or_default();
         if name == b".modinfo" {
             return read_section(&mut read_at, sh, ".modinfo section");
         }
     }
-    Err(FormatError::malformed(0, "elf module has no .modinfo section"))
+    Err(FormatError::malformed(
+        0,
+        "elf module has no .modinfo section",
+    ))
 }
 
 fn read_section<F>(read_at: &mut F, sh: &SectionHeader, what: &str) -> Result<Vec<u8>, FormatError>
@@ -168,16 +202,23 @@ pub fn parse_proc_modules(data: &[u8]) -> Result<Vec<ProcModule>, FormatError> {
             continue;
         }
         let [name, size, refcount, deps, state, address, rest @ ..] = cols.as_slice() else {
-            return Err(FormatError::malformed(line_start, "/proc/modules line has fewer than 6 columns"));
+            return Err(FormatError::malformed(
+                line_start,
+                "/proc/modules line has fewer than 6 columns",
+            ));
         };
-        let size = size
-            .parse::<u64>()
-            .map_err(|_| FormatError::malformed(line_start, "/proc/modules size is not a number"))?;
+        let size = size.parse::<u64>().map_err(|_| {
+            FormatError::malformed(line_start, "/proc/modules size is not a number")
+        })?;
         out.push(ProcModule {
             name: (*name).to_string(),
             size,
             refcount: (*refcount).to_string(),
-            used_by: deps.split(',').filter(|d| !d.is_empty() && *d != "-").map(str::to_string).collect(),
+            used_by: deps
+                .split(',')
+                .filter(|d| !d.is_empty() && *d != "-")
+                .map(str::to_string)
+                .collect(),
             state: (*state).to_string(),
             address: (*address).to_string(),
             taint: rest.join(" "),

@@ -91,13 +91,21 @@ pub fn parse_sections(data: &[u8]) -> Result<Vec<Section>, FormatError> {
             continue;
         }
         if let Some(name) = header(&line) {
-            out.push(Section { name: name.to_string(), values: Vec::new() });
+            out.push(Section {
+                name: name.to_string(),
+                values: Vec::new(),
+            });
             open = true;
             continue;
         }
         match out.last_mut() {
             Some(section) if open => section.values.push(line),
-            _ => return Err(FormatError::malformed(line_start, "pacman value line outside a %SECTION%")),
+            _ => {
+                return Err(FormatError::malformed(
+                    line_start,
+                    "pacman value line outside a %SECTION%",
+                ));
+            }
         }
     }
     Ok(out)
@@ -105,7 +113,10 @@ pub fn parse_sections(data: &[u8]) -> Result<Vec<Section>, FormatError> {
 
 fn header(line: &str) -> Option<&str> {
     let name = line.strip_prefix('%')?.strip_suffix('%')?;
-    let ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     ok.then_some(name)
 }
 
@@ -151,7 +162,10 @@ pub fn parse_pacman_files(data: &[u8]) -> Result<PacmanFiles, FormatError> {
             "FILES" => f.files.extend(s.values),
             "BACKUP" => f.backup.extend(s.values.into_iter().map(|v| {
                 let (path, md5) = v.split_once('\t').unwrap_or((v.as_str(), ""));
-                PacmanBackup { path: path.to_string(), md5: md5.trim().to_string() }
+                PacmanBackup {
+                    path: path.to_string(),
+                    md5: md5.trim().to_string(),
+                }
             })),
             _ => {}
         }
@@ -172,7 +186,10 @@ mod tests {
 
     #[test]
     fn pacman_desc_has_every_listed_field() {
-        let d = parse_pacman_desc(&corpus("syft-integration/var/lib/pacman/local/pacman-6.0.1-5/desc")).unwrap();
+        let d = parse_pacman_desc(&corpus(
+            "syft-integration/var/lib/pacman/local/pacman-6.0.1-5/desc",
+        ))
+        .unwrap();
         assert_eq!(d.name, "pacman");
         assert_eq!(d.version, "6.0.1-5");
         assert_eq!(d.base, "pacman");
@@ -188,7 +205,15 @@ mod tests {
         assert_eq!(d.url, "https://www.archlinux.org/pacman/");
         assert_eq!(
             d.depends,
-            vec!["bash", "glibc", "libarchive", "curl", "gpgme", "pacman-mirrorlist", "archlinux-keyring"]
+            vec![
+                "bash",
+                "glibc",
+                "libarchive",
+                "curl",
+                "gpgme",
+                "pacman-mirrorlist",
+                "archlinux-keyring"
+            ]
         );
         assert_eq!(d.provides, vec!["libalpm.so=13-64"]);
         assert_eq!(d.optdepends.len(), 1);
@@ -196,38 +221,56 @@ mod tests {
 
     #[test]
     fn pacman_files_has_25_paths_and_2_backups() {
-        let f = parse_pacman_files(&corpus("syft-integration/var/lib/pacman/local/pacman-6.0.1-5/files")).unwrap();
+        let f = parse_pacman_files(&corpus(
+            "syft-integration/var/lib/pacman/local/pacman-6.0.1-5/files",
+        ))
+        .unwrap();
         assert_eq!(f.files.len(), 25);
         assert_eq!(f.files.first().map(String::as_str), Some("etc/"));
         assert!(f.files.iter().any(|p| p == "usr/bin/pacman"));
         assert_eq!(
             f.backup,
             vec![
-                PacmanBackup { path: "etc/pacman.conf".into(), md5: "de541390e52468165b96511c4665bff4".into() },
-                PacmanBackup { path: "etc/makepkg.conf".into(), md5: "79fce043df7dfc676ae5ecb903762d8b".into() },
+                PacmanBackup {
+                    path: "etc/pacman.conf".into(),
+                    md5: "de541390e52468165b96511c4665bff4".into()
+                },
+                PacmanBackup {
+                    path: "etc/makepkg.conf".into(),
+                    md5: "79fce043df7dfc676ae5ecb903762d8b".into()
+                },
             ]
         );
     }
 
     #[test]
     fn gmp_has_a_two_line_license() {
-        let d = parse_pacman_desc(&corpus("syft-arch/var/lib/pacman/local/gmp-6.2.1-2/desc")).unwrap();
+        let d =
+            parse_pacman_desc(&corpus("syft-arch/var/lib/pacman/local/gmp-6.2.1-2/desc")).unwrap();
         assert_eq!((d.name.as_str(), d.version.as_str()), ("gmp", "6.2.1-2"));
         assert_eq!(d.licenses, vec!["LGPL3", "GPL"]);
         assert_eq!(d.depends, vec!["gcc-libs", "sh", "libtree-sitter.so=1-64"]);
-        let f = parse_pacman_files(&corpus("syft-arch/var/lib/pacman/local/gmp-6.2.1-2/files")).unwrap();
+        let f = parse_pacman_files(&corpus("syft-arch/var/lib/pacman/local/gmp-6.2.1-2/files"))
+            .unwrap();
         assert!(f.files.iter().any(|p| p == "usr/include/gmp.h"));
     }
 
     #[test]
     fn emacs_and_tree_sitter() {
-        let e = parse_pacman_desc(&corpus("syft-arch/var/lib/pacman/local/emacs-29.3-3/desc")).unwrap();
+        let e =
+            parse_pacman_desc(&corpus("syft-arch/var/lib/pacman/local/emacs-29.3-3/desc")).unwrap();
         assert_eq!((e.name.as_str(), e.version.as_str()), ("emacs", "29.3-3"));
         assert_eq!(e.licenses, vec!["GPL3"]);
         assert_eq!(e.packager, "Frederik Schwan <freswa@archlinux.org>");
         assert_eq!(e.depends, vec!["libtree-sitter.so=0-64"]);
-        let t = parse_pacman_desc(&corpus("syft-arch/var/lib/pacman/local/tree-sitter-0.22.6-1/desc")).unwrap();
-        assert_eq!((t.name.as_str(), t.version.as_str()), ("tree-sitter", "0.22.6-1"));
+        let t = parse_pacman_desc(&corpus(
+            "syft-arch/var/lib/pacman/local/tree-sitter-0.22.6-1/desc",
+        ))
+        .unwrap();
+        assert_eq!(
+            (t.name.as_str(), t.version.as_str()),
+            ("tree-sitter", "0.22.6-1")
+        );
         assert_eq!(t.licenses, vec!["MIT"]);
         assert_eq!(t.provides, vec!["libtree-sitter.so=0-64"]);
     }

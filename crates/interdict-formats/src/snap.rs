@@ -61,7 +61,9 @@ pub fn parse_top_level(data: &[u8], stop_at_blank: bool) -> Vec<(String, String)
         if line.starts_with('#') || line.starts_with("---") || line.starts_with('-') {
             continue;
         }
-        let Some((key, value)) = line.split_once(':') else { continue };
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
         let value = strip_comment(value.trim());
         if value.starts_with('|') || value.starts_with('>') {
             block = Some((out.len(), value.starts_with('>')));
@@ -110,7 +112,10 @@ pub fn parse_snap_yaml(data: &[u8]) -> Result<SnapYaml, FormatError> {
         }
     }
     if s.name.is_empty() {
-        return Err(FormatError::malformed(0, "snap.yaml has no top-level `name`"));
+        return Err(FormatError::malformed(
+            0,
+            "snap.yaml has no top-level `name`",
+        ));
     }
     Ok(s)
 }
@@ -153,7 +158,11 @@ pub fn parse_snapd_state(data: &[u8]) -> Result<Vec<SnapState>, FormatError> {
         let revision = text(s.get("current"));
         let seq = s.get("sequence").and_then(Value::as_array);
         let side = seq
-            .and_then(|seq| seq.iter().find(|e| text(e.get("revision")) == revision).or_else(|| seq.last()))
+            .and_then(|seq| {
+                seq.iter()
+                    .find(|e| text(e.get("revision")) == revision)
+                    .or_else(|| seq.last())
+            })
             .cloned()
             .unwrap_or(Value::Null);
         let publisher = [side.get("publisher"), s.get("publisher")]
@@ -172,7 +181,11 @@ pub fn parse_snapd_state(data: &[u8]) -> Result<Vec<SnapState>, FormatError> {
             revision,
             kind: text(s.get("type")),
             snap_id: text(side.get("snap-id")),
-            channel: if channel.is_empty() { text(s.get("channel")) } else { channel },
+            channel: if channel.is_empty() {
+                text(s.get("channel"))
+            } else {
+                channel
+            },
             publisher,
             title: text(side.get("title")),
         });
@@ -191,7 +204,10 @@ fn text(v: Option<&Value>) -> String {
 /// The value of a header in a snapd assertion (`snap-declaration`, `account`), e.g.
 /// `publisher-id` or `display-name`.
 pub fn assertion_header(data: &[u8], key: &str) -> Option<String> {
-    parse_top_level(data, true).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    parse_top_level(data, true)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
 
 #[cfg(test)]
@@ -220,7 +236,14 @@ mod tests {
             "tracking-channel":"latest/stable"},"loc":{"active":false,"current":"x1","sequence":[{"revision":"x1"}]}}}}"#;
         let s = parse_snapd_state(j).unwrap();
         assert_eq!(s.len(), 2);
-        assert_eq!((s[0].name.as_str(), s[0].revision.as_str(), s[0].snap_id.as_str()), ("firefox", "2", "ID"));
+        assert_eq!(
+            (
+                s[0].name.as_str(),
+                s[0].revision.as_str(),
+                s[0].snap_id.as_str()
+            ),
+            ("firefox", "2", "ID")
+        );
         assert_eq!(s[0].publisher, "Mozilla");
         assert_eq!(s[0].channel, "latest/stable");
         assert!(!s[1].active);
@@ -231,7 +254,10 @@ mod tests {
     #[test]
     fn assertion_headers_stop_at_the_body() {
         let a = b"type: account\naccount-id: abc\ndisplay-name: AO Kaspersky Lab\n\nbody: no\n";
-        assert_eq!(assertion_header(a, "display-name").as_deref(), Some("AO Kaspersky Lab"));
+        assert_eq!(
+            assertion_header(a, "display-name").as_deref(),
+            Some("AO Kaspersky Lab")
+        );
         assert_eq!(assertion_header(a, "body"), None);
     }
 }

@@ -39,10 +39,19 @@ pub fn parse_lsb_header(data: &[u8]) -> LsbHeader {
         if !inside {
             continue;
         }
-        let Some(body) = line.strip_prefix('#') else { continue };
-        let Some((key, value)) = body.split_once(':') else { continue };
+        let Some(body) = line.strip_prefix('#') else {
+            continue;
+        };
+        let Some((key, value)) = body.split_once(':') else {
+            continue;
+        };
         let value = value.trim();
-        let words = || value.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let words = || {
+            value
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
         match key.trim().to_ascii_lowercase().as_str() {
             "provides" => h.provides = words(),
             "short-description" => h.short_description = value.to_string(),

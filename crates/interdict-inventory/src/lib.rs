@@ -225,7 +225,12 @@ impl Inventory {
     /// Sorts items and errors into a stable, reproducible order.
     pub fn sort(&mut self) {
         self.artifacts.sort_by(|a, b| {
-            (a.kind, &a.name, &a.location, &a.collector).cmp(&(b.kind, &b.name, &b.location, &b.collector))
+            (a.kind, &a.name, &a.location, &a.collector).cmp(&(
+                b.kind,
+                &b.name,
+                &b.location,
+                &b.collector,
+            ))
         });
         self.errors
             .sort_by(|a, b| (&a.collector, &a.location).cmp(&(&b.collector, &b.location)));

@@ -6,7 +6,8 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 
 const KVER: &str = "6.8.0-45-generic";
-const INFO: &[u8] = b"author=AO Kaspersky Lab\0description=Kaspersky file interceptor\0license=Proprietary\0\
+const INFO: &[u8] =
+    b"author=AO Kaspersky Lab\0description=Kaspersky file interceptor\0license=Proprietary\0\
 version=12.1.0.1\0name=kltest\0vermagic=6.8.0-45-generic SMP\0";
 
 /// A `.ko` with a `.modinfo` section: built by gcc when present, else by hand.
@@ -20,7 +21,13 @@ vermagic=6.8.0-45-generic SMP\\0\";\n",
     )
     .unwrap();
     let obj = dir.join("kltest.o");
-    match std::process::Command::new("gcc").arg("-c").arg(&src).arg("-o").arg(&obj).status() {
+    match std::process::Command::new("gcc")
+        .arg("-c")
+        .arg(&src)
+        .arg("-o")
+        .arg(&obj)
+        .status()
+    {
         Ok(s) if s.success() => std::fs::read(&obj).unwrap(),
         _ => minimal_elf_module(INFO),
     }
@@ -47,16 +54,29 @@ fn fixture() -> (tempfile::TempDir, Root) {
     // Merged /usr: lib -> usr/lib, walked once.
     symlink("usr/lib", r.join("lib")).unwrap();
     write(r, &format!("{k}/extra/kltest.ko.xz"), &xz(&ko));
-    write(r, &format!("{k}/updates/dkms/klzst.ko.zst"), &ruzstd::encoding::compress_to_vec(
-        &ko[..],
-        ruzstd::encoding::CompressionLevel::Fastest,
-    ));
+    write(
+        r,
+        &format!("{k}/updates/dkms/klzst.ko.zst"),
+        &ruzstd::encoding::compress_to_vec(&ko[..], ruzstd::encoding::CompressionLevel::Fastest),
+    );
     write(r, &format!("{k}/misc/klgz.ko.gz"), &gz(&ko));
     write(r, &format!("{k}/kernel/fs/plain-mod.ko"), &ko);
     // Distribution modules: listed by name only, so even garbage is not an error.
-    write(r, &format!("{k}/kernel/drivers/net/e1000-e.ko.xz"), b"not xz at all");
-    write(r, &format!("{k}/kernel/drivers/net/loaded-one.ko.zst"), b"not zstd");
-    write(r, &format!("{k}/extra/broken.ko.xz"), b"\xfd7zXZ\0truncated");
+    write(
+        r,
+        &format!("{k}/kernel/drivers/net/e1000-e.ko.xz"),
+        b"not xz at all",
+    );
+    write(
+        r,
+        &format!("{k}/kernel/drivers/net/loaded-one.ko.zst"),
+        b"not zstd",
+    );
+    write(
+        r,
+        &format!("{k}/extra/broken.ko.xz"),
+        b"\xfd7zXZ\0truncated",
+    );
     write(r, &format!("{k}/modules.dep"), b"");
     symlink("/usr/src/linux-headers", r.join(format!("{k}/build"))).unwrap();
     let root = Root::offline(r).unwrap();
@@ -72,9 +92,18 @@ fn kernel_modules_offline_walk_and_parse_rule() {
     assert_eq!(inv.errors[0].location, format!("{k}/extra/broken.ko.xz"));
     assert_eq!(inv.errors[0].collector, "kernel-modules");
     assert_eq!(inv.artifacts.len(), 7, "{:?}", inv.artifacts);
-    for file in ["extra/kltest.ko.xz", "updates/dkms/klzst.ko.zst", "misc/klgz.ko.gz", "kernel/fs/plain-mod.ko"] {
+    for file in [
+        "extra/kltest.ko.xz",
+        "updates/dkms/klzst.ko.zst",
+        "misc/klgz.ko.gz",
+        "kernel/fs/plain-mod.ko",
+    ] {
         let rel = format!("{k}/{file}");
-        let a = inv.artifacts.iter().find(|a| a.location == rel).unwrap_or_else(|| panic!("{rel}"));
+        let a = inv
+            .artifacts
+            .iter()
+            .find(|a| a.location == rel)
+            .unwrap_or_else(|| panic!("{rel}"));
         assert_eq!(a.kind, ArtifactKind::KernelModule);
         assert_eq!(a.name, "kltest", "{rel}");
         assert_eq!(a.publisher.as_deref(), Some("AO Kaspersky Lab"));
@@ -84,22 +113,41 @@ fn kernel_modules_offline_walk_and_parse_rule() {
         assert_eq!(a.attr("kernel"), Some(KVER));
         assert_eq!(a.paths, vec![rel.clone()]);
     }
-    let e = inv.artifacts.iter().find(|a| a.location.ends_with("e1000-e.ko.xz")).unwrap();
+    let e = inv
+        .artifacts
+        .iter()
+        .find(|a| a.location.ends_with("e1000-e.ko.xz"))
+        .unwrap();
     assert_eq!((e.name.as_str(), e.publisher.as_deref()), ("e1000_e", None));
 }
 
 #[test]
 fn kernel_modules_live_proc_and_tainted_loaded_modules_are_parsed() {
     let (_d, root) = fixture();
-    let proc = b"loaded_one 16384 0 - Live 0x0000000000000000 (OE)\nsnd 4096 1 snd_pcm, Unloading 0x0\n".to_vec();
+    let proc =
+        b"loaded_one 16384 0 - Live 0x0000000000000000 (OE)\nsnd 4096 1 snd_pcm, Unloading 0x0\n"
+            .to_vec();
     let inv = KernelModulesCollector.collect_with(&root, Some(Ok(proc)));
-    let live: Vec<_> = inv.artifacts.iter().filter(|a| a.location == PROC_MODULES).collect();
+    let live: Vec<_> = inv
+        .artifacts
+        .iter()
+        .filter(|a| a.location == PROC_MODULES)
+        .collect();
     assert_eq!(live.len(), 2);
-    assert_eq!((live[0].name.as_str(), live[0].state), ("loaded_one", ArtifactState::Active));
+    assert_eq!(
+        (live[0].name.as_str(), live[0].state),
+        ("loaded_one", ArtifactState::Active)
+    );
     assert_eq!(live[0].attr("taint"), Some("OE"));
     assert_eq!(live[1].state, ArtifactState::Disabled);
     // The tainted loaded module's file is now decompressed: it is garbage, so an error.
-    assert!(inv.errors.iter().any(|e| e.location.ends_with("loaded-one.ko.zst")), "{:?}", inv.errors);
+    assert!(
+        inv.errors
+            .iter()
+            .any(|e| e.location.ends_with("loaded-one.ko.zst")),
+        "{:?}",
+        inv.errors
+    );
     let bad = KernelModulesCollector.collect_with(&root, Some(Ok(b"short line\n".to_vec())));
     assert!(bad.errors.iter().any(|e| e.location == PROC_MODULES));
 }
@@ -112,9 +160,15 @@ fn kernel_modules_decompression_is_capped_and_robust() {
     let ko = minimal_elf_module(INFO);
     let packed = xz(&ko);
     for cut in [1, packed.len() / 2, packed.len() - 1] {
-        assert!(decompress(&packed[..cut], Compression::Xz).is_err(), "cut {cut}");
+        assert!(
+            decompress(&packed[..cut], Compression::Xz).is_err(),
+            "cut {cut}"
+        );
     }
-    assert_eq!(Compression::of("a-b.ko.zst"), Some((Compression::Zstd, "a-b")));
+    assert_eq!(
+        Compression::of("a-b.ko.zst"),
+        Some((Compression::Zstd, "a-b"))
+    );
     assert_eq!(Compression::of(".ko"), None);
     assert_eq!(Compression::of("x.ko.bz2"), None);
 }

@@ -29,14 +29,22 @@ fn gcc_built_module_is_read_when_gcc_exists() {
     )
     .unwrap();
     let obj = dir.join("m.o");
-    let built = std::process::Command::new("gcc").arg("-c").arg(&src).arg("-o").arg(&obj).status();
+    let built = std::process::Command::new("gcc")
+        .arg("-c")
+        .arg(&src)
+        .arg("-o")
+        .arg(&obj)
+        .status();
     if !matches!(built, Ok(s) if s.success()) {
         eprintln!("gcc not available; skipped");
         return;
     }
     let m = parse_modinfo(&std::fs::read(&obj).unwrap()).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!((m.name.as_str(), m.author.as_str(), m.description.as_str()), ("kltest", "AO Kaspersky Lab", "klif"));
+    assert_eq!(
+        (m.name.as_str(), m.author.as_str(), m.description.as_str()),
+        ("kltest", "AO Kaspersky Lab", "klif")
+    );
 }
 
 #[test]
