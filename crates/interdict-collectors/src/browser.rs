@@ -92,9 +92,9 @@ impl Collector for BrowserExtensionsCollector {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
-        for (home, user) in homes(root) {
+        for (home, user, any_case) in homes(root) {
             for (browser, sub) in CHROMIUM_DIRS {
-                let Some(data_dir) = find_dir(root, &format!("{home}/{sub}")) else {
+                let Some(data_dir) = find_dir(root, &format!("{home}/{sub}"), any_case) else {
                     continue;
                 };
                 for (name, rel) in chromium_profiles(root, &data_dir) {
@@ -108,7 +108,7 @@ impl Collector for BrowserExtensionsCollector {
                 }
             }
             for sub in FIREFOX_DIRS {
-                let Some(dir) = find_dir(root, &format!("{home}/{sub}")) else {
+                let Some(dir) = find_dir(root, &format!("{home}/{sub}"), any_case) else {
                     continue;
                 };
                 for e in root
@@ -131,30 +131,34 @@ impl Collector for BrowserExtensionsCollector {
     }
 }
 
-/// User homes: `root`, `home/*` and `Users/*` (any case), with the user name.
-fn homes(root: &Root) -> Vec<(String, String)> {
+/// User homes: `root`, `home/*` (Linux) and `Users/*` (Windows and macOS, whose file
+/// systems ignore case), with the user name and whether paths below ignore case.
+fn homes(root: &Root) -> Vec<(String, String, bool)> {
     let mut out = Vec::new();
     if root.is_dir("root") {
-        out.push(("root".to_string(), "root".to_string()));
+        out.push(("root".to_string(), "root".to_string(), false));
     }
-    for parent in ["home", "Users"] {
-        let Some(dir) = find_dir(root, parent) else {
+    for (parent, any_case) in [("home", false), ("Users", true)] {
+        let Some(dir) = find_dir(root, parent, any_case) else {
             continue;
         };
         for e in root.read_dir(&dir).unwrap_or_default() {
             if e.is_dir || (e.is_symlink && root.is_dir(&e.rel)) {
-                out.push((e.rel, e.name));
+                out.push((e.rel, e.name, any_case));
             }
         }
     }
     out
 }
 
-/// `rel` if it is a folder, else the same path with the case found on disk (Windows and
-/// macOS roots), if that is a folder.
-fn find_dir(root: &Root, rel: &str) -> Option<String> {
+/// `rel` if it is a folder; else, when `any_case`, the same path with the case found on
+/// disk, if that is a folder.
+fn find_dir(root: &Root, rel: &str, any_case: bool) -> Option<String> {
     if root.is_dir(rel) {
         return Some(rel.to_string());
+    }
+    if !any_case {
+        return None;
     }
     root.find_case_insensitive(rel).filter(|p| root.is_dir(p))
 }

@@ -4,17 +4,20 @@
 //!
 //! # Which module files are opened
 //!
-//! A host has thousands of modules, mostly compressed, and decompressing them all would
-//! take seconds. Every `*.ko`, `*.ko.xz`, `*.ko.zst`, `*.ko.gz` file is listed by name
-//! (the file stem with `-` turned into `_`, as the kernel spells it), and its `.modinfo`
-//! (author, description, version, license, vermagic) is read only when:
+//! A host has about 6,000 modules. Decompressing them all takes seconds, and even
+//! opening every uncompressed one (Debian, older Ubuntu) costs over 100 ms, the budget of
+//! a whole host inventory. So every `*.ko`, `*.ko.xz`, `*.ko.zst`, `*.ko.gz` file is
+//! listed by name (the file stem with `-` turned into `_`, as the kernel spells it), and
+//! its `.modinfo` (author, description, version, license, vermagic) is read only when:
 //!
-//! * it is uncompressed: then only the ELF header, the section header table, the section
-//!   name table and `.modinfo` are read, never the whole file;
-//! * it lies under a folder where third-party modules are installed: `extra/`,
-//!   `updates/` (DKMS), `misc/` or `kernel/drivers/misc/` of the kernel folder;
+//! * it lies outside the distribution kernel's own `kernel/` tree of the kernel folder,
+//!   where third-party modules are installed (`extra/`, `updates/` and `updates/dkms/`,
+//!   `misc/`, vendor folders), or under `kernel/drivers/misc/`;
 //! * or, on a live host, it is loaded and `/proc/modules` marks it out-of-tree,
 //!   unsigned or proprietary (taint flags `O`, `E` or `P`), as third-party modules are.
+//!
+//! For an uncompressed module only the ELF header, the section header table, the
+//! section-name table and `.modinfo` are read, never the whole file.
 //!
 //! Decompressed modules are capped at [`MAX_MODULE`] bytes. The walk follows no
 //! symlinks (so `build`/`source` links are skipped) and stops at [`MAX_DEPTH`].
@@ -28,7 +31,7 @@ use interdict_formats::modinfo::{
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, CollectError, Inventory};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
-use std::io::{ErrorKind, Read, Seek, SeekFrom};
+use std::io::{ErrorKind, Read};
 
 /// Loaded modules on a live host.
 pub const PROC_MODULES: &str = "proc/modules";
@@ -40,8 +43,10 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_MODULE: u64 = 64 * 1024 * 1024;
 /// Most module files listed per kernel folder.
 const MAX_FILES: usize = 100_000;
-/// Sub-folders of a kernel folder where third-party modules live.
-const THIRD_PARTY_DIRS: &[&str] = &["extra/", "updates/", "misc/", "kernel/drivers/misc/"];
+/// The distribution kernel's own module tree inside a kernel folder.
+const DISTRIBUTION_TREE: &str = "kernel/";
+/// The part of [`DISTRIBUTION_TREE`] where out-of-tree drivers are still often put.
+const MISC_DRIVERS: &str = "kernel/drivers/misc/";
 
 /// Reads loaded and on-disk kernel modules. Collector id `kernel-modules`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -206,8 +211,8 @@ impl KernelModulesCollector {
                             .strip_prefix(&kernel.rel)
                             .unwrap_or(&e.rel)
                             .trim_start_matches('/');
-                        let parse = compression == Compression::None
-                            || THIRD_PARTY_DIRS.iter().any(|d| inside.starts_with(d))
+                        let parse = !inside.starts_with(DISTRIBUTION_TREE)
+                            || inside.starts_with(MISC_DRIVERS)
                             || loaded.contains(&name);
                         out.push(Candidate {
                             kver: kernel.name.clone(),
@@ -262,14 +267,9 @@ fn read_module_info(root: &Root, rel: &str, compression: Compression) -> Result<
         let mut file = root.open(rel).map_err(|e| e.to_string())?;
         let section = read_modinfo_section(|offset, len| {
             let mut buf = vec![0u8; len];
-            file.seek(SeekFrom::Start(offset))
-                .and_then(|_| file.read_exact(&mut buf))
-                .map_err(|_| {
-                    FormatError::truncated(
-                        usize::try_from(offset).unwrap_or(usize::MAX),
-                        "module file",
-                    )
-                })?;
+            read_exact_at(&mut file, &mut buf, offset).map_err(|_| {
+                FormatError::truncated(usize::try_from(offset).unwrap_or(usize::MAX), "module file")
+            })?;
             Ok(buf)
         })
         .map_err(|e| e.to_string())?;
@@ -285,6 +285,20 @@ fn read_module_info(root: &Root, rel: &str, compression: Compression) -> Result<
     let data = root.read(rel).map_err(|e| e.to_string())?;
     let elf = decompress(&data, compression)?;
     parse_modinfo(&elf).map_err(|e| e.to_string())
+}
+
+/// Reads exactly `buf.len()` bytes at `offset` (one `pread` on Unix).
+#[cfg(unix)]
+fn read_exact_at(file: &mut std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Reads exactly `buf.len()` bytes at `offset`.
+#[cfg(not(unix))]
+fn read_exact_at(file: &mut std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
 }
 
 /// Decompresses a module, failing past [`MAX_MODULE`] bytes.

@@ -87,16 +87,17 @@ pub fn read_modinfo_section<F>(mut read_at: F) -> Result<Vec<u8>, FormatError>
 where
     F: FnMut(u64, usize) -> Result<Vec<u8>, FormatError>,
 {
-    let ident = read_at(0, header::SIZEOF_IDENT)?;
-    if ident.get(..4) != Some(header::ELFMAG.as_slice()) {
+    // One read for the identification and the header (the ELF64 size covers ELF32 too).
+    let ehdr = read_at(0, header::header64::SIZEOF_EHDR)?;
+    if ehdr.get(..4) != Some(header::ELFMAG.as_slice()) {
         return Err(FormatError::BadMagic {
             offset: 0,
             what: "elf magic".into(),
         });
     }
-    let (container, ehdr_size) = match ident.get(header::EI_CLASS) {
-        Some(&header::ELFCLASS32) => (Container::Little, header::header32::SIZEOF_EHDR),
-        Some(&header::ELFCLASS64) => (Container::Big, header::header64::SIZEOF_EHDR),
+    let container = match ehdr.get(header::EI_CLASS) {
+        Some(&header::ELFCLASS32) => Container::Little,
+        Some(&header::ELFCLASS64) => Container::Big,
         _ => {
             return Err(FormatError::malformed(
                 header::EI_CLASS,
@@ -104,7 +105,7 @@ where
             ));
         }
     };
-    let le = match ident.get(header::EI_DATA) {
+    let le = match ehdr.get(header::EI_DATA) {
         Some(&header::ELFDATA2LSB) => Endian::Little,
         Some(&header::ELFDATA2MSB) => Endian::Big,
         _ => {
@@ -115,7 +116,6 @@ where
         }
     };
     let ctx = Ctx::new(container, le);
-    let ehdr = read_at(0, ehdr_size)?;
     let parsed = match container {
         Container::Little => header::header32::Header::parse(&ehdr).map(Header::from),
         Container::Big => header::header64::Header::parse(&ehdr).map(Header::from),

@@ -59,8 +59,13 @@ fn fixture() -> (tempfile::TempDir, Root) {
         &format!("{k}/updates/dkms/klzst.ko.zst"),
         &ruzstd::encoding::compress_to_vec(&ko[..], ruzstd::encoding::CompressionLevel::Fastest),
     );
-    write(r, &format!("{k}/misc/klgz.ko.gz"), &gz(&ko));
-    write(r, &format!("{k}/kernel/fs/plain-mod.ko"), &ko);
+    write(r, &format!("{k}/kernel/drivers/misc/klgz.ko.gz"), &gz(&ko));
+    write(r, &format!("{k}/vendor/plain-mod.ko"), &ko);
+    write(
+        r,
+        &format!("{k}/kernel/fs/unparsed.ko"),
+        b"not an elf, never opened",
+    );
     // Distribution modules: listed by name only, so even garbage is not an error.
     write(
         r,
@@ -91,12 +96,12 @@ fn kernel_modules_offline_walk_and_parse_rule() {
     assert_eq!(inv.errors.len(), 1, "{:?}", inv.errors);
     assert_eq!(inv.errors[0].location, format!("{k}/extra/broken.ko.xz"));
     assert_eq!(inv.errors[0].collector, "kernel-modules");
-    assert_eq!(inv.artifacts.len(), 7, "{:?}", inv.artifacts);
+    assert_eq!(inv.artifacts.len(), 8, "{:?}", inv.artifacts);
     for file in [
         "extra/kltest.ko.xz",
         "updates/dkms/klzst.ko.zst",
-        "misc/klgz.ko.gz",
-        "kernel/fs/plain-mod.ko",
+        "kernel/drivers/misc/klgz.ko.gz",
+        "vendor/plain-mod.ko",
     ] {
         let rel = format!("{k}/{file}");
         let a = inv
@@ -119,6 +124,15 @@ fn kernel_modules_offline_walk_and_parse_rule() {
         .find(|a| a.location.ends_with("e1000-e.ko.xz"))
         .unwrap();
     assert_eq!((e.name.as_str(), e.publisher.as_deref()), ("e1000_e", None));
+    let u = inv
+        .artifacts
+        .iter()
+        .find(|a| a.location.ends_with("kernel/fs/unparsed.ko"))
+        .unwrap();
+    assert_eq!(
+        (u.name.as_str(), u.attr("compression")),
+        ("unparsed", Some("none"))
+    );
 }
 
 #[test]
@@ -171,4 +185,54 @@ fn kernel_modules_decompression_is_capped_and_robust() {
     );
     assert_eq!(Compression::of(".ko"), None);
     assert_eq!(Compression::of("x.ko.bz2"), None);
+}
+
+/// Timing probe for a host-sized tree: `cargo test --release -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing probe, run by hand"]
+fn kernel_modules_timing_probe_6000_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    let ko = minimal_elf_module(INFO);
+    let packed = xz(&ko);
+    for d in 0..300 {
+        for f in 0..20 {
+            let name = format!("usr/lib/modules/{KVER}/kernel/drivers/d{d}/m{d}-{f}.ko.zst");
+            write(r, &name, b"zstd bytes never read");
+        }
+    }
+    for f in 0..20 {
+        write(
+            r,
+            &format!("usr/lib/modules/{KVER}/updates/dkms/x{f}.ko.xz"),
+            &packed,
+        );
+    }
+    let root = Root::offline(r).unwrap();
+    let start = std::time::Instant::now();
+    let inv = KernelModulesCollector.collect(&root);
+    eprintln!("{} modules in {:?}", inv.artifacts.len(), start.elapsed());
+    let uncompressed = tempfile::tempdir().unwrap();
+    for d in 0..300 {
+        for f in 0..20 {
+            write(
+                uncompressed.path(),
+                &format!("lib/modules/{KVER}/kernel/d{d}/m{f}.ko"),
+                &ko,
+            );
+            write(
+                uncompressed.path(),
+                &format!("lib/modules/{KVER}/extra/d{d}/m{f}.ko"),
+                &ko,
+            );
+        }
+    }
+    let root = Root::offline(uncompressed.path()).unwrap();
+    let start = std::time::Instant::now();
+    let inv = KernelModulesCollector.collect(&root);
+    eprintln!(
+        "{} uncompressed modules (20 parsed) in {:?}",
+        inv.artifacts.len(),
+        start.elapsed()
+    );
 }
