@@ -220,12 +220,14 @@ fn kernel_modules_timing_probe_6000_files() {
                 &format!("lib/modules/{KVER}/kernel/d{d}/m{f}.ko"),
                 &ko,
             );
-            write(
-                uncompressed.path(),
-                &format!("lib/modules/{KVER}/extra/d{d}/m{f}.ko"),
-                &ko,
-            );
         }
+    }
+    for f in 0..20 {
+        write(
+            uncompressed.path(),
+            &format!("lib/modules/{KVER}/extra/m{f}.ko"),
+            &ko,
+        );
     }
     let root = Root::offline(uncompressed.path()).unwrap();
     let start = std::time::Instant::now();
