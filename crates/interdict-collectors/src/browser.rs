@@ -8,11 +8,14 @@
 //! `Secure Preferences` (`extensions.settings`) give the disabled state and add the
 //! extensions that have no folder in the profile (policy-installed, unpacked).
 //! Firefox: every add-on of type `extension` in `<profile>/extensions.json`.
+//! System-wide managed policies on Linux (`etc/opt/chrome/policies/managed/*.json` and
+//! the like, Firefox `policies.json`) add the extensions they force-install, with the
+//! policy file as location and no user.
 
 use crate::{Collector, Root, error_at};
 use interdict_formats::browser::{
-    ChromiumExtensionSetting, message_key, parse_chromium_manifest, parse_chromium_messages,
-    parse_chromium_preferences, parse_firefox_extensions, resolve_message,
+    ChromiumExtensionSetting, message_key, parse_browser_policy, parse_chromium_manifest,
+    parse_chromium_messages, parse_chromium_preferences, parse_firefox_extensions, resolve_message,
 };
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, CollectError, Inventory};
 use std::collections::BTreeMap;
@@ -70,6 +73,24 @@ const FIREFOX_DIRS: &[&str] = &[
     "Library/Application Support/Firefox/Profiles",
 ];
 
+/// Folders of managed Chromium-family policy files (`*.json`) on Linux.
+const CHROMIUM_POLICY_DIRS: &[(&str, &str)] = &[
+    ("chrome", "etc/opt/chrome/policies/managed"),
+    ("chromium", "etc/chromium/policies/managed"),
+    ("chromium", "etc/chromium-browser/policies/managed"),
+    ("edge", "etc/opt/edge/policies/managed"),
+    ("brave", "etc/brave/policies/managed"),
+];
+
+/// Firefox enterprise policy files on Linux.
+const FIREFOX_POLICY_FILES: &[&str] = &[
+    "etc/firefox/policies/policies.json",
+    "usr/lib/firefox/distribution/policies.json",
+    "usr/lib64/firefox/distribution/policies.json",
+    "usr/lib/firefox-esr/distribution/policies.json",
+    "opt/firefox/distribution/policies.json",
+];
+
 /// Chromium `location` values of built-in extensions, skipped when they have no folder.
 const COMPONENT_LOCATIONS: &[i64] = &[5, 10];
 
@@ -92,6 +113,7 @@ impl Collector for BrowserExtensionsCollector {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
+        self.policies(root, &mut inv);
         for (home, user, any_case) in homes(root) {
             for (browser, sub) in CHROMIUM_DIRS {
                 let Some(data_dir) = find_dir(root, &format!("{home}/{sub}"), any_case) else {
@@ -258,6 +280,50 @@ impl BrowserExtensionsCollector {
                 art.state = ArtifactState::Disabled;
             }
             inv.artifacts.push(art);
+        }
+    }
+}
+
+impl BrowserExtensionsCollector {
+    /// Extensions installed by managed policy files.
+    fn policies(&self, root: &Root, inv: &mut Inventory) {
+        let mut files: Vec<(&str, String)> = Vec::new();
+        for (browser, dir) in CHROMIUM_POLICY_DIRS {
+            for e in root.read_dir(dir).unwrap_or_default() {
+                if !e.is_dir && e.name.ends_with(".json") {
+                    files.push((browser, e.rel));
+                }
+            }
+        }
+        files.extend(
+            FIREFOX_POLICY_FILES
+                .iter()
+                .map(|f| ("firefox", f.to_string())),
+        );
+        for (browser, rel) in files {
+            let parsed = match root.read(&rel) {
+                Ok(d) => parse_browser_policy(&d),
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) => {
+                    inv.errors.push(error_at(self.id(), &rel, e));
+                    continue;
+                }
+            };
+            let list = match parsed {
+                Ok(l) => l,
+                Err(e) => {
+                    inv.errors.push(error_at(self.id(), &rel, e));
+                    continue;
+                }
+            };
+            for ext in list {
+                let a = Artifact::new(ArtifactKind::Extension, ext.id, rel.clone(), self.id())
+                    .with_attr("browser", browser)
+                    .with_attr("policy-installed", "true")
+                    .with_attr("install-mode", ext.mode)
+                    .with_attr("update-url", ext.url);
+                inv.artifacts.push(a);
+            }
         }
     }
 }

@@ -219,6 +219,63 @@ pub fn parse_firefox_extensions(data: &[u8]) -> Result<Vec<FirefoxAddon>, Format
         .collect())
 }
 
+/// An extension that a managed browser policy file installs or allows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyExtension {
+    /// Extension id.
+    pub id: String,
+    /// `force_installed`, `normal_installed`, `allowed`, `blocked` …, or
+    /// `force_installed` for an `ExtensionInstallForcelist` entry.
+    pub mode: String,
+    /// Update or install URL, when given.
+    pub url: String,
+}
+
+/// Reads the extensions a managed policy file installs: Chromium-family
+/// `policies/managed/*.json` (`ExtensionInstallForcelist`, `ExtensionSettings`) and
+/// Firefox `policies.json` (`policies.ExtensionSettings`). Entries whose mode is not an
+/// install (`allowed`, `blocked`, `removed`) and the `*` default are skipped.
+pub fn parse_browser_policy(data: &[u8]) -> Result<Vec<PolicyExtension>, FormatError> {
+    let v = json_object(data, "policy file")?;
+    let policies = v.get("policies").filter(|p| p.is_object()).unwrap_or(&v);
+    let mut out: Vec<PolicyExtension> = Vec::new();
+    if let Some(list) = policies
+        .get("ExtensionInstallForcelist")
+        .and_then(Value::as_array)
+    {
+        for entry in list.iter().filter_map(Value::as_str) {
+            let (id, url) = entry.split_once(';').unwrap_or((entry, ""));
+            out.push(PolicyExtension {
+                id: id.trim().to_string(),
+                mode: "force_installed".into(),
+                url: url.trim().to_string(),
+            });
+        }
+    }
+    if let Some(map) = policies.get("ExtensionSettings").and_then(Value::as_object) {
+        for (id, s) in map {
+            let mode = string(s, "installation_mode");
+            if id == "*" || !matches!(mode.as_str(), "force_installed" | "normal_installed") {
+                continue;
+            }
+            if out.iter().any(|e| &e.id == id) {
+                continue;
+            }
+            let url = [string(s, "update_url"), string(s, "install_url")]
+                .into_iter()
+                .find(|u| !u.is_empty())
+                .unwrap_or_default();
+            out.push(PolicyExtension {
+                id: id.clone(),
+                mode,
+                url,
+            });
+        }
+    }
+    out.retain(|e| !e.id.is_empty());
+    Ok(out)
+}
+
 fn json_object(data: &[u8], what: &str) -> Result<Value, FormatError> {
     let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
     let v: Value = serde_json::from_slice(data)
@@ -285,6 +342,24 @@ mod tests {
         assert_eq!(a[0].id, "urladvisor@kaspersky.com");
         assert_eq!(a[0].name, "Kaspersky Protection");
         assert!(!a[0].active && a[0].user_disabled);
+    }
+
+    #[test]
+    fn policy_forcelist_and_settings() {
+        let chrome = br#"{"ExtensionInstallForcelist":["ahkjpbeeocnddjkakilopmfdlnjdpcdm;https://clients2.google.com/service/update2/crx"],
+            "ExtensionSettings":{"*":{"installation_mode":"blocked"},"aaaa":{"installation_mode":"allowed"},
+            "bbbb":{"installation_mode":"normal_installed","update_url":"https://u"}}}"#;
+        let p = parse_browser_policy(chrome).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].id, "ahkjpbeeocnddjkakilopmfdlnjdpcdm");
+        assert_eq!(p[0].mode, "force_installed");
+        assert_eq!((p[1].id.as_str(), p[1].url.as_str()), ("bbbb", "https://u"));
+        let firefox = br#"{"policies":{"ExtensionSettings":{"urladvisor@kaspersky.com":
+            {"installation_mode":"force_installed","install_url":"file:///opt/kl.xpi"}}}}"#;
+        let f = parse_browser_policy(firefox).unwrap();
+        assert_eq!(f[0].id, "urladvisor@kaspersky.com");
+        assert_eq!(f[0].url, "file:///opt/kl.xpi");
+        assert!(parse_browser_policy(b"[]").is_err());
     }
 
     #[test]

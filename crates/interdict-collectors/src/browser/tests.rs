@@ -149,3 +149,40 @@ fn firefox_extensions_json() {
     assert_eq!(k.location, format!("{profile}/extensions.json"));
     assert_eq!(inv.artifacts[1].state, ArtifactState::Disabled);
 }
+
+#[test]
+fn managed_policies_force_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(
+        r,
+        "etc/opt/chrome/policies/managed/kaspersky.json",
+        br#"{"ExtensionInstallForcelist":["ahkjpbeeocnddjkakilopmfdlnjdpcdm;https://clients2.google.com/service/update2/crx"]}"#,
+    );
+    write(r, "etc/opt/chrome/policies/managed/broken.json", b"{");
+    write(
+        r,
+        "etc/firefox/policies/policies.json",
+        br#"{"policies":{"ExtensionSettings":{"urladvisor@kaspersky.com":{"installation_mode":"force_installed"}}}}"#,
+    );
+    let inv = BrowserExtensionsCollector.collect(&Root::offline(r).unwrap());
+    assert_eq!(inv.errors.len(), 1);
+    assert_eq!(
+        inv.errors[0].location,
+        "etc/opt/chrome/policies/managed/broken.json"
+    );
+    assert_eq!(inv.artifacts.len(), 2);
+    let c = inv.artifacts.iter().find(|a| a.name == KASPERSKY).unwrap();
+    assert_eq!(c.location, "etc/opt/chrome/policies/managed/kaspersky.json");
+    assert_eq!(
+        (c.attr("browser"), c.attr("policy-installed")),
+        (Some("chrome"), Some("true"))
+    );
+    let f = inv
+        .artifacts
+        .iter()
+        .find(|a| a.name == "urladvisor@kaspersky.com")
+        .unwrap();
+    assert_eq!(f.attr("browser"), Some("firefox"));
+    assert_eq!(f.attr("user"), None);
+}
