@@ -35,6 +35,8 @@ use std::io::{ErrorKind, Read};
 
 /// Loaded modules on a live host.
 pub const PROC_MODULES: &str = "proc/modules";
+/// The running kernel's release on a live host.
+pub const OSRELEASE: &str = "proc/sys/kernel/osrelease";
 /// Folders holding one sub-folder per installed kernel.
 pub const MODULE_DIRS: &[&str] = &["usr/lib/modules", "lib/modules"];
 /// Most folder levels walked below a kernel folder.
@@ -104,13 +106,25 @@ impl Collector for KernelModulesCollector {
 
     fn collect(&self, root: &Root) -> Inventory {
         let proc = root.is_live().then(|| root.read(PROC_MODULES));
-        self.collect_with(root, proc)
+        let running = root
+            .is_live()
+            .then(|| root.read(OSRELEASE).ok())
+            .flatten()
+            .map(|r| String::from_utf8_lossy(&r).trim().to_string());
+        self.collect_with(root, proc, running.as_deref())
     }
 }
 
 impl KernelModulesCollector {
-    /// The collection, given the bytes of `/proc/modules` when the root is live.
-    fn collect_with(&self, root: &Root, proc: Option<std::io::Result<Vec<u8>>>) -> Inventory {
+    /// The collection, given the bytes of `/proc/modules` and the running kernel release
+    /// when the root is live. A loaded module takes the path and `.modinfo` facts of its
+    /// file in the running kernel's folder, when that file was read.
+    fn collect_with(
+        &self,
+        root: &Root,
+        proc: Option<std::io::Result<Vec<u8>>>,
+        running: Option<&str>,
+    ) -> Inventory {
         let id = self.id();
         let mut inv = Inventory::default();
         let mut third_party_loaded = BTreeSet::new();
@@ -146,9 +160,28 @@ impl KernelModulesCollector {
             .par_iter()
             .map(|c| module_artifact(root, c, id))
             .collect();
+        let loaded_count = inv.artifacts.len();
         for (a, err) in results {
             inv.artifacts.push(a);
             inv.errors.extend(err);
+        }
+        if let Some(running) = running {
+            let (loaded, files) = inv.artifacts.split_at_mut(loaded_count);
+            for l in loaded {
+                let file = files
+                    .iter()
+                    .find(|f| f.name == l.name && f.attr("kernel") == Some(running));
+                if let Some(f) = file {
+                    l.paths.clone_from(&f.paths);
+                    l.version.clone_from(&f.version);
+                    l.publisher.clone_from(&f.publisher);
+                    for key in ["description", "license", "vermagic", "srcversion", "kernel"] {
+                        if let Some(v) = f.attributes.get(key) {
+                            l.attributes.insert(key.to_string(), v.clone());
+                        }
+                    }
+                }
+            }
         }
         inv
     }

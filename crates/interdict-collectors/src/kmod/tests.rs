@@ -141,7 +141,7 @@ fn kernel_modules_live_proc_and_tainted_loaded_modules_are_parsed() {
     let proc =
         b"loaded_one 16384 0 - Live 0x0000000000000000 (OE)\nsnd 4096 1 snd_pcm, Unloading 0x0\n"
             .to_vec();
-    let inv = KernelModulesCollector.collect_with(&root, Some(Ok(proc)));
+    let inv = KernelModulesCollector.collect_with(&root, Some(Ok(proc)), Some(KVER));
     let live: Vec<_> = inv
         .artifacts
         .iter()
@@ -154,6 +154,17 @@ fn kernel_modules_live_proc_and_tainted_loaded_modules_are_parsed() {
     );
     assert_eq!(live[0].attr("taint"), Some("OE"));
     assert_eq!(live[1].state, ArtifactState::Disabled);
+    // A loaded module takes the facts of its file in the running kernel's folder.
+    let proc = b"kltest 16384 0 - Live 0x0 (OE)\n".to_vec();
+    let inv2 = KernelModulesCollector.collect_with(&root, Some(Ok(proc)), Some(KVER));
+    let l = inv2
+        .artifacts
+        .iter()
+        .find(|a| a.location == PROC_MODULES)
+        .unwrap();
+    assert_eq!(l.publisher.as_deref(), Some("AO Kaspersky Lab"));
+    assert_eq!(l.attr("kernel"), Some(KVER));
+    assert_eq!(l.paths.len(), 1);
     // The tainted loaded module's file is now decompressed: it is garbage, so an error.
     assert!(
         inv.errors
@@ -162,7 +173,7 @@ fn kernel_modules_live_proc_and_tainted_loaded_modules_are_parsed() {
         "{:?}",
         inv.errors
     );
-    let bad = KernelModulesCollector.collect_with(&root, Some(Ok(b"short line\n".to_vec())));
+    let bad = KernelModulesCollector.collect_with(&root, Some(Ok(b"short line\n".to_vec())), None);
     assert!(bad.errors.iter().any(|e| e.location == PROC_MODULES));
 }
 
