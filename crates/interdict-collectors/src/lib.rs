@@ -12,15 +12,24 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod apk;
+pub mod browser;
 pub mod dpkg;
+pub mod flatpak;
+pub mod kmod;
 pub mod macos;
 pub mod os;
+pub mod pacman;
 pub mod pe;
 pub mod processes;
 pub mod root;
 pub mod rpm;
+pub mod snap;
 pub mod sweep;
 pub mod systemd;
+pub mod sysv;
+#[cfg(test)]
+mod test_support;
 pub mod trust_store;
 pub mod windows;
 

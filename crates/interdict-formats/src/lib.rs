@@ -84,3 +84,18 @@ pub mod regf;
 
 /// Windows certificate-store property lists (the `Blob` value of a store entry).
 pub mod wincert;
+
+/// Alpine apk installed-package database.
+pub mod apk;
+/// Browser extension manifests, preferences and Firefox `extensions.json`.
+pub mod browser;
+/// Flatpak deployment metadata and AppStream metainfo.
+pub mod flatpak;
+/// Kernel module `.modinfo` sections and `/proc/modules`.
+pub mod modinfo;
+/// Arch Linux pacman local database.
+pub mod pacman;
+/// Snap `snap.yaml`, snapd `state.json` and assertions.
+pub mod snap;
+/// SysV init script LSB headers.
+pub mod sysv;

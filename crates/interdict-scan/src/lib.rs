@@ -119,8 +119,15 @@ pub fn collectors_for(platform: Platform) -> Vec<Box<dyn Collector>> {
         Platform::Linux | Platform::Any => vec![
             Box::new(dpkg::DpkgCollector::default()),
             Box::new(rpm::RpmCollector),
+            Box::new(apk::ApkCollector),
+            Box::new(pacman::PacmanCollector),
+            Box::new(snap::SnapCollector),
+            Box::new(flatpak::FlatpakCollector),
             Box::new(systemd::SystemdCollector),
+            Box::new(sysv::SysvInitCollector),
+            Box::new(kmod::KernelModulesCollector),
             Box::new(trust_store::TrustStoreCollector),
+            Box::new(browser::BrowserExtensionsCollector),
             Box::new(processes::ProcessCollector),
         ],
         Platform::Windows => vec![
@@ -129,6 +136,7 @@ pub fn collectors_for(platform: Platform) -> Vec<Box<dyn Collector>> {
             Box::new(windows::WinRegistryKeys),
             Box::new(windows::WinCertStoreHive),
             Box::new(pe::WinPeFiles),
+            Box::new(browser::BrowserExtensionsCollector),
         ],
         Platform::Macos => vec![
             Box::new(macos::MacosAppBundle),
@@ -136,6 +144,7 @@ pub fn collectors_for(platform: Platform) -> Vec<Box<dyn Collector>> {
             Box::new(macos::MacosKext),
             Box::new(macos::MacosSystemExtension),
             Box::new(macos::MacosReceipts),
+            Box::new(browser::BrowserExtensionsCollector),
         ],
     }
 }

@@ -327,7 +327,12 @@ fn scan_cyclonedx_is_valid_1_6_and_round_trips_to_the_same_products() {
     );
     assert_eq!(
         products(&scan),
-        ["kaspersky-https-scanning-root", "kav4fs", "kesl"]
+        [
+            "kaspersky-https-scanning-root",
+            "kav4fs",
+            "kesl",
+            "ksc-network-agent"
+        ]
     );
 }
 
