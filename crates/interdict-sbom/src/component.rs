@@ -146,6 +146,12 @@ fn to_artifact(component: &Component, context: &FlattenContext<'_>, path: &[&str
             artifact = artifact.with_attr("purl-namespace", namespace);
         }
     }
+    // A component of interdict's own host export is an item on that host, not code
+    // embedded in another product.
+    let host_item = component
+        .properties
+        .iter()
+        .any(|(n, _)| n == "interdict:collector");
     // interdict's own export records what each item was (`interdict:kind`, `…:state`,
     // `…:collector`, `…:location`); keep them so a round trip matches like the scan.
     for (name, value) in &component.properties {
@@ -159,7 +165,14 @@ fn to_artifact(component: &Component, context: &FlattenContext<'_>, path: &[&str
     artifact
         .with_attr("component-path", component_path)
         .with_attr("depth", depth.to_string())
-        .with_attr("embedded", if depth >= 1 { "true" } else { "false" })
+        .with_attr(
+            "embedded",
+            if depth >= 1 && !host_item {
+                "true"
+            } else {
+                "false"
+            },
+        )
         .with_attr("spec-version", context.spec_version)
 }
 

@@ -20,9 +20,10 @@ fn linux_root_exact_findings_no_execution_no_writes() {
         findings(&doc),
         [
             (
-                "kaspersky-https-scanning-root".to_string(),
+                "kaspersky-browser-protection".to_string(),
                 "confirmed".to_string()
             ),
+            ("kaspersky-https-scanning-root".into(), "confirmed".into()),
             ("kav4fs".into(), "possible".into()),
             ("kesl".into(), "confirmed".into()),
             ("ksc-network-agent".into(), "confirmed".into()),
@@ -73,6 +74,19 @@ fn linux_root_exact_findings_no_execution_no_writes() {
         (Some("klnagent64"), Some("var/lib/rpm/rpmdb.sqlite"))
     );
     assert_eq!(rpm["collector"], "rpmdb-sqlite");
+    let ext = finding(&doc, "kaspersky-browser-protection");
+    let e = &ext["evidence"][0];
+    assert_eq!(
+        (e["kind"].as_str(), e["name"].as_str()),
+        (Some("extension"), Some("ahkjpbeeocnddjkakilopmfdlnjdpcdm"))
+    );
+    assert!(
+        e["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("home/alice/.config/google-chrome/Default/Extensions/"),
+        "{e}"
+    );
     let kav4fs = finding(&doc, "kav4fs");
     assert!(
         kav4fs["evidence"]
@@ -96,6 +110,7 @@ fn linux_root_exact_findings_no_execution_no_writes() {
     let text = doc["findings"].to_string();
     for decoy in [
         "keslint",
+        "cjpalhdlnbpafiamejdnhcphjbkeiagm",
         "compat-shim",
         "eset",
         "McAfee",
@@ -135,7 +150,7 @@ fn directive_filter_fail_on_and_formats() {
     let (code, _) = scan_json(fx.path(), &["--fail-on", "never"]);
     assert_eq!(code, 0);
     let (_, doc) = scan_json(fx.path(), &["--directive", "bod-17-01", "--inventory"]);
-    assert_eq!(doc["findings"].as_array().unwrap().len(), 4);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 5);
     assert!(
         doc["inventory"]
             .as_array()
@@ -183,7 +198,7 @@ fn corrupt_sources_become_errors_and_the_scan_goes_on() {
     assert_eq!(code, 1);
     assert_eq!(
         findings(&doc).len(),
-        4,
+        5,
         "findings survive corrupt neighbours"
     );
     let errors = doc["errors"].as_array().unwrap();

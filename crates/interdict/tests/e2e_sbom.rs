@@ -320,6 +320,25 @@ fn scan_cyclonedx_is_valid_1_6_and_round_trips_to_the_same_products() {
         v.sort();
         v
     };
+    let directives = |d: &Value| -> Vec<(String, Value, String)> {
+        d["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["product"].as_str().unwrap().to_string(),
+                    f["directives"].clone(),
+                    f["confidence"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        directives(&from_sbom),
+        directives(&scan),
+        "same directives and confidences: host items are not embedded"
+    );
     assert_eq!(
         products(&from_sbom),
         products(&scan),
@@ -328,6 +347,7 @@ fn scan_cyclonedx_is_valid_1_6_and_round_trips_to_the_same_products() {
     assert_eq!(
         products(&scan),
         [
+            "kaspersky-browser-protection",
             "kaspersky-https-scanning-root",
             "kav4fs",
             "kesl",

@@ -89,6 +89,21 @@ pub fn linux_root(marker: &std::path::Path) -> Fixture {
             ),
         ],
     );
+    // a Chromium-family profile: Kaspersky Protection (name from its locale files) and a
+    // decoy extension whose name mentions Kaspersky
+    let ext = "home/alice/.config/google-chrome/Default/Extensions";
+    fx.write(
+        &format!("{ext}/ahkjpbeeocnddjkakilopmfdlnjdpcdm/4.0.1_0/manifest.json"),
+        r#"{"manifest_version": 3, "name": "__MSG_extName__", "version": "4.0.1", "default_locale": "en"}"#,
+    );
+    fx.write(
+        &format!("{ext}/ahkjpbeeocnddjkakilopmfdlnjdpcdm/4.0.1_0/_locales/en/messages.json"),
+        r#"{"extName": {"message": "Kaspersky Protection"}}"#,
+    );
+    fx.write(
+        &format!("{ext}/cjpalhdlnbpafiamejdnhcphjbkeiagm/1.58.0_0/manifest.json"),
+        r#"{"manifest_version": 3, "name": "uBlock Origin (blocks Kaspersky-style trackers)", "version": "1.58.0"}"#,
+    );
     // systemd
     fx.write("lib/systemd/system/kesl.service", "[Unit]\nDescription=Kaspersky Endpoint Security for Linux\n[Service]\nExecStart=/opt/kaspersky/kesl/libexec/kesl\n[Install]\nWantedBy=multi-user.target\n");
     fx.write("lib/systemd/system/kesl-supervisor.service", "[Unit]\nDescription=KESL supervisor\n[Service]\nExecStart=/opt/kaspersky/kesl/libexec/kesl-supervisor\n");
