@@ -57,3 +57,31 @@ pub fn detect(root: &Root) -> OsInfo {
         pretty_name: field("PRETTY_NAME"),
     }
 }
+
+/// The host name the root's own files record: `etc/hostname` on Linux, the
+/// `ComputerName` of the `SYSTEM` hive on Windows, `ComputerName` of the system
+/// preferences on macOS. Empty when unknown.
+pub fn hostname(root: &Root, platform: Platform) -> String {
+    let name = match platform {
+        Platform::Windows => crate::windows::computer_name(root),
+        Platform::Macos => root
+            .read("Library/Preferences/SystemConfiguration/preferences.plist")
+            .ok()
+            .and_then(|b| interdict_formats::plist::parse_plist(&b).ok())
+            .and_then(|v| {
+                v.as_dictionary()?
+                    .get("System")?
+                    .as_dictionary()?
+                    .get("System")?
+                    .as_dictionary()?
+                    .get("ComputerName")?
+                    .as_string()
+                    .map(str::to_string)
+            }),
+        _ => root
+            .read("etc/hostname")
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string()),
+    };
+    name.unwrap_or_default()
+}

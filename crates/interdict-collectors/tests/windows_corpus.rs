@@ -274,3 +274,14 @@ fn corrupt_hive_is_one_error_and_other_hives_are_still_read() {
     assert_eq!(users.iter().filter(|u| **u == "tony").count(), 4);
     assert_eq!(users.iter().filter(|u| **u == "dave").count(), 4);
 }
+
+#[test]
+fn windows_root_is_detected_and_names_its_computer() {
+    let (_dir, root) = windows_root();
+    let os = interdict_collectors::os::detect(&root);
+    assert_eq!(os.platform, interdict_inventory::Platform::Windows);
+    assert_eq!(
+        interdict_collectors::os::hostname(&root, os.platform),
+        "WKS-WIN732BITA"
+    );
+}

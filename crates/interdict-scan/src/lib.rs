@@ -272,9 +272,7 @@ fn host_info(root: &Root, os: &OsInfo) -> HostInfo {
     let hostname = if root.is_live() {
         sysinfo::System::host_name().unwrap_or_default()
     } else {
-        root.read("etc/hostname")
-            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
-            .unwrap_or_default()
+        interdict_collectors::os::hostname(root, os.platform)
     };
     HostInfo {
         hostname,

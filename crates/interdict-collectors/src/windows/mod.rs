@@ -45,6 +45,27 @@ pub const DIRTY_HIVE: &str = "hive is dirty: unreplayed transaction log; read fr
 /// The uninstall key, relative to a `SOFTWARE` hive or to a user's `Software` key.
 const UNINSTALL: &str = r"Microsoft\Windows\CurrentVersion\Uninstall";
 
+/// The name of the current control set: `Select\Current`, else `Select\Default`.
+pub fn current_control_set(hive: &interdict_formats::regf::Hive<'_>) -> Option<String> {
+    let select = hive.open_path_ci("Select").ok()??;
+    let n = ["Current", "Default"]
+        .iter()
+        .find_map(|v| select.value_ci(v).and_then(|v| v.as_u32()))?;
+    Some(format!("ControlSet{n:03}"))
+}
+
+/// The computer name recorded in the root's `SYSTEM` hive (current control set).
+pub fn computer_name(root: &Root) -> Option<String> {
+    let rel = machine_hive(root, SYSTEM_HIVE)?;
+    let bytes = root.read(&rel).ok()?;
+    let hive = interdict_formats::regf::Hive::parse(&bytes).ok()?;
+    let set = current_control_set(&hive)?;
+    let key = hive
+        .open_path_ci(&format!(r"{set}\Control\ComputerName\ComputerName"))
+        .ok()??;
+    key.value_ci("ComputerName").and_then(|v| v.as_string())
+}
+
 /// The on-disk path of a machine hive, if the root has it.
 fn machine_hive(root: &Root, canonical: &str) -> Option<String> {
     root.find_case_insensitive(canonical)

@@ -32,17 +32,8 @@ impl Collector for WinServicesHive {
     }
 }
 
-/// The name of the current control set: `Select\Current`, else `Select\Default`.
-fn current_control_set(hive: &Hive<'_>) -> Option<String> {
-    let select = hive.open_path_ci("Select").ok()??;
-    let n = ["Current", "Default"]
-        .iter()
-        .find_map(|v| select.value_ci(v).and_then(|v| v.as_u32()))?;
-    Some(format!("ControlSet{n:03}"))
-}
-
 fn services(hive: &Hive<'_>, rel: &str, inv: &mut Inventory) {
-    let Some(set) = current_control_set(hive) else {
+    let Some(set) = super::current_control_set(hive) else {
         inv.errors.push(super::error_at(
             ID,
             &format!("{rel}:Select"),
