@@ -130,7 +130,14 @@ pub fn to_table(report: &ScanReport, findings: &[Finding]) -> String {
             "\n{:<10} {:<11} {:<50} DIRECTIVES",
             "CONFIDENCE", "VENDOR", "PRODUCT"
         );
-        for f in findings {
+        // Most serious first for a reader; JSON and CSV keep the stable product order.
+        let mut ordered: Vec<&Finding> = findings.iter().collect();
+        ordered.sort_by(|a, b| {
+            b.confidence
+                .cmp(&a.confidence)
+                .then_with(|| a.product.cmp(&b.product))
+        });
+        for f in ordered {
             let _ = writeln!(
                 s,
                 "{:<10} {:<11} {:<50} {}",
@@ -144,13 +151,17 @@ pub fn to_table(report: &ScanReport, findings: &[Finding]) -> String {
                 }
             );
             for e in &f.evidence {
+                let at = if e.location == e.name {
+                    String::new()
+                } else {
+                    format!("  @ {}", e.location)
+                };
                 let _ = writeln!(
                     s,
-                    "    {:<8} {:<14} {}  @ {}",
+                    "    {:<8} {:<14} {}{at}",
                     weight_str(e.weight),
                     e.kind,
-                    e.name,
-                    e.location
+                    e.name
                 );
             }
         }
