@@ -363,7 +363,9 @@ fn a_truncated_hive_is_one_error_naming_the_file() {
         assert_eq!(machine.len(), 1, "{}: {:?}", c.id(), inv.errors);
         assert_eq!(machine[0].location, SOFTWARE);
         assert!(
-            machine[0].message.contains("truncated hive: 6000 of 16384 bytes"),
+            machine[0]
+                .message
+                .contains("truncated hive: 6000 of 16384 bytes"),
             "{}",
             machine[0].message
         );

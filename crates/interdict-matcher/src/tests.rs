@@ -342,7 +342,10 @@ fn a_package_known_only_by_its_publisher_stays_unidentified() {
     let names = |i: usize| -> Vec<&str> { f[i].evidence.iter().map(|e| e.name.as_str()).collect() };
     // The vendor-wide service joins KES; the unnamed package does not.
     assert_eq!(names(0), ["AO Kaspersky Lab"]);
-    assert_eq!(f[0].evidence[0].item.as_deref(), Some("Kaspersky Password Manager"));
+    assert_eq!(
+        f[0].evidence[0].item.as_deref(),
+        Some("Kaspersky Password Manager")
+    );
     assert_eq!(
         names(1),
         ["Kaspersky Endpoint Security for Windows", "AVP21.3"]

@@ -147,7 +147,10 @@ fn assert_windows_findings(doc: &Value, spelling: Spelling) {
     assert_eq!(tool["weight"], "strong");
     let svc = evidence_item(
         kes,
-        &format!(r"{}:ControlSet002\Services\AVP21.3", spell(spelling, SYSTEM)),
+        &format!(
+            r"{}:ControlSet002\Services\AVP21.3",
+            spell(spelling, SYSTEM)
+        ),
     );
     assert_eq!(svc["name"], "AVP21.3");
     let folder = evidence_item(kes, &spell(spelling, KES_DIR));
@@ -295,7 +298,10 @@ fn removal_tool_and_vendor_folder_are_only_leftovers() {
     assert_eq!(code, 1, "possible findings fail at the default --fail-on");
     assert_eq!(
         findings(&doc),
-        [("kaspersky-removal-tools".to_string(), "possible".to_string())],
+        [(
+            "kaspersky-removal-tools".to_string(),
+            "possible".to_string()
+        )],
         "{doc:#}"
     );
     let f = finding(&doc, "kaspersky-removal-tools");
@@ -321,11 +327,10 @@ fn removal_tool_and_vendor_folder_are_only_leftovers() {
     let tool = evidence_item(f, "Users/bob/Downloads/kavremover.exe");
     assert_eq!(tool["name"], "kavremover.exe");
     assert!(
-        tool["indicators"]
-            .as_array()
+        tool["indicators"].as_array().unwrap().iter().any(|i| i
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|i| i.as_str().unwrap().starts_with("kaspersky/vendor-publisher/")),
+            .starts_with("kaspersky/vendor-publisher/")),
         "{tool:#}"
     );
     let (code, _) = scan_json(fx.path(), &["--fail-on", "probable"]);
@@ -370,7 +375,10 @@ fn truncated_software_hive_is_one_error_and_system_is_still_read() {
     let f = finding(&doc, "kaspersky-unidentified");
     let at = evidence_at(f);
     for want in [
-        ("service", format!(r"{SYSTEM}:ControlSet002\Services\AVP21.3")),
+        (
+            "service",
+            format!(r"{SYSTEM}:ControlSet002\Services\AVP21.3"),
+        ),
         ("driver", format!(r"{SYSTEM}:ControlSet002\Services\klif")),
         ("file", AVP.to_string()),
     ] {
