@@ -64,8 +64,10 @@ pub fn has_pe_extension(name: &str) -> bool {
     PE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
 }
 
-/// The folders walked: the fixed start folders plus each `Users/*/AppData`, with their
-/// on-disk case.
+/// The folders walked: the fixed start folders plus each user profile `Users/*` as a
+/// whole, with their on-disk case. Whole profiles, not only `AppData`: per-user installs
+/// live in `AppData`, but renamed or portable binaries are dropped in `Downloads`,
+/// `Desktop` and the like.
 pub fn start_dirs(root: &Root) -> Vec<String> {
     let mut out: Vec<String> = START_DIRS
         .iter()
@@ -74,11 +76,12 @@ pub fn start_dirs(root: &Root) -> Vec<String> {
     if let Some(users) = root.find_case_insensitive("Users")
         && let Ok(entries) = root.read_dir(&users)
     {
-        for u in entries.iter().filter(|e| e.is_dir && !e.is_symlink) {
-            if let Some(appdata) = root.find_case_insensitive(&format!("{}/AppData", u.rel)) {
-                out.push(appdata);
-            }
-        }
+        out.extend(
+            entries
+                .into_iter()
+                .filter(|e| e.is_dir && !e.is_symlink)
+                .map(|e| e.rel),
+        );
     }
     out.retain(|d| root.is_dir(d));
     out.sort();

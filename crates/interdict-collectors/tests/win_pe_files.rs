@@ -61,6 +61,12 @@ fn windows_root() -> tempfile::TempDir {
         "Program Files/Kaspersky Lab/shim/shimx64.efi",
         &corpus("kaspersky/shim-review/shimx64.efi"),
     );
+    // Anywhere in a user profile, not only AppData: a renamed binary in Downloads.
+    put(
+        r,
+        "Users/bob/Downloads/renamed-sigcheck.exe",
+        &corpus("pe/signify/sigcheck.exe"),
+    );
     // Not walked: outside the start folders, or not PE-named, or not a PE.
     put(r, "Temp/outside.exe", &corpus("pe/signify/pciide.sys"));
     put(r, "Program Files/Foo/readme.txt", b"hello");
@@ -92,6 +98,7 @@ fn pe_files_are_identified_by_version_info_and_signers() {
             "Program Files/Kaspersky Lab/shim/shimx64.efi",
             "Program Files/Sysinternals/sigcheck.exe",
             "Users/alice/AppData/Local/Temp/kdbazis.dll",
+            "Users/bob/Downloads/renamed-sigcheck.exe",
             "Windows/System32/drivers/pciide.sys",
             "Windows/System32/drivers/winpmem_x64.sys",
         ]

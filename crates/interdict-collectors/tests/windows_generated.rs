@@ -343,3 +343,35 @@ fn hives_are_found_whatever_the_case_on_disk() {
         Some("users/alice/ntuser.dat")
     );
 }
+
+#[test]
+fn a_truncated_hive_is_one_error_naming_the_file() {
+    let (d, root) = windows_root();
+    let full = fs::read(format!("{TESTDATA}/software.hive")).unwrap();
+    fs::write(d.path().join(SOFTWARE), &full[..6000]).unwrap();
+    for c in [
+        &WinUninstallHive as &dyn Collector,
+        &WinRegistryKeys,
+        &WinCertStoreHive,
+    ] {
+        let inv = c.collect(&root);
+        let machine: Vec<_> = inv
+            .errors
+            .iter()
+            .filter(|e| e.location.starts_with(SOFTWARE))
+            .collect();
+        assert_eq!(machine.len(), 1, "{}: {:?}", c.id(), inv.errors);
+        assert_eq!(machine[0].location, SOFTWARE);
+        assert!(
+            machine[0]
+                .message
+                .contains("truncated hive: 6000 of 16384 bytes"),
+            "{}",
+            machine[0].message
+        );
+    }
+    // The user hive is still read in full.
+    let packages = WinUninstallHive.collect(&root);
+    named(&packages, "Kaspersky Password Manager");
+    assert_eq!(run(&WinServicesHive, &root).artifacts.len(), 3);
+}

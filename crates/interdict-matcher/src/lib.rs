@@ -18,7 +18,15 @@
 //! evidence per product, named for its best match. Evidence of the vendor's catch-all
 //! ("generic") product — a vendor folder, a vendor-wide service — joins the vendor's
 //! primary product on the host (the one with the most strong evidence); it stands as a
-//! finding of its own only when no specific product is found.
+//! finding of its own only when no specific product is found. An installed package (or
+//! SBOM component) known only by the vendor's publisher is a product in its own right that
+//! the catalog cannot name yet, so it stays with the catch-all product rather than joining
+//! another product.
+//!
+//! A product known only by leftover indicators (a removal tool) stays a leftover: when an
+//! item's winning product matched it only through leftover indicators, vendor-level
+//! evidence on the same item (the removal tool's Kaspersky company name or signature)
+//! weighs as a leftover too.
 //!
 //! **Boundary:** pure and deterministic: no I/O. Depends on the catalog and the inventory
 //! model only.
@@ -243,6 +251,19 @@ impl Matcher {
                 .collect(),
             None => BTreeSet::new(),
         };
+        // Winners whose own hits on this item are all leftover indicators: vendor-level
+        // hits on the item weigh no more than those (a removal tool published by the vendor
+        // is still a removal tool).
+        let leftover_only: BTreeSet<&str> = winners
+            .iter()
+            .copied()
+            .filter(|p| {
+                hits.iter()
+                    .map(|(idx, _)| self.rules.rule(*idx))
+                    .filter(|r| !r.generic && r.product == *p)
+                    .all(|r| r.indicator.leftover)
+            })
+            .collect();
         // One evidence item per product for this artifact: its best hit, listing every
         // indicator that matched.
         let mut per_product: BTreeMap<&str, (usize, &str, BTreeSet<&str>)> = BTreeMap::new();
@@ -260,7 +281,8 @@ impl Matcher {
                     .entry(t)
                     .or_insert((idx, value, BTreeSet::new()));
                 slot.2.insert(rule.indicator.id.as_str());
-                if self.rank(a, idx, value) > self.rank(a, slot.0, slot.1) {
+                let cap = leftover_only.contains(t);
+                if self.rank(a, idx, value, cap) > self.rank(a, slot.0, slot.1, cap) {
                     slot.0 = idx;
                     slot.1 = value;
                 }
@@ -270,6 +292,9 @@ impl Matcher {
             .into_iter()
             .map(|(product, (idx, value, ids))| {
                 let mut ev = evidence(a, self.rules.rule(idx), value);
+                if leftover_only.contains(product) {
+                    ev.weight = Weight::Leftover;
+                }
                 ev.indicators = ids.into_iter().map(String::from).collect();
                 (product.to_string(), ev)
             })
@@ -306,10 +331,19 @@ impl Matcher {
 
     /// Orders the hits on one artifact: heavier first, then the artifact's own name over
     /// its other values, then specific over generic, exact over patterns, longer patterns.
-    fn rank(&self, a: &Artifact, idx: usize, value: &str) -> (u8, bool, bool, bool, usize) {
+    /// With `leftover_only` every hit weighs as a leftover, so the product's own
+    /// indicator names the evidence.
+    fn rank(
+        &self,
+        a: &Artifact,
+        idx: usize,
+        value: &str,
+        leftover_only: bool,
+    ) -> (u8, bool, bool, bool, usize) {
         let rule = self.rules.rule(idx);
         let i = &rule.indicator;
-        let weight = match (i.leftover || a.state == ArtifactState::Leftover, i.strength) {
+        let leftover = leftover_only || i.leftover || a.state == ArtifactState::Leftover;
+        let weight = match (leftover, i.strength) {
             (true, _) => 0,
             (false, Strength::Weak) => 1,
             (false, Strength::Strong) => 2,
@@ -370,13 +404,15 @@ impl Matcher {
                 )
             });
             let Some(primary) = primary else { continue };
-            let targets = vec![primary];
-            let moved = by_product.remove(&gid).unwrap_or_default();
-            for t in targets {
-                by_product
-                    .entry(t)
-                    .or_default()
-                    .extend(moved.iter().cloned());
+            // Installed packages the catalog cannot name stay a finding of their own.
+            let (stay, moved): (BTreeSet<Evidence>, BTreeSet<Evidence>) = by_product
+                .remove(&gid)
+                .unwrap_or_default()
+                .into_iter()
+                .partition(is_unnamed_product);
+            by_product.entry(primary).or_default().extend(moved);
+            if !stay.is_empty() {
+                by_product.insert(gid, stay);
             }
         }
     }
@@ -426,6 +462,13 @@ impl Matcher {
     pub fn hash_is_interesting(&self, sha256: &str) -> bool {
         self.rules.any_match(IndicatorKind::FileHash, sha256)
     }
+}
+
+/// Whether a piece of the catch-all product's evidence is an installed product of its own
+/// (a package or SBOM component matched by the vendor alone), which never joins another
+/// product.
+fn is_unnamed_product(e: &Evidence) -> bool {
+    e.kind == ArtifactKind::Package.as_str() || e.kind == ArtifactKind::SbomComponent.as_str()
 }
 
 fn evidence(a: &Artifact, rule: &rules::Rule, value: &str) -> Evidence {

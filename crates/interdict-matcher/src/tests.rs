@@ -255,3 +255,99 @@ fn open_source_components_are_for_review_only() {
     assert_eq!(summary(&f), [("kaspresso", Confidence::Probable)]);
     assert_eq!(f[0].directives, ["ndaa-fy18-1634"]);
 }
+
+fn windows() -> Matcher {
+    Matcher::new(&Catalog::bundled().unwrap(), "windows").unwrap()
+}
+
+#[test]
+fn a_removal_tool_published_by_the_vendor_stays_a_leftover() {
+    let m = windows();
+    let tool = Artifact::new(
+        K::File,
+        "Users/bob/Downloads/kavremover.exe",
+        "Users/bob/Downloads/kavremover.exe",
+        "file-sweep",
+    )
+    .with_path("Users/bob/Downloads/kavremover.exe")
+    .with_publisher("AO Kaspersky Lab")
+    .with_attr("company-name", "AO Kaspersky Lab")
+    .with_attr("file-description", "Kaspersky Products Remover");
+    let folder = Artifact::new(
+        K::File,
+        "ProgramData/Kaspersky Lab",
+        "ProgramData/Kaspersky Lab",
+        "file-sweep",
+    )
+    .with_path("ProgramData/Kaspersky Lab");
+    let f = m.match_artifacts(&[tool, folder]);
+    assert_eq!(
+        summary(&f),
+        [("kaspersky-removal-tools", Confidence::Possible)]
+    );
+    assert!(f[0].evidence.iter().all(|e| e.weight == Weight::Leftover));
+    let tool = f[0]
+        .evidence
+        .iter()
+        .find(|e| e.location == "Users/bob/Downloads/kavremover.exe")
+        .unwrap();
+    // Named for the product's own indicator; the company name is listed beside it.
+    assert_eq!(tool.indicator_kind, IndicatorKind::Process);
+    assert_eq!(tool.name, "kavremover.exe");
+    assert!(
+        tool.indicators
+            .iter()
+            .any(|i| i.starts_with("kaspersky/vendor-publisher/")),
+        "{:?}",
+        tool.indicators
+    );
+    // An installed product next to it is still confirmed.
+    let svc = Artifact::new(K::Service, "AVP21.3", "h:s", "win-services-hive");
+    let kes = Artifact::new(
+        K::Package,
+        "Kaspersky Endpoint Security for Windows",
+        "h:k",
+        "win-uninstall-hive",
+    );
+    let f = m.match_artifacts(&[svc, kes]);
+    assert_eq!(summary(&f), [("kes-windows", Confidence::Confirmed)]);
+}
+
+#[test]
+fn a_package_known_only_by_its_publisher_stays_unidentified() {
+    let m = windows();
+    let kes = Artifact::new(
+        K::Package,
+        "Kaspersky Endpoint Security for Windows",
+        "SOFTWARE:Uninstall\\{KES}",
+        "win-uninstall-hive",
+    )
+    .with_publisher("AO Kaspersky Lab");
+    let kpm = Artifact::new(
+        K::Package,
+        "Kaspersky Password Manager",
+        "NTUSER.DAT:Software\\Uninstall\\KPM",
+        "win-uninstall-hive",
+    )
+    .with_publisher("AO Kaspersky Lab");
+    let svc = Artifact::new(K::Service, "AVP21.3", "h:s", "win-services-hive");
+    let f = m.match_artifacts(&[kes, kpm, svc]);
+    assert_eq!(
+        summary(&f),
+        [
+            ("kaspersky-unidentified", Confidence::Confirmed),
+            ("kes-windows", Confidence::Confirmed)
+        ]
+    );
+    let names = |i: usize| -> Vec<&str> { f[i].evidence.iter().map(|e| e.name.as_str()).collect() };
+    // The vendor-wide service joins KES; the unnamed package does not.
+    assert_eq!(names(0), ["AO Kaspersky Lab"]);
+    assert_eq!(
+        f[0].evidence[0].item.as_deref(),
+        Some("Kaspersky Password Manager")
+    );
+    assert_eq!(
+        names(1),
+        ["Kaspersky Endpoint Security for Windows", "AVP21.3"]
+    );
+}

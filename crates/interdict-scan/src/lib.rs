@@ -104,7 +104,9 @@ pub struct ScanReport {
     pub duration_ms: u64,
     /// Products found.
     pub findings: Vec<Finding>,
-    /// Sources that could not be read.
+    /// Sources that could not be read. A source several collectors read (a registry
+    /// hive) that failed the same way for each is listed once, its `collector` naming them
+    /// all (`win-cert-store-hive, win-registry-keys`).
     pub errors: Vec<CollectError>,
     /// Per-collector counts.
     pub collectors: Vec<CollectorStats>,
@@ -177,6 +179,30 @@ fn enrich_windows_files(root: &Root, inv: &mut Inventory) {
     for (i, e) in enriched {
         inv.artifacts[i] = e;
     }
+}
+
+/// Merges errors with the same location and message (one source, read by several
+/// collectors, failing the same way) into one naming every collector; order is kept.
+fn merge_shared_errors(errors: Vec<CollectError>) -> Vec<CollectError> {
+    let mut out: Vec<CollectError> = Vec::with_capacity(errors.len());
+    let mut seen: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    for e in errors {
+        match seen.get(&(e.location.clone(), e.message.clone())) {
+            Some(&i) => {
+                if let Some(first) = out.get_mut(i)
+                    && !first.collector.split(", ").any(|c| c == e.collector)
+                {
+                    first.collector = format!("{}, {}", first.collector, e.collector);
+                }
+            }
+            None => {
+                seen.insert((e.location.clone(), e.message.clone()), out.len());
+                out.push(e);
+            }
+        }
+    }
+    out
 }
 
 /// The file sweep's filter: the matcher's compiled path, file-name and hash rules.
@@ -255,6 +281,7 @@ pub fn scan(
         enrich_windows_files(&root, &mut all);
     }
     all.sort();
+    all.errors = merge_shared_errors(std::mem::take(&mut all.errors));
     stats.sort_by(|a, b| a.id.cmp(&b.id));
     let findings = matcher.match_artifacts(&all.artifacts);
     Ok(ScanReport {
@@ -282,5 +309,30 @@ fn host_info(root: &Root, os: &OsInfo) -> HostInfo {
         os_id: os.id.clone(),
         os_version: os.version.clone(),
         os_name: os.pretty_name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_source_failing_for_several_collectors_is_one_error() {
+        let e = |c: &str, l: &str, m: &str| CollectError::new(c, l, m);
+        let merged = merge_shared_errors(vec![
+            e("a", "hive", "truncated"),
+            e("b", "hive", "truncated"),
+            e("b", "hive", "truncated"),
+            e("b", "other", "truncated"),
+            e("c", "hive", "unreadable"),
+        ]);
+        assert_eq!(
+            merged,
+            [
+                e("a, b", "hive", "truncated"),
+                e("b", "other", "truncated"),
+                e("c", "hive", "unreadable"),
+            ]
+        );
     }
 }

@@ -14,7 +14,8 @@
 //! Hives are found case-insensitively (`Windows/System32/config/SOFTWARE`, `…/SYSTEM`,
 //! `Users/*/NTUSER.DAT`). A dirty hive is still read from the base file, with a warning in
 //! the errors; a corrupt hive becomes one error naming the file and the other hives are
-//! still read. Locations have the form `<hive path>:<key path>`.
+//! still read. A truncated hive is one error naming the file too: what is before the cut
+//! is still reported, and the key-level failures past it are not listed one by one. Locations have the form `<hive path>:<key path>`.
 
 mod certs;
 mod paths;
@@ -91,7 +92,9 @@ fn user_hives(root: &Root) -> Vec<(String, String)> {
 }
 
 /// Reads and parses the hive at `rel`, then runs `f` on it. A read or parse failure becomes
-/// one error naming the file; a dirty hive adds a warning and is read anyway.
+/// one error naming the file; a dirty hive adds a warning and is read anyway; a truncated
+/// hive is read as far as it goes and becomes one error naming the file, in place of the
+/// errors of every key past the cut.
 fn with_hive(
     collector: &str,
     root: &Root,
@@ -119,7 +122,22 @@ fn with_hive(
         inv.errors
             .push(CollectError::new(collector, rel, DIRTY_HIVE));
     }
-    f(&hive, inv);
+    if !hive.is_truncated() {
+        return f(&hive, inv);
+    }
+    let (present, announced) = hive.lengths();
+    let mut part = Inventory::default();
+    f(&hive, &mut part);
+    let inside = format!("{rel}:");
+    part.errors.retain(|e| !e.location.starts_with(&inside));
+    inv.extend(part);
+    inv.errors.push(CollectError::new(
+        collector,
+        rel,
+        format!(
+            "truncated hive: {present} of {announced} bytes present; keys past the cut are missing"
+        ),
+    ));
 }
 
 /// An error met inside a hive, located at `<hive>:<key path>`.

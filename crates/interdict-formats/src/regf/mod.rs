@@ -62,6 +62,8 @@ pub struct Hive<'a> {
     root_offset: u32,
     last_written: Filetime,
     checksum_ok: bool,
+    /// Bytes the base block announces (base block plus hive bins).
+    declared_len: usize,
 }
 
 impl<'a> Hive<'a> {
@@ -112,6 +114,7 @@ impl<'a> Hive<'a> {
             root_offset,
             last_written,
             checksum_ok,
+            declared_len: end,
         };
         hive.root()?;
         Ok(hive)
@@ -121,6 +124,17 @@ impl<'a> Hive<'a> {
     /// written and changes may sit in an unreplayed transaction log (`.LOG1`/`.LOG2`).
     pub fn is_dirty(&self) -> bool {
         self.primary_seq != self.secondary_seq
+    }
+
+    /// Whether the file is shorter than its base block announces: a truncated copy. What
+    /// is present can still be read; reads past the end fail.
+    pub fn is_truncated(&self) -> bool {
+        self.data.len() < self.declared_len
+    }
+
+    /// `(bytes present, bytes announced)`, counting the base block.
+    pub fn lengths(&self) -> (usize, usize) {
+        (self.data.len(), self.declared_len)
     }
 
     /// Whether the base block checksum matches (informational; a mismatch is not fatal).

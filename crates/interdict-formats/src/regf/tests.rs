@@ -344,3 +344,19 @@ fn filetime_formats_as_utc() {
     assert_eq!(Filetime(0).to_string(), "1601-01-01T00:00:00Z");
     assert_eq!(Filetime(116_444_736_000_000_000).unix_seconds(), 0);
 }
+
+#[test]
+fn a_truncated_copy_is_flagged_and_slack_is_not() {
+    let data = sample();
+    let full = Hive::parse(&data).unwrap();
+    assert!(!full.is_truncated());
+    assert_eq!(full.lengths(), (data.len(), data.len()));
+    let mut slack = data.clone();
+    slack.extend_from_slice(&[0; 4096]);
+    assert!(!Hive::parse(&slack).unwrap().is_truncated());
+    // Cut inside the hive bins but after the root key: still parses, flagged truncated.
+    let cut = &data[..data.len() - 1000];
+    let hive = Hive::parse(cut).unwrap();
+    assert!(hive.is_truncated());
+    assert_eq!(hive.lengths(), (cut.len(), data.len()));
+}

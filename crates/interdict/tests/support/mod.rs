@@ -169,3 +169,40 @@ pub fn corpus(rel: &str) -> Vec<u8> {
 pub fn data(rel: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/data/{rel}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
+
+/// A generated registry hive of the collectors' test data
+/// (`crates/interdict-collectors/testdata/windows/make-hives.sh`).
+pub fn hive(name: &str) -> Vec<u8> {
+    let p = format!(
+        "{}/../interdict-collectors/testdata/windows/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&p).unwrap_or_else(|e| panic!("hive {p}: {e}"))
+}
+
+/// `(kind, location)` of a finding's evidence, sorted.
+pub fn evidence_at(f: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["location"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The evidence of `f` at `location`.
+pub fn evidence_item<'a>(f: &'a Value, location: &str) -> &'a Value {
+    f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["location"] == location)
+        .unwrap_or_else(|| panic!("no evidence at {location}: {f:#}"))
+}

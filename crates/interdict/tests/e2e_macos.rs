@@ -1,0 +1,295 @@
+//! End to end: an offline macOS root with Kaspersky Internet Security for Mac in every
+//! source (app bundle with a nested login item, launch daemon, kext, pkg receipt, support
+//! folder) and decoys next to it, scanned through the binary. Asserts exactly the findings
+//! and evidence, that nothing in the root ran, and that the root is unchanged.
+
+mod support;
+
+use plist::{Dictionary, Value as Plist};
+use support::*;
+
+const APP: &str = "Applications/Kaspersky Internet Security.app";
+const LOGIN_ITEM: &str =
+    "Applications/Kaspersky Internet Security.app/Contents/Library/LoginItems/Kaspersky Helper.app";
+const DAEMON: &str = "Library/LaunchDaemons/com.kaspersky.kav.plist";
+const KEXT: &str = "Library/Extensions/klif.kext";
+const RECEIPT: &str = "var/db/receipts/com.kaspersky.kav.core.plist";
+const SUPPORT: &str = "Library/Application Support/Kaspersky Lab";
+
+/// A dictionary from string pairs.
+fn dict(pairs: &[(&str, &str)]) -> Dictionary {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Plist::String(v.to_string())))
+        .collect()
+}
+
+/// An XML property list.
+fn xml(d: Dictionary) -> Vec<u8> {
+    let mut out = Vec::new();
+    Plist::Dictionary(d).to_writer_xml(&mut out).unwrap();
+    out
+}
+
+/// A binary property list.
+fn binary(d: Dictionary) -> Vec<u8> {
+    let mut out = Vec::new();
+    Plist::Dictionary(d).to_writer_binary(&mut out).unwrap();
+    out
+}
+
+/// An `Info.plist`.
+fn info(id: &str, name: &str, version: &str, exe: &str) -> Vec<u8> {
+    xml(dict(&[
+        ("CFBundleIdentifier", id),
+        ("CFBundleName", name),
+        ("CFBundleShortVersionString", version),
+        ("CFBundleVersion", version),
+        ("CFBundleExecutable", exe),
+        ("CFBundlePackageType", "APPL"),
+    ]))
+}
+
+/// A launchd job, as a binary plist.
+fn job(label: &str, program: &str) -> Vec<u8> {
+    let mut d = dict(&[("Label", label)]);
+    d.insert(
+        "ProgramArguments".into(),
+        Plist::Array(vec![Plist::String(program.into())]),
+    );
+    d.insert("RunAtLoad".into(), Plist::Boolean(true));
+    binary(d)
+}
+
+/// Builds the fixture; `marker` is where a trap would write if anything executed.
+fn macos_root(marker: &std::path::Path) -> Fixture {
+    let fx = Fixture::new();
+    fx.write(
+        "System/Library/CoreServices/SystemVersion.plist",
+        xml(dict(&[
+            ("ProductName", "macOS"),
+            ("ProductVersion", "14.4"),
+            ("ProductBuildVersion", "23E214"),
+        ])),
+    );
+    // Kaspersky Internet Security for Mac
+    fx.write(
+        &format!("{APP}/Contents/Info.plist"),
+        info(
+            "com.kaspersky.kav",
+            "Kaspersky Internet Security",
+            "21.0.12",
+            "kav",
+        ),
+    );
+    fx.trap(&format!("{APP}/Contents/MacOS/kav"), marker);
+    fx.write(
+        &format!("{LOGIN_ITEM}/Contents/Info.plist"),
+        info(
+            "com.kaspersky.kav.loginitem",
+            "Kaspersky Helper",
+            "21.0.12",
+            "helper",
+        ),
+    );
+    fx.trap(&format!("{LOGIN_ITEM}/Contents/MacOS/helper"), marker);
+    fx.write(
+        DAEMON,
+        job(
+            "com.kaspersky.kav",
+            "/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav_daemon",
+        ),
+    );
+    fx.write(
+        &format!("{KEXT}/Contents/Info.plist"),
+        info("com.kaspersky.kext.klif", "klif", "3.1.0", "klif"),
+    );
+    fx.write(
+        RECEIPT,
+        xml(dict(&[
+            ("PackageIdentifier", "com.kaspersky.kav.core"),
+            ("PackageVersion", "21.0.12.1"),
+            ("InstallPrefixPath", "/"),
+            ("InstallProcessName", "installer"),
+        ])),
+    );
+    fx.trap(&format!("{SUPPORT}/KAV/Binaries/kav_daemon"), marker);
+    fx.write(&format!("{SUPPORT}/KAV/Data/settings.xml"), "<settings/>");
+    // Decoys: another app, a look-alike bundle id, other vendors' daemons.
+    fx.write(
+        "Applications/Slack.app/Contents/Info.plist",
+        corpus("plist/syft/Slack.app/Contents/Info.plist"),
+    );
+    fx.write(
+        "Applications/Notes Fan.app/Contents/Info.plist",
+        info("com.kasperskyfan.notes", "Notes Fan", "1.0", "notes"),
+    );
+    fx.trap("Applications/Notes Fan.app/Contents/MacOS/notes", marker);
+    fx.write(
+        "Library/LaunchDaemons/com.sophos.common.servicemanager.plist",
+        job(
+            "com.sophos.common.servicemanager",
+            "/Library/Sophos Anti-Virus/SophosServiceManager",
+        ),
+    );
+    fx.write(
+        "Library/LaunchDaemons/com.eset.remoteadministrator.agent.plist",
+        job(
+            "com.eset.remoteadministrator.agent",
+            "/Applications/ESET Management Agent.app/Contents/MacOS/ERAAgent",
+        ),
+    );
+    fx.write(
+        "Users/alice/Documents/kaspersky-removal-plan.txt",
+        "Remove com.kaspersky.kav by day 90.\n",
+    );
+    fx.trap("usr/sbin/pkgutil", marker);
+    fx.trap("bin/launchctl", marker);
+    fx
+}
+
+#[test]
+fn macos_root_exact_findings_no_execution_no_writes() {
+    let outside = tempfile::tempdir().unwrap();
+    let marker = outside.path().join("executed");
+    let fx = macos_root(&marker);
+    let before = snapshot(fx.path());
+
+    let (code, doc) = scan_json(fx.path(), &["--inventory"]);
+    assert_eq!(code, 1, "findings exit 1");
+    assert_eq!(doc["host"]["platform"], "macos");
+    assert_eq!(doc["errors"], serde_json::json!([]), "{doc:#}");
+    assert_eq!(
+        findings(&doc),
+        [("kaspersky-mac".to_string(), "confirmed".to_string())],
+        "{doc:#}"
+    );
+    let kav = finding(&doc, "kaspersky-mac");
+    assert_eq!(
+        kav["directives"],
+        serde_json::json!([
+            "bis-icts-2021-002",
+            "bod-17-01",
+            "fcc-covered-list",
+            "ndaa-fy18-1634"
+        ])
+    );
+    let at = |kind: &str, location: &str| (kind.to_string(), location.to_string());
+    let mut want = vec![
+        at("bundle", &format!("{APP}/Contents/Info.plist")),
+        at("bundle", &format!("{LOGIN_ITEM}/Contents/Info.plist")),
+        at("driver", &format!("{KEXT}/Contents/Info.plist")),
+        at("file", APP),
+        at("file", DAEMON),
+        at("file", SUPPORT),
+        at("package", RECEIPT),
+        at("service", DAEMON),
+    ];
+    want.sort();
+    assert_eq!(evidence_at(kav), want, "{kav:#}");
+
+    // What each item was matched by.
+    let by = |kind: &str, location: &str| {
+        kav["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == kind && e["location"] == location)
+            .unwrap()
+    };
+    let strong = |kind: &str, location: &str, name: &str, indicator_kind: &str| {
+        let e = by(kind, location);
+        assert_eq!(
+            (&e["name"], &e["indicator_kind"], &e["weight"]),
+            (
+                &serde_json::Value::from(name),
+                &serde_json::Value::from(indicator_kind),
+                &serde_json::Value::from("strong")
+            ),
+            "{e:#}"
+        );
+    };
+    strong(
+        "bundle",
+        &format!("{APP}/Contents/Info.plist"),
+        "com.kaspersky.kav",
+        "bundle-id",
+    );
+    strong(
+        "bundle",
+        &format!("{LOGIN_ITEM}/Contents/Info.plist"),
+        "com.kaspersky.kav.loginitem",
+        "bundle-id",
+    );
+    strong("service", DAEMON, "com.kaspersky.kav", "service");
+    strong(
+        "driver",
+        &format!("{KEXT}/Contents/Info.plist"),
+        "com.kaspersky.kext.klif",
+        "driver",
+    );
+    strong("package", RECEIPT, "com.kaspersky.kav.core", "package");
+    let app = by("bundle", &format!("{APP}/Contents/Info.plist"));
+    assert_eq!(app["version"], "21.0.12");
+    assert_eq!(by("file", SUPPORT)["weight"], "leftover");
+    assert_eq!(by("file", APP)["weight"], "weak");
+
+    // The decoys were read and cleared, not missed.
+    let inventory = doc["inventory"].as_array().unwrap();
+    for name in [
+        "com.tinyspeck.slackmacgap",
+        "com.kasperskyfan.notes",
+        "com.sophos.common.servicemanager",
+        "com.eset.remoteadministrator.agent",
+    ] {
+        assert!(
+            inventory.iter().any(|a| a["name"] == name),
+            "{name} not in the inventory"
+        );
+    }
+    let text = doc["findings"].to_string();
+    for decoy in [
+        "kasperskyfan",
+        "Notes Fan",
+        "Slack",
+        "sophos",
+        "eset",
+        "removal-plan",
+    ] {
+        assert!(!text.contains(decoy), "decoy {decoy} reported");
+    }
+
+    assert!(
+        !marker.exists(),
+        "something from the scanned root was executed"
+    );
+    assert_eq!(snapshot(fx.path()), before, "the scan changed the root");
+}
+
+#[test]
+fn support_folder_alone_is_a_leftover() {
+    let fx = Fixture::new();
+    fx.write(
+        "System/Library/CoreServices/SystemVersion.plist",
+        xml(dict(&[
+            ("ProductName", "macOS"),
+            ("ProductVersion", "14.4"),
+        ])),
+    );
+    fx.write(&format!("{SUPPORT}/KAV/Data/settings.xml"), "<settings/>");
+    fx.write(
+        "Applications/Notes Fan.app/Contents/Info.plist",
+        info("com.kasperskyfan.notes", "Notes Fan", "1.0", "notes"),
+    );
+    let (code, doc) = scan_json(fx.path(), &["--fail-on", "probable"]);
+    assert_eq!(code, 0, "a leftover alone passes --fail-on probable");
+    assert_eq!(
+        findings(&doc),
+        [("kaspersky-unidentified".to_string(), "possible".to_string())],
+        "{doc:#}"
+    );
+    assert_eq!(
+        evidence_at(finding(&doc, "kaspersky-unidentified")),
+        [("file".to_string(), SUPPORT.to_string())]
+    );
+}
