@@ -10,6 +10,7 @@
 //! interdict-bench inventory ROOT       every collector of the root's platform but the sweep
 //! interdict-bench sweep DIR            the file sweep with a filter that selects nothing
 //! interdict-bench sweep-catalog DIR    the file sweep with the bundled catalog's filter
+//!                                      (both sweeps take --cross-mounts, fd's default, and --threads N)
 //! interdict-bench hive FILE            parse a registry hive, walk every key and value
 //! interdict-bench sbom FILE            read an SBOM and match it (platform `any`)
 //! interdict-bench json-value FILE      serde_json::Value parse only (the parse floor)
@@ -53,22 +54,49 @@ fn main() -> ExitCode {
     }
 }
 
-/// Splits `--repeat N` off the arguments.
-fn take_repeat(args: &mut Vec<String>) -> Res<usize> {
-    let Some(i) = args.iter().position(|a| a == "--repeat") else {
-        return Ok(1);
+/// Removes a bare flag from the arguments; whether it was there.
+fn take_flag(args: &mut Vec<String>, flag: &str) -> bool {
+    let before = args.len();
+    args.retain(|a| a != flag);
+    args.len() != before
+}
+
+/// Splits `FLAG N` off the arguments.
+fn take_number(args: &mut Vec<String>, flag: &str) -> Res<Option<usize>> {
+    let Some(i) = args.iter().position(|a| a == flag) else {
+        return Ok(None);
     };
     let n = args
         .get(i + 1)
-        .ok_or("--repeat needs a number")?
+        .ok_or(format!("{flag} needs a number"))?
         .parse::<usize>()
-        .map_err(|e| format!("--repeat: {e}"))?;
+        .map_err(|e| format!("{flag}: {e}"))?;
     args.drain(i..i + 2);
-    Ok(n.max(1))
+    Ok(Some(n))
+}
+
+/// Splits `--repeat N` off the arguments (at least 1).
+fn take_repeat(args: &mut Vec<String>) -> Res<usize> {
+    Ok(take_number(args, "--repeat")?.unwrap_or(1).max(1))
+}
+
+/// How the sweep subcommands configure the walk.
+#[derive(Clone, Copy)]
+struct SweepOpts {
+    /// Descend into other file systems (fd's default).
+    cross_mounts: bool,
+    /// Walker threads (0 = the collector's default).
+    threads: usize,
 }
 
 fn run(mut args: Vec<String>) -> Res<String> {
     let repeat = take_repeat(&mut args)?;
+    let cross_mounts = take_flag(&mut args, "--cross-mounts");
+    let threads = take_number(&mut args, "--threads")?.unwrap_or(0);
+    let sweep_opts = SweepOpts {
+        cross_mounts,
+        threads,
+    };
     let (cmd, rest) = args.split_first().ok_or(USAGE)?;
     let arg = |i: usize| rest.get(i).map(String::as_str).ok_or(USAGE.to_string());
     let mut last = String::new();
@@ -92,12 +120,16 @@ fn run(mut args: Vec<String>) -> Res<String> {
             let matcher = Matcher::new(&catalog, platform.as_str()).map_err(|e| e.to_string())?;
             let filter = Arc::new(matcher);
             for _ in 0..repeat {
-                last = sweep(&root, interdict_scan::sweep_filter(filter.clone()));
+                last = sweep(
+                    &root,
+                    interdict_scan::sweep_filter(filter.clone()),
+                    sweep_opts,
+                );
             }
         }
         _ => {
             for _ in 0..repeat {
-                last = once(cmd, arg(0)?)?;
+                last = once(cmd, arg(0)?, sweep_opts)?;
             }
         }
     }
@@ -108,7 +140,7 @@ const USAGE: &str = "usage: interdict-bench <dpkg|dpkg-full|inventory|sweep|swee
 sbom|json-value|pe-root> PATH [--repeat N] | make-pe-root DIR N [CORPUS]";
 
 /// One run of a subcommand that needs no set-up.
-fn once(cmd: &str, path: &str) -> Res<String> {
+fn once(cmd: &str, path: &str, sweep_opts: SweepOpts) -> Res<String> {
     match cmd {
         "dpkg" | "dpkg-full" => {
             let c = DpkgCollector {
@@ -123,7 +155,7 @@ fn once(cmd: &str, path: &str) -> Res<String> {
             ))
         }
         "inventory" => inventory(&root_of(path)?),
-        "sweep" => Ok(sweep(&root_of(path)?, Box::new(Nothing))),
+        "sweep" => Ok(sweep(&root_of(path)?, Box::new(Nothing), sweep_opts)),
         "hive" => hive(path),
         "json-value" => {
             let bytes = read(path)?;
@@ -179,8 +211,12 @@ fn inventory(root: &Root) -> Res<String> {
     ))
 }
 
-fn sweep(root: &Root, filter: Box<dyn SweepFilter>) -> String {
-    let (inv, stats) = SweepCollector::new(filter).sweep(root);
+/// One sweep with the given walk options.
+fn sweep(root: &Root, filter: Box<dyn SweepFilter>, opts: SweepOpts) -> String {
+    let mut collector = SweepCollector::new(filter);
+    collector.cross_mounts = opts.cross_mounts;
+    collector.threads = opts.threads;
+    let (inv, stats) = collector.sweep(root);
     format!(
         "sweep: {} entries, {} selected, {} errors",
         stats.entries,
@@ -250,8 +286,14 @@ fn make_pe_root(dir: &Path, n: usize, corpus: &Path) -> Res<String> {
     let mut bytes = 0u64;
     for i in 0..n {
         let src = &sources[i % sources.len()];
-        let name = src.file_name().map(|s| s.to_string_lossy()).unwrap_or_default();
-        let ext = name.rfind('.').map_or("", |p| &name[p..]).to_ascii_lowercase();
+        let name = src
+            .file_name()
+            .map(|s| s.to_string_lossy())
+            .unwrap_or_default();
+        let ext = name
+            .rfind('.')
+            .map_or("", |p| &name[p..])
+            .to_ascii_lowercase();
         let dest = dir.join(pe_destination(i, &ext));
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
