@@ -44,8 +44,9 @@ seed_target() {
         dpkg) seed "$dir" -path '*/dpkg/*' ;;
         certs | wincert)
             seed "$dir" -name '*.cer' -o -name '*.crt' -o -name '*.pem' -o -name '*.der'
-            [ "$t" = certs ] && [ -f /etc/ssl/certs/ca-certificates.crt ] &&
+            if [ "$t" = certs ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
                 cp -f /etc/ssl/certs/ca-certificates.crt "$dir/host-ca-certificates.crt"
+            fi
             ;;
         systemd)
             find /lib/systemd/system -maxdepth 1 -type f -name '*.service' 2>/dev/null |
