@@ -218,6 +218,12 @@ impl SweepFilter for CatalogFilter {
     }
 }
 
+/// The file sweep's filter for a compiled catalog, as [`scan`] uses it (exposed for
+/// benchmarks and for callers that run the sweep on its own).
+pub fn sweep_filter(matcher: Arc<Matcher>) -> Box<dyn SweepFilter> {
+    Box::new(CatalogFilter(matcher))
+}
+
 /// Runs one scan.
 pub fn scan(
     catalog: &Catalog,
