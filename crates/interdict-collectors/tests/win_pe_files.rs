@@ -172,24 +172,27 @@ fn pe_artifact_is_reusable_by_other_walkers() {
     assert!(pe_artifact("x", b"plain text").is_err());
 }
 
+/// Many files in many folders are all reported (the speed target — 10,000 PE files in
+/// under 10 s — is measured by `benches/run.sh`, not here).
 #[test]
-fn ten_thousand_pe_files_are_fast() {
+fn every_pe_file_of_a_large_tree_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src.dll");
     fs::write(&src, corpus("pe/velociraptor/wkscli.dll")).unwrap();
-    for d in 0..100 {
+    for d in 0..20 {
         let sub = dir.path().join(format!("Program Files/Vendor/d{d:03}"));
         fs::create_dir_all(&sub).unwrap();
-        for f in 0..100 {
+        for f in 0..50 {
             fs::hard_link(&src, sub.join(format!("f{f:03}.dll"))).unwrap();
         }
     }
     let root = Root::offline(dir.path()).unwrap();
-    let start = std::time::Instant::now();
     let inv = WinPeFiles.collect(&root);
-    let took = start.elapsed();
-    assert_eq!(inv.artifacts.len(), 10_000);
+    assert_eq!(inv.artifacts.len(), 1_000);
     assert!(inv.errors.is_empty());
-    assert!(took.as_secs_f64() < 10.0, "took {took:?}");
-    eprintln!("10,000 PE files in {took:?}");
+    assert!(
+        inv.artifacts
+            .iter()
+            .all(|a| a.attr("original-filename") == Some("kbdth0.dll"))
+    );
 }
