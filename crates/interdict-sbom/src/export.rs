@@ -5,7 +5,6 @@ use interdict_inventory::{Artifact, ArtifactKind, ArtifactState};
 use packageurl::PackageUrl;
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The CycloneDX component type of an artifact kind.
 fn component_type(kind: ArtifactKind) -> &'static str {
@@ -123,25 +122,8 @@ pub fn to_cyclonedx_json(artifacts: &[Artifact], host: &str, tool_version: &str)
 
 /// The current UTC time as `YYYY-MM-DDThh:mm:ssZ`.
 fn rfc3339_now() -> String {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
-    let time = seconds % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        time / 3_600,
-        time % 3_600 / 60,
-        time % 60
-    )
+    let now = jiff::Timestamp::now();
+    jiff::Timestamp::from_second(now.as_second())
+        .unwrap_or(now)
+        .to_string()
 }
