@@ -34,6 +34,10 @@ const BUNDLED: &[(&str, &str)] = &[
         "kaspersky-macos.toml",
         include_str!("../data/kaspersky-macos.toml"),
     ),
+    (
+        "bytedance-deepseek.toml",
+        include_str!("../data/bytedance-deepseek.toml"),
+    ),
 ];
 
 /// A catalog problem, naming where it is.
