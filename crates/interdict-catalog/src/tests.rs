@@ -189,9 +189,16 @@ fn other_vendors_ban_pattern_tiktok_under_omb_m_23_13() {
     let tiktok = cat.product("tiktok").unwrap();
     assert_eq!(cat.directives_for(tiktok), ["omb-m-23-13"]);
     let omb = cat.directive("omb-m-23-13").unwrap();
-    let due: Vec<String> = omb.milestones.iter().map(|m| m.due(omb.issued).to_string()).collect();
+    let due: Vec<String> = omb
+        .milestones
+        .iter()
+        .map(|m| m.due(omb.issued).to_string())
+        .collect();
     assert_eq!(due, ["2023-03-29", "2023-05-28", "2023-06-27"]);
     // Kaspersky directives do not reach other vendors, and the DeepSeek app is in the
     // catalog without a federal directive (state bans only).
-    assert!(cat.directives_for(cat.product("deepseek-app").unwrap()).is_empty());
+    assert!(
+        cat.directives_for(cat.product("deepseek-app").unwrap())
+            .is_empty()
+    );
 }
