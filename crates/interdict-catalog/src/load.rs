@@ -431,6 +431,7 @@ fn indicator(
             pattern,
             mode,
             case_sensitive,
+            case_explicit: r.case_sensitive.is_some(),
             strength,
             leftover: r.leftover,
             platforms: platforms.clone(),

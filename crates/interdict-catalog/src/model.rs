@@ -220,8 +220,11 @@ pub struct Indicator {
     pub pattern: String,
     /// How the pattern is compared.
     pub mode: MatchMode,
-    /// Whether letter case matters.
+    /// Whether letter case matters, by the indicator's own platforms (see
+    /// [`Indicator::case_sensitive_on`] for a scan of one platform).
     pub case_sensitive: bool,
+    /// The catalog file set `case_sensitive` itself (no per-platform default applies).
+    pub case_explicit: bool,
     /// Strong or weak.
     pub strength: Strength,
     /// A leftover or remediation trace (a removal tool, a bare vendor folder): it never
@@ -241,6 +244,27 @@ impl Indicator {
     /// Unverified indicators are kept for reference but never matched.
     pub fn is_active(&self) -> bool {
         self.confidence != SourceConfidence::Unverified
+    }
+
+    /// Whether letter case matters when scanning `platform`: names and paths on Linux are
+    /// case-sensitive, on Windows and macOS they are not; an explicit catalog setting wins,
+    /// and for `any` (SBOMs, imports) the indicator's own rule holds.
+    pub fn case_sensitive_on(&self, platform: &str) -> bool {
+        let name_like = matches!(
+            self.kind,
+            IndicatorKind::Package
+                | IndicatorKind::Path
+                | IndicatorKind::FileName
+                | IndicatorKind::Service
+                | IndicatorKind::KernelModule
+                | IndicatorKind::Process
+        );
+        match platform {
+            _ if self.case_explicit || !name_like => self.case_sensitive,
+            "linux" => true,
+            "windows" | "macos" => false,
+            _ => self.case_sensitive,
+        }
     }
 
     /// Whether the rule applies to a platform name (`any` matches everything).

@@ -441,7 +441,7 @@ impl Matcher {
         r.each_match(IndicatorKind::Path, rel, |idx| {
             let i = &r.rule(idx).indicator;
             if i.mode == MatchMode::Prefix {
-                prefixes.push(rules::fold(&i.pattern, i.case_sensitive));
+                prefixes.push(rules::fold(&i.pattern, i.case_sensitive).into_owned());
             } else {
                 selected = true;
             }

@@ -47,6 +47,8 @@ struct Group {
     exact: HashMap<String, Vec<usize>>,
     prefixes: Vec<(String, usize)>,
     prefix_ac: Option<AhoCorasick>,
+    /// Length of the longest prefix: a prefix match lies within that many bytes.
+    longest_prefix: usize,
     globs: Vec<usize>,
     glob_set: Option<GlobSet>,
     regexes: Vec<usize>,
@@ -73,8 +75,10 @@ impl RuleSet {
                 .iter()
                 .filter(|i| i.is_active() && i.applies_to(platform))
             {
+                let mut indicator = i.clone();
+                indicator.case_sensitive = i.case_sensitive_on(platform);
                 rules.push(Rule {
-                    indicator: i.clone(),
+                    indicator,
                     product: p.id.clone(),
                     vendor: p.vendor.clone(),
                     generic: p.generic,
@@ -86,7 +90,7 @@ impl RuleSet {
         for (idx, r) in rules.iter().enumerate() {
             let i = &r.indicator;
             let g = groups.entry((i.kind, i.case_sensitive)).or_default();
-            let pat = fold(&i.pattern, i.case_sensitive);
+            let pat = fold(&i.pattern, i.case_sensitive).into_owned();
             match i.mode {
                 MatchMode::Exact => g.exact.entry(pat).or_default().push(idx),
                 MatchMode::Prefix => g.prefixes.push((pat, idx)),
@@ -95,6 +99,7 @@ impl RuleSet {
             }
         }
         for g in groups.values_mut() {
+            g.longest_prefix = g.prefixes.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
             if !g.prefixes.is_empty() {
                 // Overlapping search cannot be anchored; a prefix is a match starting at 0.
                 let ac = AhoCorasick::builder()
@@ -167,15 +172,21 @@ impl RuleSet {
                 continue;
             };
             let folded = fold(value, case_sensitive);
-            if let Some(ids) = g.exact.get(&folded) {
+            if let Some(ids) = g.exact.get(folded.as_ref()) {
                 ids.iter().copied().for_each(&mut hit);
             }
             if let Some(ac) = &g.prefix_ac {
-                let hay = if kind == IndicatorKind::Path {
-                    format!("{folded}/")
-                } else {
-                    folded.clone()
-                };
+                // Only the first `longest_prefix` bytes can hold a prefix match, so the
+                // automaton never scans the rest of a long path.
+                let mut cut = folded.len().min(g.longest_prefix);
+                while !folded.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let mut hay = String::with_capacity(cut + 1);
+                hay.push_str(&folded[..cut]);
+                if kind == IndicatorKind::Path && cut == folded.len() {
+                    hay.push('/');
+                }
                 for m in ac
                     .find_overlapping_iter(Input::new(&hay))
                     .filter(|m| m.start() == 0)
@@ -184,7 +195,7 @@ impl RuleSet {
                 }
             }
             if let Some(set) = &g.glob_set {
-                for i in set.matches(&folded) {
+                for i in set.matches(folded.as_ref()) {
                     hit(g.globs[i]);
                 }
             }
@@ -210,19 +221,19 @@ impl RuleSet {
         self.each_match(kind, value, |idx| {
             let i = &self.rules[idx].indicator;
             if i.mode == MatchMode::Prefix {
-                out.push(fold(&i.pattern, i.case_sensitive));
+                out.push(fold(&i.pattern, i.case_sensitive).into_owned());
             }
         });
         out
     }
 }
 
-/// Lower-cases for case-insensitive comparison.
-pub fn fold(s: &str, case_sensitive: bool) -> String {
+/// Lower-cases for case-insensitive comparison (borrowed when case matters).
+pub fn fold(s: &str, case_sensitive: bool) -> std::borrow::Cow<'_, str> {
     if case_sensitive {
-        s.to_string()
+        std::borrow::Cow::Borrowed(s)
     } else {
-        s.to_lowercase()
+        std::borrow::Cow::Owned(s.to_lowercase())
     }
 }
 
@@ -243,6 +254,7 @@ fn vendor_rules(catalog: &Catalog) -> Vec<Rule> {
                         pattern,
                         mode,
                         case_sensitive: false,
+                        case_explicit: true,
                         strength: Strength::Strong,
                         leftover: false,
                         platforms: Vec::new(),

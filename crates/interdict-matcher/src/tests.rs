@@ -351,3 +351,20 @@ fn a_package_known_only_by_its_publisher_stays_unidentified() {
         ["Kaspersky Endpoint Security for Windows", "AVP21.3"]
     );
 }
+
+#[test]
+fn case_rules_follow_the_scanned_platform() {
+    let cat = Catalog::bundled().unwrap();
+    let linux = Matcher::new(&cat, "linux").unwrap();
+    let windows = Matcher::new(&cat, "windows").unwrap();
+    // Linux paths are case-sensitive, even for an indicator that also applies elsewhere.
+    let host = "home/a/.config/google-chrome/NativeMessagingHosts/com.kaspersky.ahkjpbeeocnddjkakilopmfdlnjdpcdm.host.json";
+    assert!(linux.path_is_interesting(host, "x", false));
+    assert!(!linux.path_is_interesting(&host.to_uppercase(), "x", false));
+    assert!(!linux.path_is_interesting("OPT/KASPERSKY", "KASPERSKY", true));
+    // Windows paths are not.
+    let win_host =
+        "Users/a/AppData/Local/Google/Chrome/User Data/NativeMessagingHosts/COM.KASPERSKY.X.json";
+    assert!(windows.path_is_interesting(win_host, "x", false));
+    assert!(windows.path_is_interesting("PROGRAMDATA/KASPERSKY LAB", "KASPERSKY LAB", true));
+}
