@@ -9,9 +9,11 @@
 //! `RESOLVE_BENEATH`) reject absolute symlinks instead of re-rooting them, and an offline
 //! system image is full of absolute symlinks (`/etc/ssl/certs/*.pem`, `/etc/alternatives`).
 
+use std::collections::HashMap;
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Most symlinks followed while resolving one path (the kernel's own limit).
 const MAX_SYMLINKS: usize = 40;
@@ -25,6 +27,8 @@ pub const MAX_READ: u64 = 512 * 1024 * 1024;
 pub struct Root {
     base: PathBuf,
     live: bool,
+    /// Files read through [`Root::read_shared`], kept for the other collectors.
+    shared: Arc<Mutex<HashMap<PathBuf, Arc<[u8]>>>>,
 }
 
 /// One directory entry, as seen without following symlinks.
@@ -46,6 +50,7 @@ impl Root {
         Root {
             base: PathBuf::from("/"),
             live: true,
+            shared: Arc::default(),
         }
     }
 
@@ -58,7 +63,11 @@ impl Root {
                 "not a directory",
             ));
         }
-        Ok(Root { base, live: false })
+        Ok(Root {
+            base,
+            live: false,
+            shared: Arc::default(),
+        })
     }
 
     /// Whether this is the running host.
@@ -135,6 +144,28 @@ impl Root {
         let mut buf = Vec::with_capacity(len as usize);
         file.take(MAX_READ).read_to_end(&mut buf)?;
         Ok(buf)
+    }
+
+    /// Reads a file that several collectors need (a registry hive): the first call reads
+    /// it, later calls — from any clone of this `Root`, on any thread — share those bytes,
+    /// so a 100 MB `SOFTWARE` hive is read and held once per scan, not once per collector.
+    pub fn read_shared(&self, rel: &str) -> io::Result<Arc<[u8]>> {
+        let path = self.resolve(rel)?;
+        if let Some(bytes) = self
+            .shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&path)
+        {
+            return Ok(bytes.clone());
+        }
+        let bytes: Arc<[u8]> = self.read(rel)?.into();
+        self.shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(path)
+            .or_insert(bytes.clone());
+        Ok(bytes)
     }
 
     /// Metadata of a path inside the root, following symlinks inside the root.
@@ -281,6 +312,17 @@ mod tests {
         let (_d, _o, root) = fixture();
         let e = root.read("etc/loop1").unwrap_err();
         assert!(e.to_string().contains("too many levels"), "{e}");
+    }
+
+    #[test]
+    fn shared_reads_are_read_once_for_every_clone() {
+        let (_d, _o, root) = fixture();
+        let other = root.clone();
+        let a = root.read_shared("usr/share/ca/a.pem").unwrap();
+        let b = other.read_shared("etc/ssl/certs/abs.pem").unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "same file through a symlink, one read");
+        assert_eq!(&*a, b"inside");
+        assert!(root.read_shared("etc/loop1").is_err());
     }
 
     #[test]

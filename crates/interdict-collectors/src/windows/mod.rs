@@ -58,7 +58,7 @@ pub fn current_control_set(hive: &interdict_formats::regf::Hive<'_>) -> Option<S
 /// The computer name recorded in the root's `SYSTEM` hive (current control set).
 pub fn computer_name(root: &Root) -> Option<String> {
     let rel = machine_hive(root, SYSTEM_HIVE)?;
-    let bytes = root.read(&rel).ok()?;
+    let bytes = root.read_shared(&rel).ok()?;
     let hive = interdict_formats::regf::Hive::parse(&bytes).ok()?;
     let set = current_control_set(&hive)?;
     let key = hive
@@ -102,7 +102,7 @@ fn with_hive(
     inv: &mut Inventory,
     f: impl FnOnce(&Hive<'_>, &mut Inventory),
 ) {
-    let bytes = match root.read(rel) {
+    let bytes = match root.read_shared(rel) {
         Ok(b) => b,
         Err(e) => {
             return inv
