@@ -25,7 +25,8 @@ pub fn filter_directive(findings: &mut Vec<Finding>, directive: Option<&str>) {
 }
 
 /// Counts of findings per confidence.
-pub fn summary(findings: &[Finding]) -> Value {
+pub fn summary<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Value {
+    let findings: Vec<&Finding> = findings.into_iter().collect();
     let count = |c: Confidence| findings.iter().filter(|f| f.confidence == c).count();
     json!({
         "confirmed": count(Confidence::Confirmed),

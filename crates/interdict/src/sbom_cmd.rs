@@ -239,7 +239,7 @@ fn finish(
                 .map(|(id, (name, labels))| json!({"product": id, "product_name": name, "count": labels.len(), format!("{unit_key}s"): labels}))
                 .collect();
             let mut doc = json!({"findings": findings, "errors": errors, "products": products,
-                "summary": interdict_report::summary(&all.iter().map(|f| (*f).clone()).collect::<Vec<_>>())});
+                "summary": interdict_report::summary(all.iter().copied())});
             if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
                 d.extend(e.clone());
             }
