@@ -28,6 +28,7 @@ mod export;
 mod osquery;
 mod spdx;
 mod spdx_tag_value;
+pub mod text;
 
 pub use component::PATH_SEPARATOR;
 pub use csv_import::{CSV_COLLECTOR, CsvMapping, import_csv};
