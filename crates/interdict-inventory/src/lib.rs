@@ -11,12 +11,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What kind of thing an artifact is. Serialized in kebab-case; these strings are also the
 /// `kind` of a finding's evidence item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactKind {
     /// An installed (or partly removed) package from a package manager or an uninstall list.
@@ -63,7 +66,9 @@ impl ArtifactKind {
 }
 
 /// The lifecycle state of an artifact, as its source reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactState {
     /// Installed, present, enabled or loaded: the thing is in use or ready to be.
@@ -79,7 +84,7 @@ pub enum ArtifactState {
 ///
 /// Fields that do not apply to a kind are `None` or empty. Anything format-specific goes
 /// in [`Artifact::attributes`] under a descriptive key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Artifact {
     /// What the item is.
     pub kind: ArtifactKind,
@@ -87,10 +92,10 @@ pub struct Artifact {
     /// bundle id, the path of a file relative to the root.
     pub name: String,
     /// Version, when the source gives one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Vendor, maintainer, packager, company or author, when the source gives one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
     /// Where it was found: a path relative to the root (for a database, the database
     /// file), or a `file:key` form for records inside containers such as hives.
@@ -101,13 +106,13 @@ pub struct Artifact {
     pub state: ArtifactState,
     /// Paths on the host this item points at or owns (an executable, an install folder,
     /// files owned by a package), relative to the root, `/`-separated.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
     /// Code-signing or certificate subjects associated with the item (e.g. PE signers).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signers: Vec<String>,
     /// Further facts by name (`arch`, `display-name`, `sha256`, `issuer`, `purl`, …).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -185,7 +190,7 @@ fn non_empty(s: String) -> Option<String> {
 }
 
 /// A source that could not be read (fully). The scan records it and goes on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CollectError {
     /// The collector id.
     pub collector: String,
@@ -207,7 +212,7 @@ impl CollectError {
 }
 
 /// What one collector produced: items plus the errors met on the way.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Inventory {
     /// Items found.
     pub artifacts: Vec<Artifact>,
@@ -238,7 +243,9 @@ impl Inventory {
 }
 
 /// The operating system family of a scanned root.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Platform {
     /// Linux (live host, mounted image, container rootfs).
@@ -261,4 +268,45 @@ impl Platform {
             Platform::Any => "any",
         }
     }
+}
+
+/// Names of the [`Artifact::attributes`] that one crate writes and another reads. A key
+/// used only inside one collector may stay a literal there; every key that crosses a crate
+/// boundary (collector → matcher, reader → exporter, scan → report) is named here.
+pub mod attr {
+    /// Package URL of the item (`pkg:deb/debian/kesl@12.0?arch=amd64`).
+    pub const PURL: &str = "purl";
+    /// `true` when the item sits inside another product (an SBOM component below the top).
+    pub const EMBEDDED: &str = "embedded";
+    /// Nesting depth of an SBOM component (0 for the top component).
+    pub const DEPTH: &str = "depth";
+    /// Names from the top SBOM component down to this one, joined by ` > `.
+    pub const COMPONENT_PATH: &str = "component-path";
+    /// Hex SHA-256 of a file's content.
+    pub const SHA256: &str = "sha256";
+    /// The artifact kind an SBOM component was exported from (round trip of interdict's
+    /// own CycloneDX export).
+    pub const INTERDICT_KIND: &str = "interdict-kind";
+    /// Uninstall-list display name.
+    pub const DISPLAY_NAME: &str = "display-name";
+    /// Install folder of a package (uninstall `InstallLocation`).
+    pub const INSTALL_LOCATION: &str = "install-location";
+    /// Image path of a Windows service or driver.
+    pub const IMAGE_PATH: &str = "image-path";
+    /// Windows Installer product code (`{GUID}`).
+    pub const PRODUCT_CODE: &str = "product-code";
+    /// PE VERSIONINFO `ProductName`.
+    pub const PRODUCT_NAME: &str = "product-name";
+    /// PE VERSIONINFO `FileDescription`.
+    pub const FILE_DESCRIPTION: &str = "file-description";
+    /// PE VERSIONINFO `CompanyName`.
+    pub const COMPANY_NAME: &str = "company-name";
+    /// PE VERSIONINFO `OriginalFilename`.
+    pub const ORIGINAL_FILENAME: &str = "original-filename";
+    /// SBOM supplier name.
+    pub const SUPPLIER: &str = "supplier";
+    /// Apple code-signing Team ID.
+    pub const TEAM_ID: &str = "team-id";
+    /// Number of endpoints an aggregated inventory row stands for.
+    pub const DEVICE_COUNT: &str = "device-count";
 }

@@ -1,0 +1,31 @@
+//! The output vocabulary of interdict, and the one document every command writes.
+//!
+//! * [`Finding`], [`Evidence`], [`Confidence`], [`Weight`], [`Distribution`] and
+//!   [`IndicatorKind`]: what the matcher concludes about one product on one host.
+//! * [`Host`] and [`host_id`]: the identity a fleet deduplicates hosts on.
+//! * [`Report`]: the versioned document of a scan, an SBOM check or an import —
+//!   `schema_version`, the tool, the source kind, the catalog's version and digest,
+//!   start and finish timestamps, findings, errors, and the host (scans) or hosts
+//!   (imports). It is written by `interdict scan|sbom|import`, read back by the server,
+//!   the deliverables and the evidence pack, and described by the JSON Schema
+//!   [`report_schema`] (committed as `docs/report.schema.json`).
+//!
+//! Compatibility: within a major `schema_version`, fields are only added; a reader keeps a
+//! newer minor version's unknown fields ([`Report::extra`]) and refuses another major.
+//!
+//! **Boundary:** a leaf of the output side: depends on `interdict-inventory` (the
+//! artifacts a report may carry) and on serde, jiff and schemars only. The catalog, the
+//! matcher, the scan, the store and the server all speak this crate's types.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod finding;
+mod host;
+mod report;
+
+pub use finding::{Confidence, Distribution, Evidence, Finding, IndicatorKind, Weight};
+pub use host::{Host, IDENTIFIER_PRECEDENCE, Os, host_id};
+pub use report::{
+    CatalogStamp, CollectorStats, Document, ProductCount, Report, ReportError, SCHEMA_MAJOR,
+    SCHEMA_VERSION, SourceKind, Summary, Tool, product_counts, report_schema,
+};
