@@ -6,15 +6,20 @@
 //! TOML files, whose entries add to or replace bundled entries with the same id. Every
 //! problem is a [`CatalogError`] naming the file, the line and the field.
 //!
-//! **Boundary:** a leaf crate. It knows nothing of hosts, collectors or findings.
+//! **Boundary:** knows nothing of hosts or collectors. It takes the shared vocabulary
+//! (`Distribution`, `IndicatorKind`) from `interdict-findings`, so catalog, matcher and
+//! reports speak one set of types.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod load;
 mod model;
+mod schedule;
 
 pub use model::*;
+pub use schedule::{Deliverable, ScheduledMilestone, schedule};
 
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -87,12 +92,17 @@ pub enum CatalogError {
     },
 }
 
+/// The version of the bundled catalog data; bumped whenever a file under `data/` changes.
+pub const BUNDLED_VERSION: &str = "2026.12.1";
+
 /// A complete, cross-checked catalog.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     vendors: BTreeMap<String, Vendor>,
     products: BTreeMap<String, Product>,
     directives: BTreeMap<String, Directive>,
+    /// Every file loaded, in load order: (name, SHA-256 of its text).
+    files: Vec<(String, [u8; 32])>,
 }
 
 impl Catalog {
@@ -128,6 +138,8 @@ impl Catalog {
         };
         for (name, text) in files {
             let entries = load::parse_file(&name, &text)?;
+            self.files
+                .push((name.clone(), Sha256::digest(text.as_bytes()).into()));
             for v in entries.vendors {
                 if !seen.insert(("vendor".into(), v.id.clone())) {
                     return Err(dup(&name, "vendor", &v.id));
@@ -185,6 +197,34 @@ impl Catalog {
             }
         }
         Ok(())
+    }
+
+    /// The bundled catalog's version ([`BUNDLED_VERSION`]).
+    pub fn version(&self) -> &'static str {
+        BUNDLED_VERSION
+    }
+
+    /// `sha256:<hex>` over every file actually loaded — bundled and user files, each by
+    /// name and content, in load order — so reports made with the same catalog carry the
+    /// same digest and adding or editing a `--catalog` file changes it. A user file's name
+    /// counts without its directory, so the same files give the same digest wherever they
+    /// are kept.
+    pub fn digest(&self) -> String {
+        let mut h = Sha256::new();
+        for (name, sum) in &self.files {
+            let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+            h.update((base.len() as u64).to_le_bytes());
+            h.update(base.as_bytes());
+            h.update(sum);
+        }
+        let sum: [u8; 32] = h.finalize().into();
+        let hex: String = sum.iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+
+    /// The names of the files loaded, in load order.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|(n, _)| n.as_str())
     }
 
     /// All vendors, by id.

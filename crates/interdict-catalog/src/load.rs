@@ -492,7 +492,7 @@ fn directive(cx: &Ctx, raw: Spanned<RawDirective>) -> Result<Directive, CatalogE
         }
         milestones.push(Milestone {
             offset_days: m.offset_days,
-            deliverable: m.deliverable,
+            deliverable: crate::Deliverable::parse(&m.deliverable),
             description: m.description,
             every_days: m.every_days,
         });

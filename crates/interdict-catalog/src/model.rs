@@ -1,5 +1,6 @@
 //! The validated catalog model: what the rest of interdict reads.
 
+pub use interdict_findings::{Distribution, IndicatorKind};
 use jiff::civil::Date;
 use serde::Serialize;
 
@@ -22,29 +23,6 @@ pub struct Vendor {
     pub sources: Vec<String>,
     /// The catalog file this entry came from.
     pub origin: String,
-}
-
-/// How a product reaches a host: under the vendor's own brand, or inside someone else's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Distribution {
-    /// Sold or installed as the vendor's own product.
-    Branded,
-    /// The vendor's code inside another company's product (OEM engine, SDK).
-    Embedded,
-    /// Open-source code published by the vendor; reported for human review.
-    OpenSource,
-}
-
-impl Distribution {
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Distribution::Branded => "branded",
-            Distribution::Embedded => "embedded",
-            Distribution::OpenSource => "open-source",
-        }
-    }
 }
 
 /// A product of a vendor, with the indicators that reveal it and the steps that remove it.
@@ -82,93 +60,6 @@ pub struct RemovalSteps {
     pub steps: Vec<String>,
     /// Where the procedure is documented.
     pub source: Option<String>,
-}
-
-/// What an indicator is matched against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum IndicatorKind {
-    /// A package name or an uninstall-list display name.
-    Package,
-    /// A publisher, vendor, maintainer, supplier or company name.
-    Publisher,
-    /// A service, unit or launchd job name.
-    Service,
-    /// A driver or kernel-extension name.
-    Driver,
-    /// A Linux kernel module name.
-    KernelModule,
-    /// A process or executable name.
-    Process,
-    /// A path relative to the root, `/`-separated.
-    Path,
-    /// A file's base name.
-    FileName,
-    /// A file's SHA-256.
-    FileHash,
-    /// A certificate subject (trust store or code signer).
-    CertificateSubject,
-    /// A bundle or package identifier (macOS, mobile).
-    BundleId,
-    /// A browser extension id.
-    BrowserExtension,
-    /// A network domain.
-    Domain,
-    /// A package URL.
-    Purl,
-    /// A CPE name.
-    Cpe,
-    /// A registry key path.
-    RegistryKey,
-}
-
-impl IndicatorKind {
-    /// Every kind, in declaration order.
-    pub const ALL: [IndicatorKind; 16] = [
-        IndicatorKind::Package,
-        IndicatorKind::Publisher,
-        IndicatorKind::Service,
-        IndicatorKind::Driver,
-        IndicatorKind::KernelModule,
-        IndicatorKind::Process,
-        IndicatorKind::Path,
-        IndicatorKind::FileName,
-        IndicatorKind::FileHash,
-        IndicatorKind::CertificateSubject,
-        IndicatorKind::BundleId,
-        IndicatorKind::BrowserExtension,
-        IndicatorKind::Domain,
-        IndicatorKind::Purl,
-        IndicatorKind::Cpe,
-        IndicatorKind::RegistryKey,
-    ];
-
-    /// The kebab-case name used in catalog files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IndicatorKind::Package => "package",
-            IndicatorKind::Publisher => "publisher",
-            IndicatorKind::Service => "service",
-            IndicatorKind::Driver => "driver",
-            IndicatorKind::KernelModule => "kernel-module",
-            IndicatorKind::Process => "process",
-            IndicatorKind::Path => "path",
-            IndicatorKind::FileName => "file-name",
-            IndicatorKind::FileHash => "file-hash",
-            IndicatorKind::CertificateSubject => "certificate-subject",
-            IndicatorKind::BundleId => "bundle-id",
-            IndicatorKind::BrowserExtension => "browser-extension",
-            IndicatorKind::Domain => "domain",
-            IndicatorKind::Purl => "purl",
-            IndicatorKind::Cpe => "cpe",
-            IndicatorKind::RegistryKey => "registry-key",
-        }
-    }
-
-    /// Parses a kebab-case name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
 }
 
 /// How an indicator's pattern is compared.
@@ -314,8 +205,8 @@ pub struct Directive {
 pub struct Milestone {
     /// Days after `issued`.
     pub offset_days: i64,
-    /// Machine name of the deliverable, e.g. `identify-report`.
-    pub deliverable: String,
+    /// The deliverable, e.g. `identify-report`.
+    pub deliverable: crate::Deliverable,
     /// What must be done.
     pub description: String,
     /// For recurring deliverables: repeat every this many days after the first.
