@@ -16,6 +16,7 @@ pub mod apk;
 pub mod browser;
 pub mod dpkg;
 pub mod flatpak;
+pub mod identity;
 pub mod kmod;
 pub mod macos;
 pub mod os;

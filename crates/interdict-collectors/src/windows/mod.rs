@@ -67,6 +67,18 @@ pub fn computer_name(root: &Root) -> Option<String> {
     key.value_ci("ComputerName").and_then(|v| v.as_string())
 }
 
+/// The machine GUID Windows setup records in the root's `SOFTWARE` hive
+/// (`Microsoft\Cryptography\MachineGuid`): the host's identity in a fleet.
+pub fn machine_guid(root: &Root) -> Option<String> {
+    let rel = machine_hive(root, SOFTWARE_HIVE)?;
+    let bytes = root.read_shared(&rel).ok()?;
+    let hive = interdict_formats::regf::Hive::parse(&bytes).ok()?;
+    let key = hive.open_path_ci(r"Microsoft\Cryptography").ok()??;
+    let guid = key.value_ci("MachineGuid").and_then(|v| v.as_string())?;
+    let guid = guid.trim().to_string();
+    (!guid.is_empty()).then_some(guid)
+}
+
 /// The on-disk path of a machine hive, if the root has it.
 fn machine_hive(root: &Root, canonical: &str) -> Option<String> {
     root.find_case_insensitive(canonical)
