@@ -50,9 +50,11 @@ fn sqlite_mariner_is_read_in_place_without_side_files() {
     let rows = read_sqlite_blobs(&path).unwrap();
     assert_eq!(dir_listing(dir), before);
     assert_no_side_files(dir);
+    assert_eq!(rows.unreadable.count, 0);
     let hs: Vec<RpmHeader> = rows
-        .into_iter()
-        .map(|b| parse_header_blob(&b.unwrap()).unwrap())
+        .blobs
+        .iter()
+        .map(|b| parse_header_blob(b).unwrap())
         .collect();
     assert_eq!(hs.len(), 129);
     assert!(
@@ -97,7 +99,7 @@ fn sqlite_in_a_read_only_directory_leaves_no_side_files() {
     let listing = dir_listing(tmp.path());
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     fs::set_permissions(tmp.path(), perms).unwrap();
-    assert_eq!(rows.unwrap().len(), 129);
+    assert_eq!(rows.unwrap().blobs.len(), 129);
     assert_eq!(listing, ["rpmdb.sqlite"]);
 }
 
@@ -233,7 +235,9 @@ fn collector_reads_sqlite_and_ndb_in_an_offline_root() {
     assert_eq!(inv.errors[0].location, "var/lib/rpm/rpmdb.sqlite");
     assert_eq!(inv.errors[0].collector, "rpmdb-sqlite");
     assert!(
-        inv.errors[0].message.contains("corrupt package header #3"),
+        inv.errors[0]
+            .message
+            .contains("1 of 4 rows unreadable; first: corrupt package header #3"),
         "{}",
         inv.errors[0].message
     );
