@@ -332,7 +332,7 @@ mod tests {
         for big in [false, true] {
             let d = build(&value, big);
             let r = parse_bdb(&d).unwrap();
-            assert_eq!(r.blobs, [value.clone()], "big-endian: {big}");
+            assert_eq!(r.blobs, std::slice::from_ref(&value), "big-endian: {big}");
             assert_eq!(r.unreadable.count, 0);
         }
     }
