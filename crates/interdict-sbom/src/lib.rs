@@ -158,6 +158,9 @@ pub struct InventoryImport {
     pub artifacts: Vec<(String, Artifact)>,
     /// Records skipped, with why.
     pub errors: Vec<SbomError>,
+    /// Rows left out on purpose because they hold no inventory (an osquery results log's
+    /// `os_version` or `schedule` queries), counted per query name.
+    pub skipped: std::collections::BTreeMap<String, usize>,
 }
 
 impl InventoryImport {
