@@ -31,7 +31,7 @@ mod spdx_tag_value;
 pub mod text;
 
 pub use component::PATH_SEPARATOR;
-pub use csv_import::{CSV_COLLECTOR, CsvMapping, import_csv};
+pub use csv_import::{CSV_COLLECTOR, CsvMapping, ZERO_DEVICE_ROWS, import_csv};
 pub use cyclonedx_json::CYCLONEDX_COLLECTOR;
 pub use error::SbomError;
 pub use export::to_cyclonedx_json;
