@@ -57,6 +57,7 @@ impl Default for CsvMapping {
             host: owned(&[
                 "host",
                 "hostname",
+                "pscomputername",
                 "computer",
                 "computer name",
                 "device name",
@@ -118,21 +119,33 @@ pub(super) fn fold(header: &str) -> String {
         .collect()
 }
 
-/// Finds the first candidate header not already taken; returns its index.
+/// Every header that is one of the candidates and not already taken, in the order of
+/// the candidates (the first is the preferred column; later ones fill its empty cells).
+pub(super) fn find_columns(
+    header: &[String],
+    candidates: &[String],
+    taken: &[usize],
+) -> Vec<usize> {
+    let folded: Vec<String> = header.iter().map(|h| fold(h)).collect();
+    let mut found = Vec::new();
+    for candidate in candidates {
+        let candidate = fold(candidate);
+        for (index, h) in folded.iter().enumerate() {
+            if *h == candidate && !taken.contains(&index) && !found.contains(&index) {
+                found.push(index);
+            }
+        }
+    }
+    found
+}
+
+/// The first candidate header not already taken.
 pub(super) fn find_column(
     header: &[String],
     candidates: &[String],
     taken: &[usize],
 ) -> Option<usize> {
-    let folded: Vec<String> = header.iter().map(|h| fold(h)).collect();
-    candidates.iter().find_map(|candidate| {
-        let candidate = fold(candidate);
-        folded
-            .iter()
-            .enumerate()
-            .find(|(index, h)| !taken.contains(index) && **h == candidate)
-            .map(|(index, _)| index)
-    })
+    find_columns(header, candidates, taken).first().copied()
 }
 
 /// The known export a header row is, for the `csv-export` attribute.

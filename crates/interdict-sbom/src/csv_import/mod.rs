@@ -15,7 +15,7 @@ use crate::error::SbomError;
 use crate::osquery::file_stem;
 use crate::{InventoryImport, text};
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState};
-use mapping::{export_name, find_column, parse_kind};
+use mapping::{export_name, find_column, find_columns, parse_kind};
 
 /// The collector id of artifacts imported from CSV.
 pub const CSV_COLLECTOR: &str = "csv-import";
@@ -95,13 +95,15 @@ pub fn import_csv(
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let name_index =
-        find_column(&header, &mapping.name, &[]).ok_or_else(|| SbomError::MissingColumn {
+    let names = find_columns(&header, &mapping.name, &[]);
+    if names.is_empty() {
+        return Err(SbomError::MissingColumn {
             file: file.to_string(),
             column: format!("name (one of: {})", mapping.name.join(", ")),
             header: header.join(&char::from(delimiter).to_string()),
-        })?;
-    let columns = Columns::find(&header, mapping, name_index);
+        });
+    }
+    let columns = Columns::find(&header, mapping, names);
     let export = export_name(&header);
     let default_host = default_host
         .map(str::to_string)
@@ -130,7 +132,7 @@ pub fn import_csv(
             file,
             line,
         };
-        match row.artifact(&columns, name_index, &default_host, export) {
+        match row.artifact(&columns, &default_host, export) {
             Ok(Some(item)) => import.artifacts.push(item),
             Ok(None) => *import.skipped.entry(ZERO_DEVICE_ROWS.into()).or_default() += 1,
             Err(e) => import.errors.push(e),
@@ -139,11 +141,13 @@ pub fn import_csv(
     Ok(import)
 }
 
-/// The optional columns found in a header.
+/// The columns found in a header. Where several headers hold one fact (SCCM's
+/// `ARPDisplayName0` and `ProductName0`), the first with a value in a record is used.
 struct Columns {
+    name: Vec<usize>,
     host: Option<usize>,
-    version: Option<usize>,
-    publisher: Option<usize>,
+    version: Vec<usize>,
+    publisher: Vec<usize>,
     kind: Option<usize>,
     /// Only for an aggregated export: without a host column.
     device_count: Option<usize>,
@@ -152,14 +156,17 @@ struct Columns {
 }
 
 impl Columns {
-    fn find(header: &[String], mapping: &CsvMapping, name: usize) -> Self {
-        let host = find_column(header, &mapping.host, &[name]);
-        let taken: Vec<usize> = [Some(name), host].into_iter().flatten().collect();
+    fn find(header: &[String], mapping: &CsvMapping, name: Vec<usize>) -> Self {
+        let host = find_column(header, &mapping.host, &name);
+        let mut taken = name.clone();
+        taken.extend(host);
         let find = |candidates: &[String]| find_column(header, candidates, &taken);
+        let all = |candidates: &[String]| find_columns(header, candidates, &taken);
         Columns {
+            name,
             host,
-            version: find(&mapping.version),
-            publisher: find(&mapping.publisher),
+            version: all(&mapping.version),
+            publisher: all(&mapping.publisher),
             kind: find(&mapping.kind),
             device_count: host.map_or_else(|| find(&mapping.device_count), |_| None),
             path: find(&mapping.path),
@@ -185,6 +192,11 @@ impl Row<'_> {
             .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("null"))
     }
 
+    /// The first value among several columns.
+    fn first(&self, indices: &[usize]) -> Option<&str> {
+        indices.iter().find_map(|i| self.value(Some(*i)))
+    }
+
     fn error(&self, message: String) -> SbomError {
         SbomError::InvalidRecord {
             file: self.file.to_string(),
@@ -201,13 +213,12 @@ impl Row<'_> {
     fn artifact(
         &self,
         columns: &Columns,
-        name_index: usize,
         default_host: &str,
         export: Option<&str>,
     ) -> Result<Option<(String, Artifact)>, SbomError> {
         let name = self
-            .value(Some(name_index))
-            .ok_or_else(|| self.missing(name_index))?;
+            .first(&columns.name)
+            .ok_or_else(|| self.missing(columns.name[0]))?;
         let host = match (self.value(columns.host), columns.host) {
             (Some(host), _) => host.to_string(),
             (None, None) => default_host.to_string(),
@@ -235,8 +246,8 @@ impl Row<'_> {
             format!("{}:{}", self.file, self.line),
             CSV_COLLECTOR,
         )
-        .with_version(self.value(columns.version).unwrap_or_default())
-        .with_publisher(self.value(columns.publisher).unwrap_or_default())
+        .with_version(self.first(&columns.version).unwrap_or_default())
+        .with_publisher(self.first(&columns.publisher).unwrap_or_default())
         .with_path(self.value(columns.path).unwrap_or_default())
         .with_state(ArtifactState::Active)
         .with_attr("type", type_value.unwrap_or_default())

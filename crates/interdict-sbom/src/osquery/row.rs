@@ -268,15 +268,13 @@ fn fill(mut a: Artifact, table: OsqueryTable, text: &dyn Fn(&str) -> String) -> 
             if disabled == "1" || disabled.eq_ignore_ascii_case("true") {
                 a = a.with_state(ArtifactState::Disabled);
             }
-            let program = Some(text("program"))
-                .filter(|p| !p.is_empty())
-                .unwrap_or_else(|| {
-                    let args = text("program_arguments");
-                    args.split_whitespace().next().unwrap_or("").to_string()
-                });
+            // `program_arguments` is joined with spaces by osquery: a path with a space
+            // in it cannot be told from its arguments, so it is kept whole.
+            let program = text("program");
             a.with_path(text("path"))
                 .with_path(program.clone())
                 .with_attr("program", program)
+                .with_attr("program-arguments", text("program_arguments"))
                 .with_attr("run-at-load", text("run_at_load"))
                 .with_attr("init", "launchd")
         }
