@@ -39,6 +39,9 @@ fn products(doc: &Value) -> Vec<(String, u64, Value)> {
         .collect()
 }
 
+/// A fixture and the (product, count, hosts) it should give.
+type Case = (&'static str, Vec<(&'static str, u64, Value)>);
+
 fn no_errors(doc: &Value) {
     assert_eq!(doc["errors"], json!([]), "{doc:#}");
 }
@@ -132,7 +135,7 @@ fn windows_certificates_and_processes_match() {
 
 #[test]
 fn csv_exports_are_recognised_without_flags() {
-    let cases: [(&str, Vec<(&str, u64, Value)>); 5] = [
+    let cases: [Case; 5] = [
         (
             "csv/intune-appinvrawdata.csv",
             vec![("kes-windows", 2, json!(["WS-ENG-07", "WS-FIN-01"]))],

@@ -31,17 +31,18 @@ pub fn utf16le_with_bom(text: &str) -> Vec<u8> {
     out
 }
 
-/// (host, kind, name, version, publisher, state) of every imported item, in order.
-pub fn items(
-    import: &InventoryImport,
-) -> Vec<(
-    &str,
+/// (host, kind, name, version, publisher, state) of one imported item.
+pub type Item<'a> = (
+    &'a str,
     ArtifactKind,
-    &str,
-    Option<&str>,
-    Option<&str>,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
     ArtifactState,
-)> {
+);
+
+/// Every imported item as an [`Item`], in order.
+pub fn items(import: &InventoryImport) -> Vec<Item<'_>> {
     import
         .artifacts
         .iter()
