@@ -4,8 +4,8 @@
 
 mod import_support;
 
-use import_support::{bytes, items, locations, names, text, utf16le_with_bom};
-use interdict_inventory::{ArtifactKind, ArtifactState};
+use import_support::{bytes, items, locations, names, package, text, utf16le_with_bom};
+use interdict_inventory::ArtifactKind;
 use interdict_sbom::{CsvMapping, InventoryImport, ZERO_DEVICE_ROWS, import_csv};
 
 const KES: &str = "Kaspersky Endpoint Security for Windows";
@@ -92,21 +92,17 @@ fn semicolon_and_tab_separated_files_are_sniffed() {
     assert_eq!(
         items(&semi),
         [
-            (
+            package(
                 "WS-DE-04",
-                ArtifactKind::Package,
                 "Kaspersky Small Office Security",
-                Some("21.3.10.391"),
-                Some("Kaspersky"),
-                ArtifactState::Active
+                "21.3.10.391",
+                "Kaspersky"
             ),
-            (
+            package(
                 "WS-DE-04",
-                ArtifactKind::Package,
                 "LibreOffice 7.6; de",
-                Some("7.6.4.1"),
-                Some("The Document Foundation"),
-                ArtifactState::Active
+                "7.6.4.1",
+                "The Document Foundation"
             ),
         ]
     );
@@ -179,30 +175,14 @@ fn intune_graph_appinvrawdata_has_one_row_per_device() {
     assert_eq!(
         items(&imported),
         [
-            (
+            package("WS-FIN-01", KES, "12.3.0.493", "AO Kaspersky Lab"),
+            package(
                 "WS-FIN-01",
-                ArtifactKind::Package,
-                KES,
-                Some("12.3.0.493"),
-                Some("AO Kaspersky Lab"),
-                ArtifactState::Active
-            ),
-            (
-                "WS-FIN-01",
-                ArtifactKind::Package,
                 "Microsoft Teams",
-                Some("24004.1307.2669.7070"),
-                Some("Microsoft Corporation"),
-                ArtifactState::Active
+                "24004.1307.2669.7070",
+                "Microsoft Corporation"
             ),
-            (
-                "WS-ENG-07",
-                ArtifactKind::Package,
-                KES,
-                Some("12.3.0.493"),
-                Some("AO Kaspersky Lab"),
-                ArtifactState::Active
-            ),
+            package("WS-ENG-07", KES, "12.3.0.493", "AO Kaspersky Lab"),
         ]
     );
     assert!(imported.artifacts.iter().all(|(_, a)| {
@@ -234,29 +214,18 @@ fn sccm_installed_software_falls_back_to_product_name() {
     assert_eq!(
         items(&imported),
         [
-            (
+            package("WS-FIN-01", KES, "12.3.0.493", "AO Kaspersky Lab"),
+            package(
                 "WS-FIN-01",
-                ArtifactKind::Package,
-                KES,
-                Some("12.3.0.493"),
-                Some("AO Kaspersky Lab"),
-                ArtifactState::Active
-            ),
-            (
-                "WS-FIN-01",
-                ArtifactKind::Package,
                 "Kaspersky Security Center Network Agent",
-                Some("14.2.0.26967"),
-                Some("AO Kaspersky Lab"),
-                ArtifactState::Active
+                "14.2.0.26967",
+                "AO Kaspersky Lab"
             ),
-            (
+            package(
                 "WS-ENG-07",
-                ArtifactKind::Package,
                 "Sophos Endpoint Agent",
-                Some("2023.2.1.9"),
-                Some("Sophos Limited"),
-                ArtifactState::Active
+                "2023.2.1.9",
+                "Sophos Limited"
             ),
         ]
     );

@@ -11,9 +11,9 @@ mod mapping;
 
 pub use mapping::CsvMapping;
 
+use crate::InventoryImport;
 use crate::error::SbomError;
-use crate::osquery::file_stem;
-use crate::{InventoryImport, text};
+use crate::osquery::{decode_lines, file_stem};
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState};
 use mapping::{export_name, find_column, find_columns, parse_kind};
 
@@ -73,11 +73,7 @@ pub fn import_csv(
     mapping: &CsvMapping,
     default_host: Option<&str>,
 ) -> Result<InventoryImport, SbomError> {
-    let decoded = text::decode(bytes).map_err(|e| SbomError::UnknownFormat {
-        file: file.to_string(),
-        message: format!("not text: {e}"),
-    })?;
-    let content = text::normalize_newlines(&decoded);
+    let content = decode_lines(bytes, file)?;
     let (body, skipped_lines, declared) = preamble(&content);
     let delimiter =
         declared.unwrap_or_else(|| sniff_delimiter(body.split('\n').next().unwrap_or("")));

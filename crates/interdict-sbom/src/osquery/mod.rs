@@ -19,6 +19,7 @@ use crate::{InventoryImport, text};
 use interdict_inventory::Artifact;
 use row::{Origin, map_row};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// The collector id of artifacts imported from osquery output.
@@ -36,11 +37,7 @@ pub fn import_osquery(
     host: Option<&str>,
     table: Option<OsqueryTable>,
 ) -> Result<InventoryImport, SbomError> {
-    let decoded = text::decode(bytes).map_err(|e| SbomError::UnknownFormat {
-        file: file.to_string(),
-        message: format!("not text: {e}"),
-    })?;
-    let content = text::normalize_newlines(&decoded);
+    let content = decode_lines(bytes, file)?;
     let fallback_host = host.map(str::to_string).unwrap_or_else(|| file_stem(file));
     let mut import = InventoryImport::default();
     match content.trim_start().as_bytes().first() {
@@ -314,6 +311,21 @@ fn strip_position(message: &str) -> String {
         .rfind(" at line ")
         .map_or(message, |pos| &message[..pos]);
     message.to_lowercase()
+}
+
+/// An export's text: decoded from UTF-8 (BOM or not) or UTF-16, line ends made LF.
+pub(crate) fn decode_lines<'a>(bytes: &'a [u8], file: &str) -> Result<Cow<'a, str>, SbomError> {
+    let decoded = text::decode(bytes).map_err(|e| SbomError::UnknownFormat {
+        file: file.to_string(),
+        message: format!("not text: {e}"),
+    })?;
+    Ok(match decoded {
+        Cow::Borrowed(text) => text::normalize_newlines(text),
+        Cow::Owned(text) => match text::normalize_newlines(&text) {
+            Cow::Borrowed(_) => Cow::Owned(text),
+            Cow::Owned(normalized) => Cow::Owned(normalized),
+        },
+    })
 }
 
 /// The file name without directories and without its last extension.

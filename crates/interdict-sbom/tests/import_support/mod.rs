@@ -41,6 +41,18 @@ pub type Item<'a> = (
     ArtifactState,
 );
 
+/// An active package of `host` as an [`Item`].
+pub fn package<'a>(host: &'a str, name: &'a str, version: &'a str, publisher: &'a str) -> Item<'a> {
+    (
+        host,
+        ArtifactKind::Package,
+        name,
+        Some(version),
+        Some(publisher),
+        ArtifactState::Active,
+    )
+}
+
 /// Every imported item as an [`Item`], in order.
 pub fn items(import: &InventoryImport) -> Vec<Item<'_>> {
     import
