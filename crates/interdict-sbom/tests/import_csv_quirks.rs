@@ -270,3 +270,32 @@ fn a_bad_device_count_names_its_line_and_the_rest_is_kept() {
     );
     assert_eq!(counts(&imported), [("Google Chrome", Some("1"))]);
 }
+
+#[test]
+fn excel_sep_line_and_degenerate_inputs() {
+    let input = b"sep=;\nHost;Name;Version\nh1;kesl;12.1\n";
+    let imported = import_csv(input, "sep.csv", &CsvMapping::default(), None).expect("sep");
+    assert_eq!(names(&imported), [("h1", "kesl")]);
+    assert_eq!(locations(&imported), ["sep.csv:3"]);
+    for input in [
+        &b""[..],
+        b"#TYPE System.Object",
+        b"sep=;",
+        b"sep=;\n",
+        b"\xff\xfe",
+        b"\xfe\xff\x00",
+        b"Name,DeviceCount\n\"unterminated,1\n",
+        b"Name\n\n\n",
+    ] {
+        // Errors or empty imports, never a panic.
+        let _ = import_csv(input, "odd.csv", &CsvMapping::default(), None);
+    }
+    let error =
+        import_csv(b"#TYPE x\n", "odd.csv", &CsvMapping::default(), None).expect_err("no header");
+    assert!(
+        error
+            .to_string()
+            .starts_with("odd.csv: missing column `name"),
+        "{error}"
+    );
+}
