@@ -5,10 +5,18 @@
 #   system.hive    SYSTEM: Select\Current=2; ControlSet002 (current) with AVP21.3, klif,
 #                  WinDefend; ControlSet001 (stale) with klim6 and kneps, never reported
 #   ntuser.hive    NTUSER.DAT of alice: per-user "Kaspersky Password Manager"
+#   attrib-software.hive, attrib-system.hive, attrib-ntuser.hive
+#                  one host with several Kaspersky products, for the attribution tests:
+#                  KES and the Network Agent (uninstall entries with their install folders
+#                  and MSI product codes, MSI registrations, AVP21.20 and klnagent services
+#                  whose images lie in those folders, the klif and klim6 drivers); in
+#                  alice's NTUSER.DAT Kaspersky Password Manager and an uncatalogued
+#                  "Kaspersky Example Utility"
 #
 # Needs Debian's libhivex-bin and libwin-hivex-perl (hivexsh, hivexregedit) and openssl:
 #   apt-get install -y libhivex-bin libwin-hivex-perl openssl
-# Run from anywhere; writes next to this script. The certificate key is generated afresh on
+# Run from anywhere; writes next to this script. With arguments, writes only the hives
+# named (`make-hives.sh attrib-software attrib-system attrib-ntuser`). The certificate key is generated afresh on
 # each run, so thumbprint and serial change; tests assert subjects, not thumbprints.
 set -eu
 
@@ -186,17 +194,117 @@ Windows Registry Editor Version 5.00
 "OneDrive"="\"C:\\Users\\alice\\AppData\\Local\\Microsoft\\OneDrive\\OneDrive.exe\" /background"
 EOF
 
-empty_hive "$work/software.hive" 'CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}'
-empty_hive "$work/system.hive" 'CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}'
-empty_hive "$work/ntuser.hive" 'CMI-CreateHive{D43B12B8-09B5-40DB-B4F6-F6DFEB78DAEC}'
-with_parents "$work/software.reg" 2
-with_parents "$work/system.reg" 2
-with_parents "$work/ntuser.reg" 1
-hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$work/software.hive" "$work/software.reg.full"
-hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$work/system.hive" "$work/system.reg.full"
-hivexregedit --merge --prefix 'HKEY_CURRENT_USER' "$work/ntuser.hive" "$work/ntuser.reg.full"
+# --- attribution host: SOFTWARE -----------------------------------------------------------
+kes='{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}'
+na='{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}'
+cat > "$work/attrib-software.reg" <<EOF
+Windows Registry Editor Version 5.00
 
-for h in software system ntuser; do
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\Mozilla Firefox 128.0 (x64 en-US)]
+"DisplayName"="Mozilla Firefox (x64 en-US)"
+"DisplayVersion"="128.0"
+"Publisher"="Mozilla"
+"InstallLocation"="C:\\\\Program Files\\\\Mozilla Firefox"
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\\$kes]
+"DisplayName"="Kaspersky Endpoint Security for Windows"
+"DisplayVersion"="12.6.0.438"
+"Publisher"="AO Kaspersky Lab"
+"InstallLocation"="C:\\\\Program Files (x86)\\\\Kaspersky Lab\\\\Kaspersky Endpoint Security for Windows\\\\"
+"UninstallString"="MsiExec.exe /X$kes"
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\\$na]
+"DisplayName"="Kaspersky Security Center Network Agent"
+"DisplayVersion"="14.2.0.26967"
+"Publisher"="AO Kaspersky Lab"
+"InstallLocation"="C:\\\\Program Files (x86)\\\\Kaspersky Lab\\\\NetworkAgent\\\\"
+"UninstallString"="MsiExec.exe /X$na"
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Installer\Products\872710A94F7F9FD44A28B0797BD07DDE]
+"ProductName"="Kaspersky Endpoint Security for Windows"
+"Version"=dword:0c0601b6
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Installer\Products\ADEB42927D0EFAD42A42052D0E1BF2B5]
+"ProductName"="Kaspersky Security Center Network Agent"
+"Version"=dword:0e026957
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\protected\KES.12.6\environment]
+"ProductName"="Kaspersky Endpoint Security for Windows"
+EOF
+
+# --- attribution host: SYSTEM -------------------------------------------------------------
+cat > "$work/attrib-system.reg" <<'EOF'
+Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\SYSTEM\Select]
+"Current"=dword:00000001
+"Default"=dword:00000001
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\AVP21.20]
+"DisplayName"="Kaspersky Endpoint Security Service"
+"ImagePath"=str(2):"\"C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky Endpoint Security for Windows\\avp.exe\" -r"
+"Start"=dword:00000002
+"Type"=dword:00000010
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klnagent]
+"DisplayName"="Kaspersky Security Center Network Agent"
+"ImagePath"=str(2):"\"C:\\Program Files (x86)\\Kaspersky Lab\\NetworkAgent\\klnagent.exe\""
+"Start"=dword:00000002
+"Type"=dword:00000010
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klif]
+"DisplayName"="Kaspersky Lab service driver"
+"ImagePath"=str(2):"system32\\DRIVERS\\klif.sys"
+"Start"=dword:00000001
+"Type"=dword:00000002
+"Group"="FSFilter Anti-Virus"
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klim6]
+"ImagePath"=str(2):"system32\\DRIVERS\\klim6.sys"
+"Start"=dword:00000003
+"Type"=dword:00000001
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\WinDefend]
+"DisplayName"="@%ProgramFiles%\\Windows Defender\\MpAsDesc.dll,-310"
+"ImagePath"=str(2):"\"C:\\ProgramData\\Microsoft\\Windows Defender\\platform\\4.18.24010.12-0\\MsMpEng.exe\""
+"Start"=dword:00000004
+"Type"=dword:00000010
+EOF
+
+# --- attribution host: NTUSER.DAT (alice) -------------------------------------------------
+cat > "$work/attrib-ntuser.reg" <<'EOF'
+Windows Registry Editor Version 5.00
+
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Uninstall\Kaspersky Password Manager]
+"DisplayName"="Kaspersky Password Manager"
+"DisplayVersion"="24.0.0.427"
+"Publisher"="AO Kaspersky Lab"
+"InstallLocation"="C:\\Users\\alice\\AppData\\Local\\Kaspersky Lab\\Kaspersky Password Manager"
+
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Uninstall\Kaspersky Example Utility]
+"DisplayName"="Kaspersky Example Utility"
+"DisplayVersion"="1.0.3"
+"Publisher"="AO Kaspersky Lab"
+"InstallLocation"="C:\\Users\\alice\\AppData\\Local\\Kaspersky Lab\\Example Utility"
+EOF
+
+# Each hive: its root key name, the .reg prefix and the prefix's number of components.
+for h in ${*:-software system ntuser attrib-software attrib-system attrib-ntuser}; do
+    case $h in
+        software|attrib-software)
+            root='CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}'
+            prefix='HKEY_LOCAL_MACHINE\SOFTWARE'; depth=2 ;;
+        system|attrib-system)
+            root='CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}'
+            prefix='HKEY_LOCAL_MACHINE\SYSTEM'; depth=2 ;;
+        ntuser|attrib-ntuser)
+            root='CMI-CreateHive{D43B12B8-09B5-40DB-B4F6-F6DFEB78DAEC}'
+            prefix='HKEY_CURRENT_USER'; depth=1 ;;
+        *) echo "unknown hive: $h" >&2; exit 2 ;;
+    esac
+    empty_hive "$work/$h.hive" "$root"
+    with_parents "$work/$h.reg" "$depth"
+    hivexregedit --merge --prefix "$prefix" "$work/$h.hive" "$work/$h.reg.full"
     cp "$work/$h.hive" "$here/$h.hive"
+    ls -l "$here/$h.hive"
 done
-ls -l "$here"/*.hive
