@@ -45,7 +45,7 @@ fn spell(spelling: Spelling, rel: &str) -> String {
 /// The main fixture: KES (WOW6432Node uninstall entry, MSI product, vendor key, AVP21.3 and
 /// klif in the current control set, avp.exe with Kaspersky version info), a per-user
 /// Kaspersky Password Manager, the Kaspersky TLS root in the ROOT store, a renamed binary
-/// signed by "AO Kaspersky Lab", and decoys: Firefox, McAfee, the AvP.exe game, klim6 and
+/// signed by "AO Kaspersky Lab" (a Kaspersky product no evidence names), and decoys: Firefox, McAfee, the AvP.exe game, klim6 and
 /// kneps in the stale control set. `marker` is where a trap would write if anything ran.
 fn windows_root(marker: &std::path::Path, spelling: Spelling) -> Fixture {
     let fx = Fixture::new();
@@ -86,6 +86,7 @@ fn windows_root(marker: &std::path::Path, spelling: Spelling) -> Fixture {
 fn expected() -> Vec<(String, String)> {
     [
         ("kaspersky-https-scanning-root", "confirmed"),
+        ("kaspersky-password-manager", "confirmed"),
         ("kaspersky-unidentified", "confirmed"),
         ("kes-windows", "confirmed"),
     ]
@@ -94,15 +95,13 @@ fn expected() -> Vec<(String, String)> {
     .collect()
 }
 
-/// `(kind, location)` of the KES evidence, as spelled on disk.
+/// `(kind, location)` of the KES evidence, as spelled on disk: its own items only.
 fn kes_evidence(spelling: Spelling) -> Vec<(String, String)> {
     let sw = spell(spelling, SOFTWARE);
     let sys = spell(spelling, SYSTEM);
     let mut v: Vec<(String, String)> = [
         ("driver", format!(r"{sys}:ControlSet002\Services\klif")),
-        ("file", spell(spelling, KES_DIR)),
         ("file", spell(spelling, AVP)),
-        ("file", spell(spelling, TOOL)),
         (
             "package",
             format!(r"{sw}:Classes\Installer\Products\872710A94F7F9FD44A28B0797BD07DDE"),
@@ -111,7 +110,6 @@ fn kes_evidence(spelling: Spelling) -> Vec<(String, String)> {
             "package",
             format!(r"{sw}:WOW6432Node\{UNINSTALL}\{KES_GUID}"),
         ),
-        ("registry", format!(r"{sw}:WOW6432Node\KasperskyLab")),
         ("service", format!(r"{sys}:ControlSet002\Services\AVP21.3")),
     ]
     .into_iter()
@@ -140,8 +138,21 @@ fn assert_windows_findings(doc: &Value, spelling: Spelling) {
             &Value::from("win-pe-files")
         )
     );
-    // tool.exe: renamed, neutral company name; found by its signer alone.
-    let tool = evidence_item(kes, &spell(spelling, TOOL));
+    // Vendor-wide items that fit KES and the Password Manager alike stay with the vendor:
+    // the vendor folder and key, and tool.exe (renamed, neutral company name, found by its
+    // signer alone).
+    let vendor = finding(doc, "kaspersky-unidentified");
+    let mut want = vec![
+        ("file".to_string(), spell(spelling, KES_DIR)),
+        ("file".to_string(), spell(spelling, TOOL)),
+        (
+            "registry".to_string(),
+            format!(r"{}:WOW6432Node\KasperskyLab", spell(spelling, SOFTWARE)),
+        ),
+    ];
+    want.sort();
+    assert_eq!(evidence_at(vendor), want, "{vendor:#}");
+    let tool = evidence_item(vendor, &spell(spelling, TOOL));
     assert_eq!(tool["name"], SIGNER);
     assert_eq!(tool["indicator_kind"], "certificate-subject");
     assert_eq!(tool["weight"], "strong");
@@ -153,11 +164,12 @@ fn assert_windows_findings(doc: &Value, spelling: Spelling) {
         ),
     );
     assert_eq!(svc["name"], "AVP21.3");
-    let folder = evidence_item(kes, &spell(spelling, KES_DIR));
+    let folder = evidence_item(vendor, &spell(spelling, KES_DIR));
     assert_eq!(folder["weight"], "weak");
 
-    // Kaspersky Password Manager: no catalog product, found by its publisher, per user.
-    let kpm = finding(doc, "kaspersky-unidentified");
+    // Kaspersky Password Manager, per user: its own finding.
+    let kpm = finding(doc, "kaspersky-password-manager");
+    assert_eq!(kpm["catalogued"], true);
     assert_eq!(
         evidence_at(kpm),
         [(
@@ -170,11 +182,10 @@ fn assert_windows_findings(doc: &Value, spelling: Spelling) {
     );
     let e = &kpm["evidence"][0];
     assert_eq!(
-        (&e["name"], &e["item"], &e["indicator_kind"], &e["version"]),
+        (&e["name"], &e["indicator_kind"], &e["version"]),
         (
-            &Value::from("AO Kaspersky Lab"),
             &Value::from("Kaspersky Password Manager"),
-            &Value::from("publisher"),
+            &Value::from("package"),
             &Value::from("9.0.2.1186")
         )
     );
@@ -362,17 +373,19 @@ fn truncated_software_hive_is_one_error_and_system_is_still_read() {
             .starts_with("truncated hive: 6000 of 16384 bytes"),
         "{errors:#?}"
     );
-    // Without SOFTWARE there is no product name: the services from SYSTEM, the files and
-    // the per-user entry identify the vendor.
+    // Without SOFTWARE there is no uninstall entry for KES: avp.exe's version info names it,
+    // and the AVP service and klif driver, which belong to the anti-malware products, join
+    // it rather than the per-user Password Manager.
     assert_eq!(
         findings(&doc),
-        [(
-            "kaspersky-unidentified".to_string(),
-            "confirmed".to_string()
-        )],
+        [
+            ("kaspersky-password-manager".into(), "confirmed".into()),
+            ("kaspersky-unidentified".into(), "confirmed".into()),
+            ("kes-windows".to_string(), "confirmed".to_string())
+        ],
         "{doc:#}"
     );
-    let f = finding(&doc, "kaspersky-unidentified");
+    let f = finding(&doc, "kes-windows");
     let at = evidence_at(f);
     for want in [
         (
@@ -387,7 +400,12 @@ fn truncated_software_hive_is_one_error_and_system_is_still_read() {
             "missing {want:?} in {at:#?}"
         );
     }
-    assert!(!at.iter().any(|(_, l)| l.starts_with(SOFTWARE)), "{at:#?}");
+    assert_eq!(at.len(), 3, "{at:#?}");
+    assert!(
+        !doc["findings"].to_string().contains(SOFTWARE),
+        "{:#}",
+        doc["findings"]
+    );
     assert!(!doc["findings"].to_string().contains("klim6"));
     let (code, _) = scan_json(fx.path(), &["--strict", "--fail-on", "never"]);
     assert_eq!(code, 2, "--strict turns the truncated hive into exit 2");
