@@ -159,58 +159,83 @@ pub(crate) fn attribute(catalog: &Catalog, placed: Vec<Placed>, cs: bool) -> Att
             None => rest.push(o),
         }
     }
-    // Catalog facts and the products on the host: the one product the item fits, or the
-    // vendor-level finding.
-    let present: Vec<(&Product, bool)> = out
-        .by_product
-        .iter()
-        .filter_map(|(id, ev)| {
-            let p = catalog.product(id).or(out.uncatalogued.get(id))?;
-            let active = ev.iter().any(|e| e.weight != Weight::Leftover);
-            (!p.generic).then_some((p, active))
-        })
-        .collect();
-    let mut placed: Vec<(String, Evidence)> = Vec::new();
-    for o in rest {
-        let target = the_one_product(&present, &o).unwrap_or_else(|| o.generic.clone());
-        placed.push((target, o.evidence));
-    }
-    for (target, ev) in placed {
-        out.by_product.entry(target).or_default().insert(ev);
+    // Catalog facts and the products on the host: the product the item fits, or the
+    // vendor-level finding. Items tied to families first, so that the products they join
+    // weigh with their evidence when vendor-wide items pick the primary product.
+    let (tied, vendor_wide): (Vec<OpenItem>, Vec<OpenItem>) =
+        rest.into_iter().partition(|o| !o.families.is_empty());
+    for batch in [tied, vendor_wide] {
+        let present = present_products(catalog, &out);
+        let placed: Vec<(String, Evidence)> = batch
+            .into_iter()
+            .map(|o| {
+                let target = fitting_product(&present, &o).unwrap_or_else(|| o.generic.clone());
+                (target, o.evidence)
+            })
+            .collect();
+        for (target, ev) in placed {
+            out.by_product.entry(target).or_default().insert(ev);
+        }
     }
     out
 }
 
-/// The single product on the host an open item fits: of its vendor, of the families its
+/// The specific products placed so far, with the weight of their evidence.
+fn present_products<'a>(catalog: &'a Catalog, out: &'a Attributed) -> Vec<Present<'a>> {
+    out.by_product
+        .iter()
+        .filter_map(|(id, ev)| {
+            let p = catalog.product(id).or(out.uncatalogued.get(id))?;
+            (!p.generic).then(|| Present {
+                product: p,
+                active: ev.iter().any(|e| e.weight != Weight::Leftover),
+                strong: ev.iter().filter(|e| e.weight == Weight::Strong).count(),
+                items: ev.len(),
+            })
+        })
+        .collect()
+}
+
+/// A product found on the host, with the weight of its evidence.
+struct Present<'a> {
+    product: &'a Product,
+    /// Some evidence is more than a leftover.
+    active: bool,
+    /// Pieces of strong evidence.
+    strong: usize,
+    /// Pieces of evidence.
+    items: usize,
+}
+
+/// The product on the host an open item fits: of its vendor, of the families its
 /// indicators name (any family when none), a catalogued product (not one only the host
 /// names), and active unless the item itself is a leftover and no product is active.
-/// `None` when no product or several fit, and for SBOM components, which are products of
-/// their own.
-fn the_one_product(present: &[(&Product, bool)], o: &OpenItem) -> Option<String> {
+/// When several fit, the primary one among them: the most strong evidence, then the most
+/// evidence, then the first id. `None` when none fits, and for SBOM components, which are
+/// products of their own.
+fn fitting_product(present: &[Present<'_>], o: &OpenItem) -> Option<String> {
     if o.component {
         return None;
     }
-    let fits: Vec<(&Product, bool)> = present
+    let fits: Vec<&Present<'_>> = present
         .iter()
-        .copied()
-        .filter(|(p, _)| {
-            p.vendor == o.vendor
-                && p.family != UNCATALOGUED_FAMILY
-                && (o.families.is_empty() || o.families.contains(&p.family))
+        .filter(|p| {
+            p.product.vendor == o.vendor
+                && p.product.family != UNCATALOGUED_FAMILY
+                && (o.families.is_empty() || o.families.contains(&p.product.family))
         })
         .collect();
-    let active: Vec<&Product> = fits.iter().filter(|(_, a)| *a).map(|(p, _)| *p).collect();
-    let pool: Vec<&Product> = if !active.is_empty() {
+    let active: Vec<&Present<'_>> = fits.iter().copied().filter(|p| p.active).collect();
+    let pool = if !active.is_empty() {
         active
     } else if o.evidence.weight == Weight::Leftover {
-        fits.iter().map(|(p, _)| *p).collect()
+        fits
     } else {
         Vec::new()
     };
-    match pool.as_slice() {
-        [one] => Some(one.id.clone()),
-        _ => None,
-    }
+    pool.into_iter()
+        .max_by_key(|p| (p.strong, p.items, std::cmp::Reverse(&p.product.id)))
+        .map(|p| p.product.id.clone())
 }
 
 /// The product an uncatalogued installed product stands for: `<vendor>/<name as slug>`.

@@ -33,11 +33,13 @@
 //!    item goes to the one product of those families on the host.
 //!
 //! Vendor-level evidence (a vendor folder, a vendor-wide service, a signed binary) that
-//! rules 2–5 leave open joins the vendor's product on the host when exactly one fits
-//! (of its families, if it names any). When none fits, or several do and nothing on the
-//! item chooses, it stays in the vendor's catch-all ("generic") finding: it is never folded
-//! into an unrelated product. An active item joins only an active product; a leftover item
-//! joins a product known only by leftovers (a removal tool) when nothing is active.
+//! rules 2–5 leave open joins the vendor's product on the host that fits it — of its
+//! families, if it names any; when several fit and nothing on the item chooses, the primary
+//! one among them (the most strong evidence, then the most evidence). When none fits it
+//! stays in the vendor's catch-all ("generic") finding: it is never folded into an
+//! unrelated product (`klif` on a host with only the Network Agent stays with the vendor).
+//! An active item joins only an active product; a leftover item joins a product known only
+//! by leftovers (a removal tool) when nothing is active.
 //!
 //! An installed product known only by the vendor's publisher — an uninstall entry, a
 //! package or an app bundle the catalog does not name — is a product in its own right: it

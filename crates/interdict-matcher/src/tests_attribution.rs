@@ -168,8 +168,9 @@ fn the_install_folder_names_the_product() {
             &f,
             "Program Files (x86)/Kaspersky Lab/KES.11.11.0-old/ckahum.dll"
         ),
-        ["kaspersky-unidentified"],
-        "fits both products: stays with the vendor"
+        // Not in KES's folder: vendor-wide evidence, which joins the primary product (the
+        // agent, with the most strong evidence).
+        ["ksc-network-agent-windows"]
     );
     assert_eq!(
         owner(
@@ -245,20 +246,32 @@ fn catalog_families_tie_services_and_drivers_to_the_anti_malware_product() {
             .iter()
             .all(|e| e.location != "SYSTEM:AVP21.3" && e.location != "SYSTEM:klif")
     );
-    // Two anti-malware products: nothing on the items chooses, so they stay with the vendor.
-    let f = m.match_artifacts(&[
-        entry("Kaspersky Endpoint Security for Windows", KES_FOLDER),
-        entry(
-            "Kaspersky Internet Security 2019",
-            "Program Files/Kaspersky Lab/KIS",
-        ),
+    // Two anti-malware products and nothing on the item chooses: the primary one among them
+    // (the most strong evidence).
+    let kis = entry(
+        "Kaspersky Internet Security 2019",
+        "Program Files/Kaspersky Lab/KIS",
+    );
+    let kis_exe = pe(
+        "Program Files/Kaspersky Lab/KIS/avpui.exe",
+        "Kaspersky Internet Security",
+    );
+    let mut items = kes_and_agent();
+    items.extend([kis.clone(), kis_exe, avp.clone()]);
+    let f = m.match_artifacts(&items);
+    assert_eq!(owner(&f, "SYSTEM:AVP21.3"), ["kaspersky-internet-security"]);
+    let mut items = kes_and_agent();
+    items.extend([
+        kis,
+        pe("Users/Public/avp.exe", "Kaspersky Endpoint Security"),
         avp,
     ]);
-    assert_eq!(owner(&f, "SYSTEM:AVP21.3"), ["kaspersky-unidentified"]);
+    let f = m.match_artifacts(&items);
+    assert_eq!(owner(&f, "SYSTEM:AVP21.3"), ["kes-windows"]);
 }
 
 #[test]
-fn vendor_wide_evidence_joins_the_only_product_or_stays_with_the_vendor() {
+fn vendor_wide_evidence_joins_the_primary_product_of_those_it_fits() {
     let m = windows();
     let folder = Artifact::new(
         K::File,
@@ -288,13 +301,31 @@ fn vendor_wide_evidence_joins_the_only_product_or_stays_with_the_vendor() {
     );
     assert_eq!(owner(&one, "Users/a/tool.exe"), ["kes-windows"]);
     let mut items = kes_and_agent();
-    items.extend([folder, signed]);
+    items.extend([folder, signed.clone()]);
+    // KES and the agent: the agent has more strong evidence.
     let two = m.match_artifacts(&items);
     assert_eq!(
         owner(&two, "Program Files (x86)/Kaspersky Lab"),
-        ["kaspersky-unidentified"]
+        ["ksc-network-agent-windows"]
     );
-    assert_eq!(owner(&two, "Users/a/tool.exe"), ["kaspersky-unidentified"]);
+    assert_eq!(
+        owner(&two, "Users/a/tool.exe"),
+        ["ksc-network-agent-windows"]
+    );
+    // Only a product known by leftovers (a removal tool): an active vendor-wide item stays
+    // with the vendor.
+    let remover = Artifact::new(
+        K::File,
+        "Users/b/kavremover.exe",
+        "Users/b/kavremover.exe",
+        "file-sweep",
+    );
+    let f = m.match_artifacts(&[remover, signed]);
+    assert_eq!(owner(&f, "Users/a/tool.exe"), ["kaspersky-unidentified"]);
+    assert_eq!(
+        owner(&f, "Users/b/kavremover.exe"),
+        ["kaspersky-removal-tools"]
+    );
 }
 
 #[test]

@@ -87,7 +87,6 @@ fn expected() -> Vec<(String, String)> {
     [
         ("kaspersky-https-scanning-root", "confirmed"),
         ("kaspersky-password-manager", "confirmed"),
-        ("kaspersky-unidentified", "confirmed"),
         ("kes-windows", "confirmed"),
     ]
     .iter()
@@ -95,13 +94,17 @@ fn expected() -> Vec<(String, String)> {
     .collect()
 }
 
-/// `(kind, location)` of the KES evidence, as spelled on disk: its own items only.
+/// `(kind, location)` of the KES evidence, as spelled on disk: its own items, and the
+/// vendor-wide ones (vendor folder and key, a binary known only by its Kaspersky signer),
+/// which join the primary product of those they fit.
 fn kes_evidence(spelling: Spelling) -> Vec<(String, String)> {
     let sw = spell(spelling, SOFTWARE);
     let sys = spell(spelling, SYSTEM);
     let mut v: Vec<(String, String)> = [
         ("driver", format!(r"{sys}:ControlSet002\Services\klif")),
+        ("file", spell(spelling, KES_DIR)),
         ("file", spell(spelling, AVP)),
+        ("file", spell(spelling, TOOL)),
         (
             "package",
             format!(r"{sw}:Classes\Installer\Products\872710A94F7F9FD44A28B0797BD07DDE"),
@@ -110,6 +113,7 @@ fn kes_evidence(spelling: Spelling) -> Vec<(String, String)> {
             "package",
             format!(r"{sw}:WOW6432Node\{UNINSTALL}\{KES_GUID}"),
         ),
+        ("registry", format!(r"{sw}:WOW6432Node\KasperskyLab")),
         ("service", format!(r"{sys}:ControlSet002\Services\AVP21.3")),
     ]
     .into_iter()
@@ -138,21 +142,8 @@ fn assert_windows_findings(doc: &Value, spelling: Spelling) {
             &Value::from("win-pe-files")
         )
     );
-    // Vendor-wide items that fit KES and the Password Manager alike stay with the vendor:
-    // the vendor folder and key, and tool.exe (renamed, neutral company name, found by its
-    // signer alone).
-    let vendor = finding(doc, "kaspersky-unidentified");
-    let mut want = vec![
-        ("file".to_string(), spell(spelling, KES_DIR)),
-        ("file".to_string(), spell(spelling, TOOL)),
-        (
-            "registry".to_string(),
-            format!(r"{}:WOW6432Node\KasperskyLab", spell(spelling, SOFTWARE)),
-        ),
-    ];
-    want.sort();
-    assert_eq!(evidence_at(vendor), want, "{vendor:#}");
-    let tool = evidence_item(vendor, &spell(spelling, TOOL));
+    // tool.exe: renamed, neutral company name; found by its signer alone.
+    let tool = evidence_item(kes, &spell(spelling, TOOL));
     assert_eq!(tool["name"], SIGNER);
     assert_eq!(tool["indicator_kind"], "certificate-subject");
     assert_eq!(tool["weight"], "strong");
@@ -164,7 +155,7 @@ fn assert_windows_findings(doc: &Value, spelling: Spelling) {
         ),
     );
     assert_eq!(svc["name"], "AVP21.3");
-    let folder = evidence_item(vendor, &spell(spelling, KES_DIR));
+    let folder = evidence_item(kes, &spell(spelling, KES_DIR));
     assert_eq!(folder["weight"], "weak");
 
     // Kaspersky Password Manager, per user: its own finding.
@@ -380,7 +371,6 @@ fn truncated_software_hive_is_one_error_and_system_is_still_read() {
         findings(&doc),
         [
             ("kaspersky-password-manager".into(), "confirmed".into()),
-            ("kaspersky-unidentified".into(), "confirmed".into()),
             ("kes-windows".to_string(), "confirmed".to_string())
         ],
         "{doc:#}"
@@ -400,7 +390,8 @@ fn truncated_software_hive_is_one_error_and_system_is_still_read() {
             "missing {want:?} in {at:#?}"
         );
     }
-    assert_eq!(at.len(), 3, "{at:#?}");
+    // and the vendor folder and the signed tool, vendor-wide
+    assert_eq!(at.len(), 5, "{at:#?}");
     assert!(
         !doc["findings"].to_string().contains(SOFTWARE),
         "{:#}",

@@ -74,8 +74,6 @@ fn each_product_holds_exactly_its_own_evidence() {
         findings(&doc),
         [
             "kaspersky-password-manager",
-            // two weak kinds of item: the vendor folder and the vendor key
-            "kaspersky-unidentified",
             "kaspersky/kaspersky-example-utility",
             "kes-windows",
             "ksc-network-agent-windows",
@@ -87,12 +85,15 @@ fn each_product_holds_exactly_its_own_evidence() {
     // KES: its uninstall entry and MSI registration, its folder and avp.exe (version info),
     // the AVP service (image in its folder) and the klif and klim6 drivers (anti-malware
     // drivers: the Network Agent and the Password Manager are no anti-malware products).
+    // The vendor folder and key fit every product alike and join the primary one, KES,
+    // with the most strong evidence.
     let kes = finding(&doc, "kes-windows");
     assert_eq!(
         evidence_at(kes),
         at(&[
             ("driver", sys("klif")),
             ("driver", sys("klim6")),
+            ("file", LAB.to_string()),
             ("file", KES_DIR.to_string()),
             ("file", format!("{KES_DIR}/avp.exe")),
             (
@@ -103,6 +104,7 @@ fn each_product_holds_exactly_its_own_evidence() {
                 "package",
                 sw(&format!(r"WOW6432Node\{UNINSTALL}\{KES_GUID}"))
             ),
+            ("registry", sw(r"WOW6432Node\KasperskyLab")),
             ("service", sys("AVP21.20")),
         ]),
         "{kes:#}"
@@ -188,16 +190,6 @@ fn each_product_holds_exactly_its_own_evidence() {
         "{util:#}"
     );
 
-    // What fits every product alike stays with the vendor: the shared vendor folder and key.
-    let vendor = finding(&doc, "kaspersky-unidentified");
-    assert_eq!(
-        evidence_at(vendor),
-        at(&[
-            ("file", LAB.to_string()),
-            ("registry", sw(r"WOW6432Node\KasperskyLab")),
-        ]),
-        "{vendor:#}"
-    );
     for f in doc["findings"].as_array().unwrap() {
         assert_eq!(
             f["catalogued"],
@@ -218,7 +210,7 @@ fn without_the_kes_entries_its_binary_still_names_it_and_keeps_its_service() {
     // The SOFTWARE hive gone: no uninstall entries, no install folders from the registry.
     // avp.exe's version info names KES; the AVP service and the drivers follow KES through
     // the catalog's folder and families, never the Network Agent whose binary and service
-    // are still there.
+    // are still there. KES keeps the most strong evidence, and with it the vendor folder.
     let fx = products_root();
     std::fs::remove_file(fx.path().join(SOFTWARE)).unwrap();
     let (_, doc) = scan_json(fx.path(), &[]);
@@ -228,6 +220,7 @@ fn without_the_kes_entries_its_binary_still_names_it_and_keeps_its_service() {
         at(&[
             ("driver", sys("klif")),
             ("driver", sys("klim6")),
+            ("file", LAB.to_string()),
             ("file", KES_DIR.to_string()),
             ("file", format!("{KES_DIR}/avp.exe")),
             ("service", sys("AVP21.20")),
