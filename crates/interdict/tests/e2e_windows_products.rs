@@ -63,6 +63,28 @@ fn user_entry(name: &str) -> String {
     format!(r"{NTUSER}:Software\{UNINSTALL}\{name}")
 }
 
+/// KES's items outside SOFTWARE: its drivers, folder, binary and service, and the vendor
+/// folder, which joins the primary product (KES, with the most strong evidence).
+fn kes_items() -> Vec<(&'static str, String)> {
+    vec![
+        ("driver", sys("klif")),
+        ("driver", sys("klim6")),
+        ("file", LAB.to_string()),
+        ("file", KES_DIR.to_string()),
+        ("file", format!("{KES_DIR}/avp.exe")),
+        ("service", sys("AVP21.20")),
+    ]
+}
+
+/// The Network Agent's items outside SOFTWARE: its folder, binary and service.
+fn na_items() -> Vec<(&'static str, String)> {
+    vec![
+        ("file", NA_DIR.to_string()),
+        ("file", format!("{NA_DIR}/klnagent.exe")),
+        ("service", sys("klnagent")),
+    ]
+}
+
 #[test]
 fn each_product_holds_exactly_its_own_evidence() {
     let fx = products_root();
@@ -88,27 +110,19 @@ fn each_product_holds_exactly_its_own_evidence() {
     // The vendor folder and key fit every product alike and join the primary one, KES,
     // with the most strong evidence.
     let kes = finding(&doc, "kes-windows");
-    assert_eq!(
-        evidence_at(kes),
-        at(&[
-            ("driver", sys("klif")),
-            ("driver", sys("klim6")),
-            ("file", LAB.to_string()),
-            ("file", KES_DIR.to_string()),
-            ("file", format!("{KES_DIR}/avp.exe")),
-            (
-                "package",
-                sw(r"Classes\Installer\Products\872710A94F7F9FD44A28B0797BD07DDE"),
-            ),
-            (
-                "package",
-                sw(&format!(r"WOW6432Node\{UNINSTALL}\{KES_GUID}"))
-            ),
-            ("registry", sw(r"WOW6432Node\KasperskyLab")),
-            ("service", sys("AVP21.20")),
-        ]),
-        "{kes:#}"
-    );
+    let mut want = kes_items();
+    want.extend([
+        (
+            "package",
+            sw(r"Classes\Installer\Products\872710A94F7F9FD44A28B0797BD07DDE"),
+        ),
+        (
+            "package",
+            sw(&format!(r"WOW6432Node\{UNINSTALL}\{KES_GUID}")),
+        ),
+        ("registry", sw(r"WOW6432Node\KasperskyLab")),
+    ]);
+    assert_eq!(evidence_at(kes), at(&want), "{kes:#}");
     let avp = evidence_item(kes, &format!("{KES_DIR}/avp.exe"));
     assert_eq!(
         (&avp["name"], &avp["weight"], &avp["collector"]),
@@ -123,23 +137,18 @@ fn each_product_holds_exactly_its_own_evidence() {
     // The Network Agent: its entry, registration, folder, binary and service — and nothing
     // of KES, though it has as much strong evidence.
     let na = finding(&doc, "ksc-network-agent-windows");
-    assert_eq!(
-        evidence_at(na),
-        at(&[
-            ("file", NA_DIR.to_string()),
-            ("file", format!("{NA_DIR}/klnagent.exe")),
-            (
-                "package",
-                sw(r"Classes\Installer\Products\ADEB42927D0EFAD42A42052D0E1BF2B5"),
-            ),
-            (
-                "package",
-                sw(&format!(r"WOW6432Node\{UNINSTALL}\{NA_GUID}"))
-            ),
-            ("service", sys("klnagent")),
-        ]),
-        "{na:#}"
-    );
+    let mut want = na_items();
+    want.extend([
+        (
+            "package",
+            sw(r"Classes\Installer\Products\ADEB42927D0EFAD42A42052D0E1BF2B5"),
+        ),
+        (
+            "package",
+            sw(&format!(r"WOW6432Node\{UNINSTALL}\{NA_GUID}")),
+        ),
+    ]);
+    assert_eq!(evidence_at(na), at(&want), "{na:#}");
 
     // The Password Manager, per user: its uninstall entry and its binary (version info).
     let kpm = finding(&doc, "kaspersky-password-manager");
@@ -215,26 +224,7 @@ fn without_the_kes_entries_its_binary_still_names_it_and_keeps_its_service() {
     std::fs::remove_file(fx.path().join(SOFTWARE)).unwrap();
     let (_, doc) = scan_json(fx.path(), &[]);
     let kes = finding(&doc, "kes-windows");
-    assert_eq!(
-        evidence_at(kes),
-        at(&[
-            ("driver", sys("klif")),
-            ("driver", sys("klim6")),
-            ("file", LAB.to_string()),
-            ("file", KES_DIR.to_string()),
-            ("file", format!("{KES_DIR}/avp.exe")),
-            ("service", sys("AVP21.20")),
-        ]),
-        "{kes:#}"
-    );
+    assert_eq!(evidence_at(kes), at(&kes_items()), "{kes:#}");
     let na = finding(&doc, "ksc-network-agent-windows");
-    assert_eq!(
-        evidence_at(na),
-        at(&[
-            ("file", NA_DIR.to_string()),
-            ("file", format!("{NA_DIR}/klnagent.exe")),
-            ("service", sys("klnagent")),
-        ]),
-        "{na:#}"
-    );
+    assert_eq!(evidence_at(na), at(&na_items()), "{na:#}");
 }

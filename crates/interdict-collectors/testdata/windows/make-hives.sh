@@ -194,99 +194,84 @@ Windows Registry Editor Version 5.00
 "OneDrive"="\"C:\\Users\\alice\\AppData\\Local\\Microsoft\\OneDrive\\OneDrive.exe\" /background"
 EOF
 
-# --- attribution host: SOFTWARE -----------------------------------------------------------
+# --- attribution host ---------------------------------------------------------------------
+# Key writers for its .reg files (values as .reg text; optional ones left out when empty).
+
+# $1 key under SOFTWARE, $2 DisplayName, $3 DisplayVersion, $4 Publisher, $5 InstallLocation,
+# $6 UninstallString
+reg_uninstall() {
+    printf '[HKEY_LOCAL_MACHINE\\SOFTWARE\\%s]\n' "$1"
+    printf '"DisplayName"="%s"\n"DisplayVersion"="%s"\n"Publisher"="%s"\n' "$2" "$3" "$4"
+    printf '"InstallLocation"="%s"\n' "$5"
+    if [ -n "${6:-}" ]; then printf '"UninstallString"="%s"\n' "$6"; fi
+    printf '\n'
+}
+
+# $1 packed product code, $2 ProductName, $3 Version (hex DWORD)
+reg_msi_product() {
+    printf '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\Installer\\Products\\%s]\n' "$1"
+    printf '"ProductName"="%s"\n"Version"=dword:%s\n\n' "$2" "$3"
+}
+
+# $1 service name, $2 Type, $3 Start, $4 ImagePath, $5 DisplayName, $6 Group
+reg_service() {
+    printf '[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\%s]\n' "$1"
+    if [ -n "${5:-}" ]; then printf '"DisplayName"="%s"\n' "$5"; fi
+    printf '"ImagePath"=str(2):"%s"\n' "$4"
+    printf '"Start"=dword:%08x\n"Type"=dword:%08x\n' "$3" "$2"
+    if [ -n "${6:-}" ]; then printf '"Group"="%s"\n' "$6"; fi
+    printf '\n'
+}
+
 kes='{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}'
 na='{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}'
-cat > "$work/attrib-software.reg" <<EOF
-Windows Registry Editor Version 5.00
+wow='WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall'
+lab='C:\\Program Files (x86)\\Kaspersky Lab'
+{
+    printf 'Windows Registry Editor Version 5.00\n\n'
+    reg_uninstall 'Microsoft\Windows\CurrentVersion\Uninstall\Mozilla Firefox 128.0 (x64 en-US)' \
+        'Mozilla Firefox (x64 en-US)' '128.0' 'Mozilla' 'C:\\Program Files\\Mozilla Firefox'
+    reg_uninstall "$wow\\$kes" 'Kaspersky Endpoint Security for Windows' '12.6.0.438' \
+        'AO Kaspersky Lab' "$lab\\\\Kaspersky Endpoint Security for Windows\\\\" "MsiExec.exe /X$kes"
+    reg_uninstall "$wow\\$na" 'Kaspersky Security Center Network Agent' '14.2.0.26967' \
+        'AO Kaspersky Lab' "$lab\\\\NetworkAgent\\\\" "MsiExec.exe /X$na"
+    reg_msi_product 872710A94F7F9FD44A28B0797BD07DDE 'Kaspersky Endpoint Security for Windows' 0c0601b6
+    reg_msi_product ADEB42927D0EFAD42A42052D0E1BF2B5 'Kaspersky Security Center Network Agent' 0e026957
+    printf '[HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\KasperskyLab\\protected\\KES.12.6\\environment]\n'
+    printf '"ProductName"="Kaspersky Endpoint Security for Windows"\n'
+} > "$work/attrib-software.reg"
 
-[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\Mozilla Firefox 128.0 (x64 en-US)]
-"DisplayName"="Mozilla Firefox (x64 en-US)"
-"DisplayVersion"="128.0"
-"Publisher"="Mozilla"
-"InstallLocation"="C:\\\\Program Files\\\\Mozilla Firefox"
+img='\"C:\\Program Files (x86)\\Kaspersky Lab'
+{
+    printf 'Windows Registry Editor Version 5.00\n\n'
+    printf '[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"Current"=dword:00000001\n"Default"=dword:00000001\n\n'
+    reg_service AVP21.20 16 2 "$img\\\\Kaspersky Endpoint Security for Windows\\\\avp.exe\\\" -r" \
+        'Kaspersky Endpoint Security Service'
+    reg_service klnagent 16 2 "$img\\\\NetworkAgent\\\\klnagent.exe\\\"" \
+        'Kaspersky Security Center Network Agent'
+    reg_service klif 2 1 'system32\\DRIVERS\\klif.sys' 'Kaspersky Lab service driver' \
+        'FSFilter Anti-Virus'
+    reg_service klim6 1 3 'system32\\DRIVERS\\klim6.sys'
+    reg_service WinDefend 16 4 \
+        '\"C:\\ProgramData\\Microsoft\\Windows Defender\\platform\\4.18.24010.12-0\\MsMpEng.exe\"' \
+        '@%ProgramFiles%\\Windows Defender\\MpAsDesc.dll,-310'
+} > "$work/attrib-system.reg"
 
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\\$kes]
-"DisplayName"="Kaspersky Endpoint Security for Windows"
-"DisplayVersion"="12.6.0.438"
-"Publisher"="AO Kaspersky Lab"
-"InstallLocation"="C:\\\\Program Files (x86)\\\\Kaspersky Lab\\\\Kaspersky Endpoint Security for Windows\\\\"
-"UninstallString"="MsiExec.exe /X$kes"
-
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\\$na]
-"DisplayName"="Kaspersky Security Center Network Agent"
-"DisplayVersion"="14.2.0.26967"
-"Publisher"="AO Kaspersky Lab"
-"InstallLocation"="C:\\\\Program Files (x86)\\\\Kaspersky Lab\\\\NetworkAgent\\\\"
-"UninstallString"="MsiExec.exe /X$na"
-
-[HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Installer\Products\872710A94F7F9FD44A28B0797BD07DDE]
-"ProductName"="Kaspersky Endpoint Security for Windows"
-"Version"=dword:0c0601b6
-
-[HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Installer\Products\ADEB42927D0EFAD42A42052D0E1BF2B5]
-"ProductName"="Kaspersky Security Center Network Agent"
-"Version"=dword:0e026957
-
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\protected\KES.12.6\environment]
-"ProductName"="Kaspersky Endpoint Security for Windows"
-EOF
-
-# --- attribution host: SYSTEM -------------------------------------------------------------
-cat > "$work/attrib-system.reg" <<'EOF'
-Windows Registry Editor Version 5.00
-
-[HKEY_LOCAL_MACHINE\SYSTEM\Select]
-"Current"=dword:00000001
-"Default"=dword:00000001
-
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\AVP21.20]
-"DisplayName"="Kaspersky Endpoint Security Service"
-"ImagePath"=str(2):"\"C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky Endpoint Security for Windows\\avp.exe\" -r"
-"Start"=dword:00000002
-"Type"=dword:00000010
-
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klnagent]
-"DisplayName"="Kaspersky Security Center Network Agent"
-"ImagePath"=str(2):"\"C:\\Program Files (x86)\\Kaspersky Lab\\NetworkAgent\\klnagent.exe\""
-"Start"=dword:00000002
-"Type"=dword:00000010
-
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klif]
-"DisplayName"="Kaspersky Lab service driver"
-"ImagePath"=str(2):"system32\\DRIVERS\\klif.sys"
-"Start"=dword:00000001
-"Type"=dword:00000002
-"Group"="FSFilter Anti-Virus"
-
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klim6]
-"ImagePath"=str(2):"system32\\DRIVERS\\klim6.sys"
-"Start"=dword:00000003
-"Type"=dword:00000001
-
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\WinDefend]
-"DisplayName"="@%ProgramFiles%\\Windows Defender\\MpAsDesc.dll,-310"
-"ImagePath"=str(2):"\"C:\\ProgramData\\Microsoft\\Windows Defender\\platform\\4.18.24010.12-0\\MsMpEng.exe\""
-"Start"=dword:00000004
-"Type"=dword:00000010
-EOF
-
-# --- attribution host: NTUSER.DAT (alice) -------------------------------------------------
-cat > "$work/attrib-ntuser.reg" <<'EOF'
-Windows Registry Editor Version 5.00
-
-[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Uninstall\Kaspersky Password Manager]
-"DisplayName"="Kaspersky Password Manager"
-"DisplayVersion"="24.0.0.427"
-"Publisher"="AO Kaspersky Lab"
-"InstallLocation"="C:\\Users\\alice\\AppData\\Local\\Kaspersky Lab\\Kaspersky Password Manager"
-
-[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Uninstall\Kaspersky Example Utility]
-"DisplayName"="Kaspersky Example Utility"
-"DisplayVersion"="1.0.3"
-"Publisher"="AO Kaspersky Lab"
-"InstallLocation"="C:\\Users\\alice\\AppData\\Local\\Kaspersky Lab\\Example Utility"
-EOF
+# alice's per-user products
+{
+    printf 'Windows Registry Editor Version 5.00\n\n'
+    for p in 'Kaspersky Password Manager|24.0.0.427|Kaspersky Password Manager' \
+        'Kaspersky Example Utility|1.0.3|Example Utility'; do
+        IFS='|' read -r name version folder <<P
+$p
+P
+        printf '[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\%s]\n' "$name"
+        printf '"DisplayName"="%s"\n"DisplayVersion"="%s"\n"Publisher"="AO Kaspersky Lab"\n' \
+            "$name" "$version"
+        printf '"InstallLocation"="C:\\\\Users\\\\alice\\\\AppData\\\\Local\\\\Kaspersky Lab\\\\%s"\n\n' \
+            "$folder"
+    done
+} > "$work/attrib-ntuser.reg"
 
 # Each hive: its root key name, the .reg prefix and the prefix's number of components.
 for h in ${*:-software system ntuser attrib-software attrib-system attrib-ntuser}; do
