@@ -186,6 +186,19 @@ fn macos_root(marker: &std::path::Path) -> Fixture {
     fx
 }
 
+/// Asserts a clean macOS scan whose one finding is a confirmed `kaspersky-mac`, and
+/// returns it; `what` names the case in messages.
+fn only_kaspersky_mac<'a>(doc: &'a serde_json::Value, what: &str) -> &'a serde_json::Value {
+    assert_eq!(doc["host"]["platform"], "macos", "{what}");
+    assert_eq!(doc["errors"], serde_json::json!([]), "{what}: {doc:#}");
+    assert_eq!(
+        findings(doc),
+        [("kaspersky-mac".to_string(), "confirmed".to_string())],
+        "{what}: {doc:#}"
+    );
+    finding(doc, "kaspersky-mac")
+}
+
 #[test]
 fn macos_root_exact_findings_no_execution_no_writes() {
     let outside = tempfile::tempdir().unwrap();
@@ -195,14 +208,7 @@ fn macos_root_exact_findings_no_execution_no_writes() {
 
     let (code, doc) = scan_json(fx.path(), &["--inventory"]);
     assert_eq!(code, 1, "findings exit 1");
-    assert_eq!(doc["host"]["platform"], "macos");
-    assert_eq!(doc["errors"], serde_json::json!([]), "{doc:#}");
-    assert_eq!(
-        findings(&doc),
-        [("kaspersky-mac".to_string(), "confirmed".to_string())],
-        "{doc:#}"
-    );
-    let kav = finding(&doc, "kaspersky-mac");
+    let kav = only_kaspersky_mac(&doc, "main fixture");
     assert_eq!(
         kav["directives"],
         serde_json::json!([
@@ -432,13 +438,7 @@ fn identifier_indicators_match_receipts_history_launchd_jobs_and_bundles() {
     for (kind, id, indicator, ev_kind, location) in cases {
         let fx = one_item_root(kind, id);
         let (_, doc) = scan_json(fx.path(), &[]);
-        assert_eq!(doc["host"]["platform"], "macos");
-        assert_eq!(
-            findings(&doc),
-            [("kaspersky-mac".to_string(), "confirmed".to_string())],
-            "{kind}: {doc:#}"
-        );
-        let f = finding(&doc, "kaspersky-mac");
+        let f = only_kaspersky_mac(&doc, kind);
         assert_eq!(
             evidence_at(f),
             [(ev_kind.to_string(), location.to_string())],
