@@ -37,6 +37,17 @@ seed() {
         done
 }
 
+# Copies the importer fixtures of interdict-sbom/testdata/<kind>, each also as UTF-16 LE
+# with a byte-order mark (PowerShell's redirect), into a seed dir.
+seed_fixtures() {
+    local dir="$1" kind="$2" f
+    for f in "$repo/crates/interdict-sbom/testdata/$kind"/*; do
+        [ -f "$f" ] || continue
+        cp -f "$f" "$dir/fixture-$(basename "$f")"
+        { printf '\xff\xfe'; iconv -f UTF-8 -t UTF-16LE "$f" 2>/dev/null; } >"$dir/fixture-utf16-$(basename "$f")" || true
+    done
+}
+
 seed_target() {
     local t="$1" dir="corpus/$1"
     mkdir -p "$dir"
@@ -63,7 +74,11 @@ seed_target() {
         sbom_cyclonedx_xml) seed "$dir" -path '*/cyclonedx/*' -name '*.xml' ;;
         sbom_spdx_json) seed "$dir" -path '*/spdx/*' -name '*.json' ;;
         sbom_spdx_tv) seed "$dir" -path '*/spdx/*' \( -name '*.spdx' -o -name '*.tv' -o -name '*.txt' \) ;;
-        osquery) seed "$dir" -path '*/velociraptor/*' -name '*.json' ;;
+        osquery)
+            seed "$dir" -path '*/velociraptor/*' -name '*.json'
+            seed_fixtures "$dir" osquery
+            ;;
+        csv_import) seed_fixtures "$dir" csv ;;
         *) ;;
     esac
 }

@@ -1,5 +1,5 @@
-//! Fuzzes the osquery importer (osqueryi arrays and osqueryd results logs), with table
-//! detection and with each table forced.
+//! Fuzzes the osquery importer (osqueryi arrays and osqueryd results logs, UTF-8 or
+//! UTF-16), with table detection and with each table forced.
 #![no_main]
 
 use interdict_sbom::{OsqueryTable, import_osquery};
@@ -18,6 +18,9 @@ fuzz_target!(|data: &[u8]| {
             "services",
             "kernel_modules",
             "certificates",
+            "processes",
+            "systemd_units",
+            "launchd",
         ];
         let table = OsqueryTable::from_name(tables[usize::from(selector) % tables.len()]);
         let _ = import_osquery(rest, "fuzz.json", Some("host"), table);

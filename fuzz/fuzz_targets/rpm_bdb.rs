@@ -4,9 +4,10 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(blobs) = interdict_formats::rpm::parse_bdb(data) {
-        for blob in blobs.into_iter().flatten() {
-            let _ = interdict_formats::rpm::parse_header_blob(&blob);
+    if let Ok(scan) = interdict_formats::rpm::parse_bdb(data) {
+        assert!(scan.unreadable.count == 0 || scan.unreadable.first.is_some());
+        for blob in &scan.blobs {
+            let _ = interdict_formats::rpm::parse_header_blob(blob);
         }
     }
 });

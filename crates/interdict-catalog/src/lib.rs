@@ -178,6 +178,23 @@ impl Catalog {
                 ));
             }
         }
+        for p in self.products.values() {
+            for i in &p.indicators {
+                let known = |f: &String| {
+                    self.products
+                        .values()
+                        .any(|q| q.vendor == p.vendor && &q.family == f)
+                };
+                if let Some(f) = i.families.iter().find(|f| !known(f)) {
+                    return Err(missing(
+                        &p.origin,
+                        &format!("indicator `{}`.families", i.id),
+                        "product family of the vendor",
+                        f,
+                    ));
+                }
+            }
+        }
         for d in self.directives.values() {
             if let Some(v) = d.vendors.iter().find(|v| !self.vendors.contains_key(*v)) {
                 return Err(missing(

@@ -79,6 +79,8 @@ struct RawIndicator {
     source: Option<String>,
     confidence: String,
     note: Option<String>,
+    #[serde(default)]
+    families: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -438,6 +440,7 @@ fn indicator(
             source: source.clone(),
             confidence,
             note: r.note.clone(),
+            families: r.families.clone(),
         });
     }
     Ok(out)

@@ -129,6 +129,12 @@ pub struct Indicator {
     pub confidence: SourceConfidence,
     /// Free-text remark.
     pub note: Option<String>,
+    /// Product families the indicated item belongs to (a catalog fact such as "the `AVP`
+    /// service runs in the anti-malware products"): when several products of the vendor
+    /// are on a host, the matcher attributes the item only to a product of these families.
+    /// Empty: any product of the vendor.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub families: Vec<String>,
 }
 
 impl Indicator {

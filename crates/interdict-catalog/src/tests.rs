@@ -202,3 +202,33 @@ fn other_vendors_ban_pattern_tiktok_under_omb_m_23_13() {
             .is_empty()
     );
 }
+
+#[test]
+fn indicator_families_tie_items_to_known_product_families() {
+    let cat = Catalog::bundled().unwrap();
+    let generic = cat.product("kaspersky-unidentified").unwrap();
+    let avp = generic
+        .indicators
+        .iter()
+        .find(|i| i.pattern == "^AVP[0-9.]*$")
+        .unwrap();
+    assert_eq!(avp.families, ["endpoint-security", "consumer-security"]);
+    let klif = generic
+        .indicators
+        .iter()
+        .find(|i| i.pattern == "klif")
+        .unwrap();
+    assert!(klif.families.iter().any(|f| f == "endpoint-security"));
+    assert!(!klif.families.iter().any(|f| f == "management-agent"));
+
+    let bad = "[[product]]\nid = \"z\"\nvendor = \"kaspersky\"\nname = \"Z\"\nfamily = \"f\"\ndistribution = \"branded\"\n\n[[product.indicator]]\nkind = \"service\"\npattern = \"zsvc\"\nstrength = \"strong\"\nsource = \"s\"\nconfidence = \"high\"\nfamilies = [\"no-such-family\"]\n";
+    let e = Catalog::bundled()
+        .unwrap()
+        .add_layer([("fam.toml".into(), bad.into())])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("fam.toml") && e.contains("no-such-family") && e.contains("families"),
+        "{e}"
+    );
+}

@@ -5,19 +5,25 @@
 //! turns every header blob into a [`ArtifactKind::Package`] artifact. The artifact's
 //! collector id names the backend (`rpmdb-sqlite`, `rpmdb-ndb`, `rpmdb-bdb`).
 //!
-//! SQLite databases are opened strictly read-only as immutable (`mode=ro&immutable=1`), so
-//! no `-wal`, `-shm` or `-journal` file is ever created, even in a writable directory. On a
-//! live host this misses writes still sitting in an un-checkpointed WAL file.
+//! SQLite databases are opened in place, read-only and immutable, when they have no
+//! write-ahead log; with one, the database and its WAL are copied to a private temporary
+//! directory and read there, so committed but un-checkpointed transactions are seen and
+//! nothing is ever written beside the database (see [`read_sqlite`]).
+//!
+//! A corrupt database gives one error per file, counting its unreadable records, never one
+//! error per record.
+
+mod sqlite;
+
+pub use sqlite::{MAX_WAL_COPY, read_sqlite, read_sqlite_blobs};
 
 use crate::{Collector, Root};
 use interdict_formats::rpm::{
-    RpmHeader, RpmdbFormat, parse_bdb, parse_header_blob, parse_ndb, sniff_rpmdb,
+    BlobScan, RpmHeader, RpmdbFormat, parse_bdb, parse_header_blob, parse_ndb, sniff_rpmdb,
 };
 use interdict_inventory::{Artifact, ArtifactKind, CollectError, Inventory};
-use rusqlite::{Connection, OpenFlags};
 use std::collections::HashSet;
 use std::io::Read;
-use std::path::Path;
 
 /// Directories holding an rpmdb, relative to the root.
 pub const RPMDB_DIRS: [&str; 2] = ["var/lib/rpm", "usr/lib/sysimage/rpm"];
@@ -74,8 +80,9 @@ pub fn collector_id(format: RpmdbFormat) -> &'static str {
     }
 }
 
-/// Reads one rpmdb file at `rel` inside `root`, whatever its backend. Unreadable files,
-/// corrupt databases and corrupt header blobs become errors located at `rel`.
+/// Reads one rpmdb file at `rel` inside `root`, whatever its backend. An unreadable file
+/// or a corrupt database is one error located at `rel`; so are its corrupt records,
+/// however many: "`<bad> of <total> <unit> unreadable`" with the first reason.
 pub fn read_rpmdb(root: &Root, rel: &str) -> Inventory {
     let mut inv = Inventory::default();
     let mut head = Vec::with_capacity(16);
@@ -92,35 +99,24 @@ pub fn read_rpmdb(root: &Root, rel: &str) -> Inventory {
     }
     let format = sniff_rpmdb(&head);
     let id = collector_id(format);
-    let blobs: Result<Vec<Result<Vec<u8>, String>>, String> = match format {
-        RpmdbFormat::Sqlite => root
-            .resolve(rel)
-            .map_err(|e| e.to_string())
-            .and_then(|p| read_sqlite_blobs(&p).map_err(|e| e.to_string()))
-            .map(|rows| {
-                rows.into_iter()
-                    .map(|r| r.map_err(|e| e.to_string()))
-                    .collect()
-            }),
+    let scan = match format {
+        RpmdbFormat::Sqlite => read_sqlite(root, rel),
         RpmdbFormat::Ndb | RpmdbFormat::Bdb => {
             root.read(rel).map_err(|e| e.to_string()).and_then(|data| {
-                let parsed = if format == RpmdbFormat::Ndb {
-                    parse_ndb(&data)
+                let parse = if format == RpmdbFormat::Ndb {
+                    parse_ndb
                 } else {
-                    parse_bdb(&data)
+                    parse_bdb
                 };
-                parsed
-                    .map(|v| {
-                        v.into_iter()
-                            .map(|r| r.map_err(|e| e.to_string()))
-                            .collect()
-                    })
-                    .map_err(|e| e.to_string())
+                parse(&data).map_err(|e| e.to_string())
             })
         }
     };
-    let blobs = match blobs {
-        Ok(b) => b,
+    let BlobScan {
+        blobs,
+        mut unreadable,
+    } = match scan {
+        Ok(s) => s,
         Err(e) => {
             inv.errors.push(CollectError::new(
                 id,
@@ -130,44 +126,27 @@ pub fn read_rpmdb(root: &Root, rel: &str) -> Inventory {
             return inv;
         }
     };
-    for (n, blob) in blobs.into_iter().enumerate() {
-        match blob.and_then(|b| parse_header_blob(&b).map_err(|e| e.to_string())) {
+    let total = blobs.len() + unreadable.count;
+    for (n, blob) in blobs.iter().enumerate() {
+        match parse_header_blob(blob) {
             Ok(h) if h.name == "gpg-pubkey" => {}
             Ok(h) => inv.artifacts.push(package_artifact(&h, rel, id)),
-            Err(e) => inv.errors.push(CollectError::new(
-                id,
-                rel,
-                format!("corrupt package header #{}: {e}", n + 1),
-            )),
+            Err(e) => unreadable.note(|| format!("corrupt package header #{}: {e}", n + 1)),
         }
     }
+    if let Some(first) = unreadable.first {
+        inv.errors.push(CollectError::new(
+            id,
+            rel,
+            format!(
+                "corrupt rpm database ({}): {} of {total} {} unreadable; first: {first}",
+                format.as_str(),
+                unreadable.count,
+                format.record_unit(),
+            ),
+        ));
+    }
     inv
-}
-
-/// Reads every `blob` of the `Packages` table of an rpmdb.sqlite at `path` (a path on the
-/// scanning machine), opened read-only and immutable so that nothing is written next to
-/// it. One `Err` per unreadable row.
-pub fn read_sqlite_blobs(path: &Path) -> rusqlite::Result<Vec<rusqlite::Result<Vec<u8>>>> {
-    let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(uri, flags)?;
-    let mut stmt = conn.prepare("SELECT blob FROM Packages")?;
-    let rows = stmt.query_map([], |row| row.get::<_, Vec<u8>>(0))?;
-    Ok(rows.collect())
-}
-
-/// Percent-encodes a path for an SQLite `file:` URI.
-fn uri_path(path: &Path) -> String {
-    #[cfg(unix)]
-    let bytes = {
-        use std::os::unix::ffi::OsStrExt;
-        path.as_os_str().as_bytes().to_vec()
-    };
-    #[cfg(not(unix))]
-    let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
-    percent_encode(&bytes, b"/")
 }
 
 /// Percent-encodes everything but ASCII letters, digits, `-._~` and `keep`.
@@ -271,6 +250,5 @@ mod tests {
             purl(&h),
             "pkg:rpm/libstdc%2B%2B6@11.2.1%2Bgit610-1.3.9?arch=x86_64&epoch=1"
         );
-        assert_eq!(uri_path(Path::new("/a b/c?d#e%")), "/a%20b/c%3Fd%23e%25");
     }
 }

@@ -1,7 +1,8 @@
 //! RPM readers against the real databases in the shared corpus (facts from its README).
 
+use interdict_formats::FormatError;
 use interdict_formats::rpm::{
-    RpmHeader, RpmdbFormat, parse_bdb, parse_header_blob, parse_ndb, sniff_rpmdb,
+    BlobScan, RpmHeader, RpmdbFormat, parse_bdb, parse_header_blob, parse_ndb, sniff_rpmdb,
 };
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
@@ -11,10 +12,11 @@ fn corpus(rel: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("corpus file {path} is missing: {e}"))
 }
 
-fn headers(blobs: Vec<Result<Vec<u8>, interdict_formats::FormatError>>) -> Vec<RpmHeader> {
-    blobs
-        .into_iter()
-        .map(|b| parse_header_blob(&b.unwrap()).unwrap())
+fn headers(scan: BlobScan) -> Vec<RpmHeader> {
+    assert_eq!(scan.unreadable.count, 0, "{:?}", scan.unreadable.first);
+    scan.blobs
+        .iter()
+        .map(|b| parse_header_blob(b).unwrap())
         .collect()
 }
 
@@ -22,9 +24,9 @@ fn headers(blobs: Vec<Result<Vec<u8>, interdict_formats::FormatError>>) -> Vec<R
 fn bdb_libuuid_has_every_field_and_follows_overflow_pages() {
     let data = corpus("rpm/bdb-rhel8-libuuid/Packages");
     assert_eq!(sniff_rpmdb(&data), RpmdbFormat::Bdb);
-    let blobs = parse_bdb(&data).unwrap();
-    assert_eq!(blobs.len(), 1);
-    let blob = blobs[0].as_ref().unwrap();
+    let scan = parse_bdb(&data).unwrap();
+    assert_eq!((scan.blobs.len(), scan.unreadable.count), (1, 0));
+    let blob = &scan.blobs[0];
     // Larger than one 4 KiB hash page: only reachable through overflow pages.
     assert!(blob.len() > 4096, "blob is {} bytes", blob.len());
     let h = parse_header_blob(blob).unwrap();
@@ -129,20 +131,14 @@ fn mangle(data: &[u8], flips: usize, parse: impl Fn(&[u8])) {
     }
 }
 
-fn parse_all(
-    blobs: Result<
-        Vec<Result<Vec<u8>, interdict_formats::FormatError>>,
-        interdict_formats::FormatError,
-    >,
-) -> usize {
-    blobs
-        .map(|v| {
-            v.into_iter()
-                .filter_map(Result::ok)
-                .filter(|b| parse_header_blob(b).is_ok())
-                .count()
-        })
-        .unwrap_or(0)
+fn parse_all(scan: Result<BlobScan, FormatError>) -> usize {
+    scan.map(|s| {
+        s.blobs
+            .iter()
+            .filter(|b| parse_header_blob(b).is_ok())
+            .count()
+    })
+    .unwrap_or(0)
 }
 
 #[test]
@@ -158,7 +154,7 @@ fn corrupted_bdb_files_never_panic() {
         // A truncated file loses the package: an error, not a success.
         let cut = parse_bdb(&data[..data.len() / 2]);
         assert_eq!(parse_all(cut.clone()), 0, "{f}");
-        assert!(cut.is_err() || cut.unwrap().iter().any(Result::is_err));
+        assert!(cut.is_err() || cut.unwrap().unreadable.count > 0);
     }
 }
 
@@ -169,14 +165,14 @@ fn corrupted_ndb_files_never_panic() {
         parse_all(parse_ndb(d));
     });
     let cut = parse_ndb(&data[..data.len() / 2]).unwrap();
-    assert!(cut.iter().any(Result::is_err));
+    assert!(cut.unreadable.count > 0);
     assert!(parse_all(Ok(cut)) < 35);
 }
 
 #[test]
 fn corrupted_header_blobs_are_errors_not_panics() {
     let data = corpus("rpm/ndb-sle15-bci/Packages.db");
-    let blob = parse_ndb(&data).unwrap().remove(13).unwrap();
+    let blob = parse_ndb(&data).unwrap().blobs.remove(13);
     for n in 0..blob.len() {
         assert!(parse_header_blob(&blob[..n]).is_err(), "truncated at {n}");
     }

@@ -13,15 +13,45 @@
 //! * `possible`: only leftovers — a bare vendor folder, a removal tool, a removed
 //!   package's configuration files.
 //!
-//! Attribution: when one item matches several products, the most specific wins (a strong
-//! indicator over a weak one, then the longest pattern). Each item is one piece of
-//! evidence per product, named for its best match. Evidence of the vendor's catch-all
-//! ("generic") product — a vendor folder, a vendor-wide service — joins the vendor's
-//! primary product on the host (the one with the most strong evidence); it stands as a
-//! finding of its own only when no specific product is found. An installed package (or
-//! SBOM component) known only by the vendor's publisher is a product in its own right that
-//! the catalog cannot name yet, so it stays with the catch-all product rather than joining
-//! another product.
+//! Attribution — each item is one piece of evidence, placed with the one product it
+//! belongs to, by what the item itself says, strongest first:
+//! 1. **A product's own strong indicator** (an uninstall name, a service or process the
+//!    catalog gives that product). When several products match one item the most specific
+//!    wins (strong over weak, exact over patterns, then the longest pattern).
+//! 2. **Version info**: a PE's VERSIONINFO `ProductName` (then `FileDescription`), an app
+//!    bundle's name, matched against the catalog's product (uninstall) names of the vendor
+//!    whose indicators hit the item. It outweighs a product's weak indicators (its folder)
+//!    and names the product even when nothing else on the host does.
+//! 3. **Install folder**: a file, a service's image or a driver's path under a product's
+//!    folder belongs to that product — the catalog's folders (weak path indicators) and the
+//!    folders the host's own uninstall entries declare (`InstallLocation`), compared by
+//!    whole path components, the deepest folder winning.
+//! 4. **MSI product code**: an item declaring the product code (its own, its uninstall
+//!    key's name, the code its uninstall command removes) of a product on the host.
+//! 5. **Catalog families**: an indicator may tie its item to product families (the `AVP`
+//!    service, `avp.exe` and the `klif` drivers belong to the anti-malware products). The
+//!    item goes to the one product of those families on the host.
+//!
+//! Vendor-level evidence (a vendor folder, a vendor-wide service, a signed binary) that
+//! rules 2–5 leave open joins the vendor's product on the host that fits it — of its
+//! families, if it names any; when several fit and nothing on the item chooses, the primary
+//! one among them (the most strong evidence, then the most evidence). When none fits it
+//! stays in the vendor's catch-all ("generic") finding: it is never folded into an
+//! unrelated product (`klif` on a host with only the Network Agent stays with the vendor).
+//! An active item joins only an active product; a leftover item joins a product known only
+//! by leftovers (a removal tool) when nothing is active.
+//!
+//! An installed product known only by the vendor's publisher — an uninstall entry, a
+//! package or an app bundle the catalog does not name — is a product in its own right: it
+//! gets its own finding (`catalogued: false`, id `<vendor>/<name as slug>`, the name the
+//! host gives it, family `uncatalogued`) unless its install folder or product code ties it
+//! to a product on the host; files in its folder join it. An SBOM component known only by
+//! its supplier stays with the catch-all product.
+//!
+//! Identifiers cross artifact kinds: a reverse-DNS identifier (`com.kaspersky.kav`) of a
+//! pkg receipt, an install-history entry, a launchd job, an app bundle or an extension
+//! answers bundle-id, package, service and driver indicators alike; the evidence is named
+//! for the item's own kind when that matches too.
 //!
 //! A product known only by leftover indicators (a removal tool) stays a leftover: when an
 //! item's winning product matched it only through leftover indicators, vendor-level
@@ -33,16 +63,19 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod attribution;
+mod item;
 pub mod rules;
 mod values;
 
-use interdict_catalog::{Catalog, Distribution, IndicatorKind, MatchMode, Strength};
-use interdict_inventory::{Artifact, ArtifactKind, ArtifactState};
+use interdict_catalog::{Catalog, Distribution, IndicatorKind, MatchMode};
+use interdict_inventory::{Artifact, ArtifactState};
 use rules::{CompileError, RuleSet};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-pub use values::artifact_values;
+pub use attribution::UNCATALOGUED_FAMILY;
+pub use values::{artifact_values, identifier_values, is_identifier};
 
 /// How sure a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -143,6 +176,10 @@ pub struct Finding {
     pub confidence: Confidence,
     /// Ids of the directives covering the product.
     pub directives: Vec<String>,
+    /// The product is in the catalog. `false` for an installed product of a catalogued
+    /// vendor that the catalog does not name yet: its id is `<vendor>/<name as slug>`, its
+    /// name the one the host gives it, its family `uncatalogued`.
+    pub catalogued: bool,
     /// Everything that supports it, sorted.
     pub evidence: Vec<Evidence>,
 }
@@ -151,6 +188,8 @@ pub struct Finding {
 pub struct Matcher {
     rules: RuleSet,
     catalog: Catalog,
+    /// Paths of the scanned platform are case-sensitive (Linux).
+    paths_case_sensitive: bool,
 }
 
 impl Matcher {
@@ -159,6 +198,7 @@ impl Matcher {
         Ok(Matcher {
             rules: RuleSet::compile(catalog, platform)?,
             catalog: catalog.clone(),
+            paths_case_sensitive: platform == "linux",
         })
     }
 
@@ -173,19 +213,22 @@ impl Matcher {
     }
 
     /// Matches a host's (or one document's) inventory and returns its findings, sorted by
-    /// vendor and product.
+    /// vendor and product. Each item is placed with the product it belongs to by the
+    /// attribution rules of the crate docs.
     pub fn match_artifacts(&self, artifacts: &[Artifact]) -> Vec<Finding> {
-        let mut by_product: BTreeMap<String, BTreeSet<Evidence>> = BTreeMap::new();
-        for a in artifacts {
-            for (product, ev) in self.match_one(a) {
-                by_product.entry(product).or_default().insert(ev);
-            }
-        }
-        self.fold_generic(&mut by_product);
-        by_product
+        let placed: Vec<item::Placed> = artifacts
+            .iter()
+            .flat_map(|a| item::match_item(&self.rules, a))
+            .collect();
+        let attributed = attribution::attribute(&self.catalog, placed, self.paths_case_sensitive);
+        attributed
+            .by_product
             .into_iter()
             .filter_map(|(product_id, evidence)| {
-                let product = self.catalog.product(&product_id)?;
+                let (product, catalogued) = match self.catalog.product(&product_id) {
+                    Some(p) => (p, true),
+                    None => (attributed.uncatalogued.get(&product_id)?, false),
+                };
                 let evidence: Vec<Evidence> = evidence.into_iter().collect();
                 // A branded product seen only inside other products is embedded there.
                 let distribution = if product.distribution == Distribution::Branded
@@ -203,218 +246,11 @@ impl Matcher {
                     distribution,
                     confidence: confidence(&evidence, distribution),
                     directives: self.catalog.directives_for_as(product, distribution),
+                    catalogued,
                     evidence,
                 })
             })
             .collect()
-    }
-
-    /// The products one artifact is evidence for, most specific first.
-    fn match_one(&self, a: &Artifact) -> Vec<(String, Evidence)> {
-        let mut hits: Vec<(usize, &str)> = Vec::new();
-        for (kind, value) in artifact_values(a) {
-            self.rules.each_match(kind, value, |idx| {
-                let rule = self.rules.rule(idx);
-                // Files answer process indicators only for executable names (`avp.exe`).
-                if a.kind == ArtifactKind::File
-                    && kind == IndicatorKind::Process
-                    && !rule.indicator.pattern.contains('.')
-                {
-                    return;
-                }
-                hits.push((idx, value));
-            });
-        }
-        self.drop_contradicted(a, &mut hits);
-        if hits.is_empty() {
-            return Vec::new();
-        }
-        // Most specific non-generic product(s) on this item.
-        let specificity = |idx: usize| {
-            let i = &self.rules.rule(idx).indicator;
-            (
-                i.strength == Strength::Strong && !i.leftover,
-                i.mode == MatchMode::Exact,
-                i.pattern.len(),
-            )
-        };
-        let best = hits
-            .iter()
-            .filter(|(idx, _)| !self.rules.rule(*idx).generic)
-            .map(|(idx, _)| specificity(*idx))
-            .max();
-        let winners: BTreeSet<&str> = match best {
-            Some(best) => hits
-                .iter()
-                .filter(|(idx, _)| !self.rules.rule(*idx).generic && specificity(*idx) == best)
-                .map(|(idx, _)| self.rules.rule(*idx).product.as_str())
-                .collect(),
-            None => BTreeSet::new(),
-        };
-        // Winners whose own hits on this item are all leftover indicators: vendor-level
-        // hits on the item weigh no more than those (a removal tool published by the vendor
-        // is still a removal tool).
-        let leftover_only: BTreeSet<&str> = winners
-            .iter()
-            .copied()
-            .filter(|p| {
-                hits.iter()
-                    .map(|(idx, _)| self.rules.rule(*idx))
-                    .filter(|r| !r.generic && r.product == *p)
-                    .all(|r| r.indicator.leftover)
-            })
-            .collect();
-        // One evidence item per product for this artifact: its best hit, listing every
-        // indicator that matched.
-        let mut per_product: BTreeMap<&str, (usize, &str, BTreeSet<&str>)> = BTreeMap::new();
-        for (idx, value) in hits {
-            let rule = self.rules.rule(idx);
-            let targets: Vec<&str> = if winners.is_empty() {
-                vec![rule.product.as_str()]
-            } else if rule.generic || winners.contains(rule.product.as_str()) {
-                winners.iter().copied().collect()
-            } else {
-                Vec::new()
-            };
-            for t in targets {
-                let slot = per_product
-                    .entry(t)
-                    .or_insert((idx, value, BTreeSet::new()));
-                slot.2.insert(rule.indicator.id.as_str());
-                let cap = leftover_only.contains(t);
-                if self.rank(a, idx, value, cap) > self.rank(a, slot.0, slot.1, cap) {
-                    slot.0 = idx;
-                    slot.1 = value;
-                }
-            }
-        }
-        per_product
-            .into_iter()
-            .map(|(product, (idx, value, ids))| {
-                let mut ev = evidence(a, self.rules.rule(idx), value);
-                if leftover_only.contains(product) {
-                    ev.weight = Weight::Leftover;
-                }
-                ev.indicators = ids.into_iter().map(String::from).collect();
-                (product.to_string(), ev)
-            })
-            .collect()
-    }
-
-    /// A file that names its maker (version info, a code signature) is not a vendor's
-    /// product because of its name alone: `AvP.exe` signed by a game studio is not
-    /// Kaspersky's `avp.exe`. Name-only hits of a vendor are dropped when the file's
-    /// identity is known and does not point at that vendor.
-    fn drop_contradicted(&self, a: &Artifact, hits: &mut Vec<(usize, &str)>) {
-        if a.kind != ArtifactKind::File || (a.publisher.is_none() && a.signers.is_empty()) {
-            return;
-        }
-        let identified: BTreeSet<&str> = hits
-            .iter()
-            .map(|(idx, _)| self.rules.rule(*idx))
-            .filter(|r| {
-                matches!(
-                    r.indicator.kind,
-                    IndicatorKind::Publisher | IndicatorKind::CertificateSubject
-                )
-            })
-            .map(|r| r.vendor.as_str())
-            .collect();
-        hits.retain(|(idx, _)| {
-            let r = self.rules.rule(*idx);
-            !matches!(
-                r.indicator.kind,
-                IndicatorKind::Process | IndicatorKind::FileName
-            ) || identified.contains(r.vendor.as_str())
-        });
-    }
-
-    /// Orders the hits on one artifact: heavier first, then the artifact's own name over
-    /// its other values, then specific over generic, exact over patterns, longer patterns.
-    /// With `leftover_only` every hit weighs as a leftover, so the product's own
-    /// indicator names the evidence.
-    fn rank(
-        &self,
-        a: &Artifact,
-        idx: usize,
-        value: &str,
-        leftover_only: bool,
-    ) -> (u8, bool, bool, bool, usize) {
-        let rule = self.rules.rule(idx);
-        let i = &rule.indicator;
-        let leftover = leftover_only || i.leftover || a.state == ArtifactState::Leftover;
-        let weight = match (leftover, i.strength) {
-            (true, _) => 0,
-            (false, Strength::Weak) => 1,
-            (false, Strength::Strong) => 2,
-        };
-        (
-            weight,
-            value == a.name,
-            !rule.generic,
-            i.mode == MatchMode::Exact,
-            i.pattern.len(),
-        )
-    }
-
-    /// Moves the evidence of each vendor's catch-all product into the specific products
-    /// found for that vendor (see the crate docs).
-    fn fold_generic(&self, by_product: &mut BTreeMap<String, BTreeSet<Evidence>>) {
-        let generic_ids: Vec<String> = by_product
-            .keys()
-            .filter(|id| self.catalog.product(id).is_some_and(|p| p.generic))
-            .cloned()
-            .collect();
-        for gid in generic_ids {
-            let Some(vendor) = self.catalog.product(&gid).map(|p| p.vendor.clone()) else {
-                continue;
-            };
-            let specific: Vec<String> = by_product
-                .keys()
-                .filter(|id| {
-                    self.catalog
-                        .product(id)
-                        .is_some_and(|p| !p.generic && p.vendor == vendor)
-                })
-                .cloned()
-                .collect();
-            let active: Vec<String> = specific
-                .iter()
-                .filter(|id| by_product[*id].iter().any(|e| e.weight != Weight::Leftover))
-                .cloned()
-                .collect();
-            let generic_has_active = by_product[&gid]
-                .iter()
-                .any(|e| e.weight != Weight::Leftover);
-            // The primary product: the one with the most strong evidence, then the most
-            // evidence; vendor-level evidence supports it rather than every product.
-            let candidates = if !active.is_empty() {
-                active
-            } else if !generic_has_active {
-                specific
-            } else {
-                Vec::new()
-            };
-            let primary = candidates.into_iter().max_by_key(|id| {
-                let ev = &by_product[id];
-                (
-                    ev.iter().filter(|e| e.weight == Weight::Strong).count(),
-                    ev.len(),
-                    std::cmp::Reverse(id.clone()),
-                )
-            });
-            let Some(primary) = primary else { continue };
-            // Installed packages the catalog cannot name stay a finding of their own.
-            let (stay, moved): (BTreeSet<Evidence>, BTreeSet<Evidence>) = by_product
-                .remove(&gid)
-                .unwrap_or_default()
-                .into_iter()
-                .partition(is_unnamed_product);
-            by_product.entry(primary).or_default().extend(moved);
-            if !stay.is_empty() {
-                by_product.insert(gid, stay);
-            }
-        }
     }
 
     /// Whether the file sweep should report the entry at `rel` (relative to the root).
@@ -464,40 +300,6 @@ impl Matcher {
     }
 }
 
-/// Whether a piece of the catch-all product's evidence is an installed product of its own
-/// (a package or SBOM component matched by the vendor alone), which never joins another
-/// product.
-fn is_unnamed_product(e: &Evidence) -> bool {
-    e.kind == ArtifactKind::Package.as_str() || e.kind == ArtifactKind::SbomComponent.as_str()
-}
-
-fn evidence(a: &Artifact, rule: &rules::Rule, value: &str) -> Evidence {
-    let i = &rule.indicator;
-    let weight = if i.leftover || a.state == ArtifactState::Leftover {
-        Weight::Leftover
-    } else if i.strength == Strength::Strong {
-        Weight::Strong
-    } else {
-        Weight::Weak
-    };
-    Evidence {
-        kind: a.kind.as_str().to_string(),
-        location: a.location.clone(),
-        name: value.to_string(),
-        item: (a.name != value).then(|| a.name.clone()),
-        version: a.version.clone(),
-        state: a.state,
-        collector: a.collector.clone(),
-        indicator: i.id.clone(),
-        indicators: Vec::new(),
-        indicator_kind: i.kind,
-        pattern: i.pattern.clone(),
-        weight,
-        source: i.source.clone(),
-        embedded: a.attr("embedded") == Some("true"),
-    }
-}
-
 /// The confidence rules of the crate docs. Open-source products are at most `probable`:
 /// they are reported for review, not as confirmed violations.
 fn confidence(evidence: &[Evidence], distribution: Distribution) -> Confidence {
@@ -525,3 +327,5 @@ fn confidence(evidence: &[Evidence], distribution: Distribution) -> Confidence {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_attribution;

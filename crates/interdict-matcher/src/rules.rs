@@ -261,6 +261,7 @@ fn vendor_rules(catalog: &Catalog) -> Vec<Rule> {
                         source: source.clone(),
                         confidence: SourceConfidence::High,
                         note: None,
+                        families: Vec::new(),
                     },
                     product: generic.id.clone(),
                     vendor: v.id.clone(),

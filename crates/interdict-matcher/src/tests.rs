@@ -119,7 +119,7 @@ fn generic_evidence_joins_the_specific_product() {
 }
 
 #[test]
-fn unknown_package_by_kaspersky_publisher_is_the_generic_product() {
+fn unknown_package_by_kaspersky_publisher_is_an_uncatalogued_product() {
     let m = linux();
     let f = m.match_artifacts(&[pkg(
         "kfl-new-product",
@@ -128,8 +128,11 @@ fn unknown_package_by_kaspersky_publisher_is_the_generic_product() {
     )]);
     assert_eq!(
         summary(&f),
-        [("kaspersky-unidentified", Confidence::Confirmed)]
+        [("kaspersky/kfl-new-product", Confidence::Confirmed)]
     );
+    assert!(!f[0].catalogued);
+    assert_eq!(f[0].product_name, "kfl-new-product");
+    assert_eq!(f[0].family, "uncatalogued");
 }
 
 #[test]
@@ -196,12 +199,14 @@ fn windows_rules_are_case_insensitive_and_most_specific_wins() {
     let f = m.match_artifacts(&[na, svc]);
     assert_eq!(
         summary(&f),
-        [("ksc-network-agent-windows", Confidence::Confirmed)]
+        [
+            ("kaspersky-unidentified", Confidence::Confirmed),
+            ("ksc-network-agent-windows", Confidence::Confirmed)
+        ]
     );
-    assert!(
-        f[0].evidence.iter().any(|e| e.name == "AVP21.3"),
-        "generic AVP service joins"
-    );
+    // The AVP service belongs to the anti-malware products, never to the Network Agent.
+    assert_eq!(f[0].evidence[0].name, "AVP21.3");
+    assert!(f[1].evidence.iter().all(|e| e.name != "AVP21.3"));
     // AvP.exe of a game: Kaspersky's process name, case-insensitively, but the file's own
     // version info names another maker, so the name alone proves nothing.
     assert!(m.match_artifacts(&[game]).is_empty());
@@ -314,7 +319,7 @@ fn a_removal_tool_published_by_the_vendor_stays_a_leftover() {
 }
 
 #[test]
-fn a_package_known_only_by_its_publisher_stays_unidentified() {
+fn a_package_known_only_by_its_publisher_is_its_own_uncatalogued_product() {
     let m = windows();
     let kes = Artifact::new(
         K::Package,
@@ -323,29 +328,36 @@ fn a_package_known_only_by_its_publisher_stays_unidentified() {
         "win-uninstall-hive",
     )
     .with_publisher("AO Kaspersky Lab");
-    let kpm = Artifact::new(
+    let other = Artifact::new(
         K::Package,
-        "Kaspersky Password Manager",
-        "NTUSER.DAT:Software\\Uninstall\\KPM",
+        "Kaspersky Example Utility",
+        "NTUSER.DAT:Software\\Uninstall\\KEU",
         "win-uninstall-hive",
     )
-    .with_publisher("AO Kaspersky Lab");
+    .with_publisher("AO Kaspersky Lab")
+    .with_version("1.2");
     let svc = Artifact::new(K::Service, "AVP21.3", "h:s", "win-services-hive");
-    let f = m.match_artifacts(&[kes, kpm, svc]);
+    let f = m.match_artifacts(&[kes, other, svc]);
     assert_eq!(
         summary(&f),
         [
-            ("kaspersky-unidentified", Confidence::Confirmed),
+            ("kaspersky/kaspersky-example-utility", Confidence::Confirmed),
             ("kes-windows", Confidence::Confirmed)
         ]
     );
     let names = |i: usize| -> Vec<&str> { f[i].evidence.iter().map(|e| e.name.as_str()).collect() };
-    // The vendor-wide service joins KES; the unnamed package does not.
+    // The vendor-wide service joins KES; the unnamed package is a product of its own, named
+    // as the host names it, with the directives that cover its vendor.
     assert_eq!(names(0), ["AO Kaspersky Lab"]);
     assert_eq!(
         f[0].evidence[0].item.as_deref(),
-        Some("Kaspersky Password Manager")
+        Some("Kaspersky Example Utility")
     );
+    assert_eq!(
+        (f[0].product_name.as_str(), f[0].catalogued, f[1].catalogued),
+        ("Kaspersky Example Utility", false, true)
+    );
+    assert_eq!(f[0].directives, f[1].directives);
     assert_eq!(
         names(1),
         ["Kaspersky Endpoint Security for Windows", "AVP21.3"]

@@ -92,3 +92,54 @@ pub fn artifact_values(a: &Artifact) -> Vec<(IndicatorKind, &str)> {
     }
     v
 }
+
+/// Whether `s` is a reverse-DNS identifier (`com.kaspersky.kav`): at least three
+/// dot-separated labels of letters, digits, `-` and `_`, the first all letters. Bundle ids,
+/// installer package ids and launchd labels are spelled so.
+pub fn is_identifier(s: &str) -> bool {
+    let mut labels = s.split('.');
+    let first_ok = labels
+        .next()
+        .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphabetic()));
+    let mut rest = 0;
+    let rest_ok = labels.all(|l| {
+        rest += 1;
+        !l.is_empty()
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    first_ok && rest_ok && rest >= 2
+}
+
+/// Kinds whose indicators name an identifier: a bundle id, an installer package id, a
+/// launchd label, a kernel or system extension id.
+const IDENTIFIER_KINDS: [IndicatorKind; 4] = [
+    IndicatorKind::BundleId,
+    IndicatorKind::Package,
+    IndicatorKind::Service,
+    IndicatorKind::Driver,
+];
+
+/// The identifier of an item that is known by one (a pkg receipt or install-history
+/// entry, a launchd job, a bundle, an extension), offered to the identifier kinds other
+/// than the item's own: a bundle-id indicator matches a receipt, a launchd label indicator
+/// matches a bundle, and so on.
+pub fn identifier_values(a: &Artifact) -> Vec<(IndicatorKind, &str)> {
+    use ArtifactKind as A;
+    use IndicatorKind as I;
+    let own = match a.kind {
+        A::Package => I::Package,
+        A::Service => I::Service,
+        A::Bundle => I::BundleId,
+        A::Driver => I::Driver,
+        _ => return Vec::new(),
+    };
+    if !is_identifier(&a.name) {
+        return Vec::new();
+    }
+    IDENTIFIER_KINDS
+        .into_iter()
+        .filter(|k| *k != own)
+        .map(|k| (k, a.name.as_str()))
+        .collect()
+}

@@ -31,7 +31,7 @@ mod spdx_tag_value;
 pub mod text;
 
 pub use component::PATH_SEPARATOR;
-pub use csv_import::{CSV_COLLECTOR, CsvMapping, import_csv};
+pub use csv_import::{CSV_COLLECTOR, CsvMapping, ZERO_DEVICE_ROWS, import_csv};
 pub use cyclonedx_json::CYCLONEDX_COLLECTOR;
 pub use error::SbomError;
 pub use export::to_cyclonedx_json;
@@ -158,6 +158,9 @@ pub struct InventoryImport {
     pub artifacts: Vec<(String, Artifact)>,
     /// Records skipped, with why.
     pub errors: Vec<SbomError>,
+    /// Rows left out on purpose because they hold no inventory (an osquery results log's
+    /// `os_version` or `schedule` queries), counted per query name.
+    pub skipped: std::collections::BTreeMap<String, usize>,
 }
 
 impl InventoryImport {

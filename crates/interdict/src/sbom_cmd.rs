@@ -51,9 +51,10 @@ pub enum Source {
 /// `interdict import`.
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
-    /// The kind of export.
+    /// The kind of export; without it, told from each file's content (JSON → osquery,
+    /// anything else → CSV).
     #[arg(long = "from", value_enum)]
-    pub from: Source,
+    pub from: Option<Source>,
     /// Export files.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -83,6 +84,34 @@ pub struct ImportArgs {
 struct Unit {
     label: String,
     findings: Vec<Finding>,
+    /// Endpoint counts of aggregated export rows (`endpoint-count`), by artifact
+    /// location: a finding on such rows counts their devices, not one unit.
+    endpoints: BTreeMap<String, u64>,
+}
+
+impl Unit {
+    fn new(label: String, findings: Vec<Finding>) -> Self {
+        Unit {
+            label,
+            findings,
+            endpoints: BTreeMap::new(),
+        }
+    }
+
+    /// How many endpoints `finding` stands for: the devices of the aggregated rows it
+    /// was found on, else this one unit.
+    fn endpoint_count(&self, finding: &Finding) -> u64 {
+        let locations: std::collections::BTreeSet<&str> = finding
+            .evidence
+            .iter()
+            .map(|e| e.location.as_str())
+            .collect();
+        let devices: u64 = locations
+            .into_iter()
+            .filter_map(|l| self.endpoints.get(l))
+            .sum();
+        devices.max(1)
+    }
 }
 
 fn matcher(check: &CheckArgs) -> Result<(Catalog, Matcher)> {
@@ -107,10 +136,7 @@ pub fn run_sbom(args: SbomArgs) -> Result<ExitCode> {
             Ok(doc) => {
                 documents.push(json!({"file": name, "format": doc.format, "spec_version": doc.spec_version,
                     "name": doc.name, "serial_number": doc.serial_number, "components": doc.components.len()}));
-                units.push(Unit {
-                    label: name,
-                    findings: m.match_artifacts(&doc.components),
-                });
+                units.push(Unit::new(name, m.match_artifacts(&doc.components)));
             }
             Err(message) => {
                 errors.push(json!({"collector": "sbom", "location": name, "message": message}))
@@ -149,18 +175,19 @@ pub fn run_import(args: ImportArgs) -> Result<ExitCode> {
     }
     let mut by_host: BTreeMap<String, Vec<Artifact>> = BTreeMap::new();
     let mut errors = Vec::new();
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     for file in &args.files {
         let name = file.display().to_string();
         let bytes = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) => {
                 errors.push(
-                    json!({"collector": "import", "location": name, "message": e.to_string()}),
+                    json!({"collector": "import", "location": name, "message": format!("{name}: {e}")}),
                 );
                 continue;
             }
         };
-        let imported = match args.from {
+        let imported = match args.from.unwrap_or_else(|| detect_source(&bytes)) {
             Source::Osquery => {
                 interdict_sbom::import_osquery(&bytes, &name, args.host.as_deref(), table)
             }
@@ -175,6 +202,9 @@ pub fn run_import(args: ImportArgs) -> Result<ExitCode> {
                         json!({"collector": "import", "location": name, "message": e.to_string()}),
                     );
                 }
+                for (query, rows) in imp.skipped {
+                    *skipped.entry(query).or_default() += rows;
+                }
                 for (host, a) in imp.artifacts {
                     by_host.entry(host).or_default().push(a);
                 }
@@ -186,9 +216,16 @@ pub fn run_import(args: ImportArgs) -> Result<ExitCode> {
     let hosts = by_host.len();
     let units = by_host
         .into_iter()
-        .map(|(host, artifacts)| Unit {
-            label: host,
-            findings: m.match_artifacts(&artifacts),
+        .map(|(host, artifacts)| {
+            let mut unit = Unit::new(host, m.match_artifacts(&artifacts));
+            unit.endpoints = artifacts
+                .iter()
+                .filter_map(|a| {
+                    let count = a.attr("endpoint-count")?.parse().ok()?;
+                    Some((a.location.clone(), count))
+                })
+                .collect();
+            unit
         })
         .collect();
     finish(
@@ -196,8 +233,18 @@ pub fn run_import(args: ImportArgs) -> Result<ExitCode> {
         "host",
         units,
         errors,
-        json!({ "hosts_seen": hosts }),
+        json!({ "hosts_seen": hosts, "skipped": skipped }),
     )
+}
+
+/// The kind of export in `bytes` when `--from` is not given: osquery writes JSON (an
+/// array, or one object per line); everything else is read as CSV.
+fn detect_source(bytes: &[u8]) -> Source {
+    let text = interdict_sbom::text::decode(bytes).unwrap_or_default();
+    match text.trim_start().as_bytes().first() {
+        Some(b'[' | b'{') => Source::Osquery,
+        _ => Source::Csv,
+    }
 }
 
 /// Filters, renders, prints and picks the exit code.
@@ -212,14 +259,16 @@ fn finish(
         interdict_report::filter_directive(&mut u.findings, check.directive.as_deref());
     }
     let all: Vec<&Finding> = units.iter().flat_map(|u| &u.findings).collect();
-    // The T+30 counts: products found and how many units (endpoints, documents) have each.
-    let mut per_product: BTreeMap<&str, (String, Vec<&str>)> = BTreeMap::new();
+    // The T+30 counts: products found and how many units (endpoints, documents) have each;
+    // an aggregated export's row counts the devices it reports.
+    let mut per_product: BTreeMap<&str, (String, Vec<&str>, u64)> = BTreeMap::new();
     for u in &units {
         for f in &u.findings {
             let slot = per_product
                 .entry(&f.product)
-                .or_insert_with(|| (f.product_name.clone(), Vec::new()));
+                .or_insert_with(|| (f.product_name.clone(), Vec::new(), 0));
             slot.1.push(&u.label);
+            slot.2 += u.endpoint_count(f);
         }
     }
     let text = match check.format {
@@ -236,7 +285,7 @@ fn finish(
                 .collect();
             let products: Vec<Value> = per_product
                 .iter()
-                .map(|(id, (name, labels))| json!({"product": id, "product_name": name, "count": labels.len(), format!("{unit_key}s"): labels}))
+                .map(|(id, (name, labels, count))| json!({"product": id, "product_name": name, "count": count, format!("{unit_key}s"): labels}))
                 .collect();
             let mut doc = json!({"findings": findings, "errors": errors, "products": products,
                 "summary": interdict_report::summary(all.iter().copied())});
@@ -278,8 +327,13 @@ fn finish(
                 }
             }
             s += "\nPRODUCT                           COUNT\n";
-            for (id, (_, labels)) in &per_product {
-                s += &format!("  {:<32} {}\n", id, labels.len());
+            for (id, (_, _, count)) in &per_product {
+                s += &format!("  {:<32} {}\n", id, count);
+            }
+            if let Some(skipped) = extra.get("skipped").and_then(Value::as_object) {
+                for (query, rows) in skipped {
+                    s += &format!("skipped: {query} ({rows} row(s), no inventory)\n");
+                }
             }
             for e in &errors {
                 s += &format!("error: {}\n", e["message"].as_str().unwrap_or_default());

@@ -1,6 +1,6 @@
 //! End to end: an offline macOS root with Kaspersky Internet Security for Mac in every
-//! source (app bundle with a nested login item, launch daemon, kext, pkg receipt, support
-//! folder) and decoys next to it, scanned through the binary. Asserts exactly the findings
+//! source (app bundle with a nested login item, launch daemon, kext, pkg receipts, install
+//! history, support folder) and decoys next to it, scanned through the binary. Asserts exactly the findings
 //! and evidence, that nothing in the root ran, and that the root is unchanged.
 
 mod support;
@@ -14,6 +14,9 @@ const LOGIN_ITEM: &str =
 const DAEMON: &str = "Library/LaunchDaemons/com.kaspersky.kav.plist";
 const KEXT: &str = "Library/Extensions/klif.kext";
 const RECEIPT: &str = "var/db/receipts/com.kaspersky.kav.core.plist";
+/// A receipt whose package id no package indicator names: found by the bundle-id prefix.
+const RECEIPT2: &str = "var/db/receipts/com.kaspersky.kav.antiphishing.plist";
+const HISTORY: &str = "Library/Receipts/InstallHistory.plist";
 const SUPPORT: &str = "Library/Application Support/Kaspersky Lab";
 
 /// A dictionary from string pairs.
@@ -61,6 +64,34 @@ fn job(label: &str, program: &str) -> Vec<u8> {
     binary(d)
 }
 
+/// A pkg receipt.
+fn receipt(id: &str, version: &str) -> Vec<u8> {
+    xml(dict(&[
+        ("PackageIdentifier", id),
+        ("PackageVersion", version),
+        ("InstallPrefixPath", "/"),
+        ("InstallProcessName", "installer"),
+    ]))
+}
+
+/// An install history with one install of `ids`.
+fn history(name: &str, ids: &[&str]) -> Vec<u8> {
+    let mut d = dict(&[
+        ("displayName", name),
+        ("displayVersion", "21.0.12"),
+        ("processName", "Installer"),
+    ]);
+    d.insert(
+        "packageIdentifiers".into(),
+        Plist::Array(ids.iter().map(|i| Plist::String(i.to_string())).collect()),
+    );
+    let mut out = Vec::new();
+    Plist::Array(vec![Plist::Dictionary(d)])
+        .to_writer_xml(&mut out)
+        .unwrap();
+    out
+}
+
 /// Builds the fixture; `marker` is where a trap would write if anything executed.
 fn macos_root(marker: &std::path::Path) -> Fixture {
     let fx = Fixture::new();
@@ -104,14 +135,21 @@ fn macos_root(marker: &std::path::Path) -> Fixture {
         &format!("{KEXT}/Contents/Info.plist"),
         info("com.kaspersky.kext.klif", "klif", "3.1.0", "klif"),
     );
+    fx.write(RECEIPT, receipt("com.kaspersky.kav.core", "21.0.12.1"));
     fx.write(
-        RECEIPT,
-        xml(dict(&[
-            ("PackageIdentifier", "com.kaspersky.kav.core"),
-            ("PackageVersion", "21.0.12.1"),
-            ("InstallPrefixPath", "/"),
-            ("InstallProcessName", "installer"),
-        ])),
+        RECEIPT2,
+        receipt("com.kaspersky.kav.antiphishing", "21.0.12.1"),
+    );
+    fx.write(
+        HISTORY,
+        history(
+            "Kaspersky Internet Security",
+            &[
+                "com.kaspersky.kav.core",
+                "com.kaspersky.kav.antiphishing",
+                "com.kasperskyfan.notes",
+            ],
+        ),
     );
     fx.trap(&format!("{SUPPORT}/KAV/Binaries/kav_daemon"), marker);
     fx.write(&format!("{SUPPORT}/KAV/Data/settings.xml"), "<settings/>");
@@ -148,6 +186,19 @@ fn macos_root(marker: &std::path::Path) -> Fixture {
     fx
 }
 
+/// Asserts a clean macOS scan whose one finding is a confirmed `kaspersky-mac`, and
+/// returns it; `what` names the case in messages.
+fn only_kaspersky_mac<'a>(doc: &'a serde_json::Value, what: &str) -> &'a serde_json::Value {
+    assert_eq!(doc["host"]["platform"], "macos", "{what}");
+    assert_eq!(doc["errors"], serde_json::json!([]), "{what}: {doc:#}");
+    assert_eq!(
+        findings(doc),
+        [("kaspersky-mac".to_string(), "confirmed".to_string())],
+        "{what}: {doc:#}"
+    );
+    finding(doc, "kaspersky-mac")
+}
+
 #[test]
 fn macos_root_exact_findings_no_execution_no_writes() {
     let outside = tempfile::tempdir().unwrap();
@@ -157,14 +208,7 @@ fn macos_root_exact_findings_no_execution_no_writes() {
 
     let (code, doc) = scan_json(fx.path(), &["--inventory"]);
     assert_eq!(code, 1, "findings exit 1");
-    assert_eq!(doc["host"]["platform"], "macos");
-    assert_eq!(doc["errors"], serde_json::json!([]), "{doc:#}");
-    assert_eq!(
-        findings(&doc),
-        [("kaspersky-mac".to_string(), "confirmed".to_string())],
-        "{doc:#}"
-    );
-    let kav = finding(&doc, "kaspersky-mac");
+    let kav = only_kaspersky_mac(&doc, "main fixture");
     assert_eq!(
         kav["directives"],
         serde_json::json!([
@@ -182,7 +226,10 @@ fn macos_root_exact_findings_no_execution_no_writes() {
         at("file", APP),
         at("file", DAEMON),
         at("file", SUPPORT),
+        at("package", HISTORY),
+        at("package", HISTORY),
         at("package", RECEIPT),
+        at("package", RECEIPT2),
         at("service", DAEMON),
     ];
     want.sort();
@@ -229,6 +276,32 @@ fn macos_root_exact_findings_no_execution_no_writes() {
         "driver",
     );
     strong("package", RECEIPT, "com.kaspersky.kav.core", "package");
+    strong(
+        "package",
+        RECEIPT2,
+        "com.kaspersky.kav.antiphishing",
+        "bundle-id",
+    );
+    // Both Kaspersky packages of the install history, each matched as its receipt is.
+    let hist: Vec<(&str, &str)> = kav["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["location"] == HISTORY)
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap(),
+                e["indicator_kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hist,
+        [
+            ("com.kaspersky.kav.antiphishing", "bundle-id"),
+            ("com.kaspersky.kav.core", "package")
+        ]
+    );
     let app = by("bundle", &format!("{APP}/Contents/Info.plist"));
     assert_eq!(app["version"], "21.0.12");
     assert_eq!(by("file", SUPPORT)["weight"], "leftover");
@@ -292,4 +365,107 @@ fn support_folder_alone_is_a_leftover() {
         evidence_at(finding(&doc, "kaspersky-unidentified")),
         [("file".to_string(), SUPPORT.to_string())]
     );
+}
+
+/// A root holding one item, known by `id`, of one artifact kind.
+fn one_item_root(kind: &str, id: &str) -> Fixture {
+    let fx = Fixture::new();
+    fx.write(
+        "System/Library/CoreServices/SystemVersion.plist",
+        xml(dict(&[
+            ("ProductName", "macOS"),
+            ("ProductVersion", "14.4"),
+        ])),
+    );
+    match kind {
+        "receipt" => {
+            fx.write(&format!("var/db/receipts/{id}.plist"), receipt(id, "1.0"));
+        }
+        "history" => {
+            fx.write(HISTORY, history("Kaspersky", &[id]));
+        }
+        "launchd" => {
+            fx.write(
+                &format!("Library/LaunchDaemons/{id}.plist"),
+                job(id, "/usr/local/libexec/helper"),
+            );
+        }
+        "bundle" => {
+            fx.write(
+                "Applications/Helper.app/Contents/Info.plist",
+                info(id, "Helper", "1.0", "helper"),
+            );
+        }
+        other => panic!("unknown kind {other}"),
+    }
+    fx
+}
+
+#[test]
+fn identifier_indicators_match_receipts_history_launchd_jobs_and_bundles() {
+    // (artifact kind, the item's identifier, the indicator of another kind it must answer,
+    // the evidence kind and location)
+    let cases = [
+        (
+            "receipt",
+            "com.kaspersky.kav.gui",
+            "kaspersky-mac/service/com.kaspersky.kav.gui",
+            "package",
+            "var/db/receipts/com.kaspersky.kav.gui.plist",
+        ),
+        (
+            "history",
+            "com.kaspersky.kext.klif",
+            "kaspersky-mac/driver/com.kaspersky.kext.klif",
+            "package",
+            HISTORY,
+        ),
+        (
+            "launchd",
+            "com.kaspersky.kav.core",
+            "kaspersky-mac/package/com.kaspersky.kav.core",
+            "service",
+            "Library/LaunchDaemons/com.kaspersky.kav.core.plist",
+        ),
+        (
+            "bundle",
+            "com.kaspersky.sysextctrld",
+            "kaspersky-mac/service/com.kaspersky.sysextctrld",
+            "bundle",
+            "Applications/Helper.app/Contents/Info.plist",
+        ),
+    ];
+    for (kind, id, indicator, ev_kind, location) in cases {
+        let fx = one_item_root(kind, id);
+        let (_, doc) = scan_json(fx.path(), &[]);
+        let f = only_kaspersky_mac(&doc, kind);
+        assert_eq!(
+            evidence_at(f),
+            [(ev_kind.to_string(), location.to_string())],
+            "{kind}: {f:#}"
+        );
+        let e = &f["evidence"][0];
+        assert_eq!(e["name"], id);
+        let ids: Vec<&str> = e["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_str().unwrap())
+            .collect();
+        assert!(ids.contains(&indicator), "{kind}: {ids:?}");
+        assert!(
+            ids.contains(&"kaspersky-mac/bundle-id/com.kaspersky."),
+            "{kind}: {ids:?}"
+        );
+    }
+    // A look-alike identifier crosses no kind.
+    for kind in ["receipt", "history", "launchd", "bundle"] {
+        let fx = one_item_root(kind, "com.kasperskyfan.notes");
+        let (code, doc) = scan_json(fx.path(), &[]);
+        assert_eq!(
+            (code, &doc["findings"]),
+            (0, &serde_json::json!([])),
+            "{kind}"
+        );
+    }
 }

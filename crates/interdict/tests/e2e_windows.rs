@@ -45,7 +45,7 @@ fn spell(spelling: Spelling, rel: &str) -> String {
 /// The main fixture: KES (WOW6432Node uninstall entry, MSI product, vendor key, AVP21.3 and
 /// klif in the current control set, avp.exe with Kaspersky version info), a per-user
 /// Kaspersky Password Manager, the Kaspersky TLS root in the ROOT store, a renamed binary
-/// signed by "AO Kaspersky Lab", and decoys: Firefox, McAfee, the AvP.exe game, klim6 and
+/// signed by "AO Kaspersky Lab" (a Kaspersky product no evidence names), and decoys: Firefox, McAfee, the AvP.exe game, klim6 and
 /// kneps in the stale control set. `marker` is where a trap would write if anything ran.
 fn windows_root(marker: &std::path::Path, spelling: Spelling) -> Fixture {
     let fx = Fixture::new();
@@ -86,7 +86,7 @@ fn windows_root(marker: &std::path::Path, spelling: Spelling) -> Fixture {
 fn expected() -> Vec<(String, String)> {
     [
         ("kaspersky-https-scanning-root", "confirmed"),
-        ("kaspersky-unidentified", "confirmed"),
+        ("kaspersky-password-manager", "confirmed"),
         ("kes-windows", "confirmed"),
     ]
     .iter()
@@ -94,7 +94,9 @@ fn expected() -> Vec<(String, String)> {
     .collect()
 }
 
-/// `(kind, location)` of the KES evidence, as spelled on disk.
+/// `(kind, location)` of the KES evidence, as spelled on disk: its own items, and the
+/// vendor-wide ones (vendor folder and key, a binary known only by its Kaspersky signer),
+/// which join the primary product of those they fit.
 fn kes_evidence(spelling: Spelling) -> Vec<(String, String)> {
     let sw = spell(spelling, SOFTWARE);
     let sys = spell(spelling, SYSTEM);
@@ -156,8 +158,9 @@ fn assert_windows_findings(doc: &Value, spelling: Spelling) {
     let folder = evidence_item(kes, &spell(spelling, KES_DIR));
     assert_eq!(folder["weight"], "weak");
 
-    // Kaspersky Password Manager: no catalog product, found by its publisher, per user.
-    let kpm = finding(doc, "kaspersky-unidentified");
+    // Kaspersky Password Manager, per user: its own finding.
+    let kpm = finding(doc, "kaspersky-password-manager");
+    assert_eq!(kpm["catalogued"], true);
     assert_eq!(
         evidence_at(kpm),
         [(
@@ -170,11 +173,10 @@ fn assert_windows_findings(doc: &Value, spelling: Spelling) {
     );
     let e = &kpm["evidence"][0];
     assert_eq!(
-        (&e["name"], &e["item"], &e["indicator_kind"], &e["version"]),
+        (&e["name"], &e["indicator_kind"], &e["version"]),
         (
-            &Value::from("AO Kaspersky Lab"),
             &Value::from("Kaspersky Password Manager"),
-            &Value::from("publisher"),
+            &Value::from("package"),
             &Value::from("9.0.2.1186")
         )
     );
@@ -362,17 +364,18 @@ fn truncated_software_hive_is_one_error_and_system_is_still_read() {
             .starts_with("truncated hive: 6000 of 16384 bytes"),
         "{errors:#?}"
     );
-    // Without SOFTWARE there is no product name: the services from SYSTEM, the files and
-    // the per-user entry identify the vendor.
+    // Without SOFTWARE there is no uninstall entry for KES: avp.exe's version info names it,
+    // and the AVP service and klif driver, which belong to the anti-malware products, join
+    // it rather than the per-user Password Manager.
     assert_eq!(
         findings(&doc),
-        [(
-            "kaspersky-unidentified".to_string(),
-            "confirmed".to_string()
-        )],
+        [
+            ("kaspersky-password-manager".into(), "confirmed".into()),
+            ("kes-windows".to_string(), "confirmed".to_string())
+        ],
         "{doc:#}"
     );
-    let f = finding(&doc, "kaspersky-unidentified");
+    let f = finding(&doc, "kes-windows");
     let at = evidence_at(f);
     for want in [
         (
@@ -387,7 +390,13 @@ fn truncated_software_hive_is_one_error_and_system_is_still_read() {
             "missing {want:?} in {at:#?}"
         );
     }
-    assert!(!at.iter().any(|(_, l)| l.starts_with(SOFTWARE)), "{at:#?}");
+    // and the vendor folder and the signed tool, vendor-wide
+    assert_eq!(at.len(), 5, "{at:#?}");
+    assert!(
+        !doc["findings"].to_string().contains(SOFTWARE),
+        "{:#}",
+        doc["findings"]
+    );
     assert!(!doc["findings"].to_string().contains("klim6"));
     let (code, _) = scan_json(fx.path(), &["--strict", "--fail-on", "never"]);
     assert_eq!(code, 2, "--strict turns the truncated hive into exit 2");

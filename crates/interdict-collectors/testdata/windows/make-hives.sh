@@ -5,10 +5,18 @@
 #   system.hive    SYSTEM: Select\Current=2; ControlSet002 (current) with AVP21.3, klif,
 #                  WinDefend; ControlSet001 (stale) with klim6 and kneps, never reported
 #   ntuser.hive    NTUSER.DAT of alice: per-user "Kaspersky Password Manager"
+#   attrib-software.hive, attrib-system.hive, attrib-ntuser.hive
+#                  one host with several Kaspersky products, for the attribution tests:
+#                  KES and the Network Agent (uninstall entries with their install folders
+#                  and MSI product codes, MSI registrations, AVP21.20 and klnagent services
+#                  whose images lie in those folders, the klif and klim6 drivers); in
+#                  alice's NTUSER.DAT Kaspersky Password Manager and an uncatalogued
+#                  "Kaspersky Example Utility"
 #
 # Needs Debian's libhivex-bin and libwin-hivex-perl (hivexsh, hivexregedit) and openssl:
 #   apt-get install -y libhivex-bin libwin-hivex-perl openssl
-# Run from anywhere; writes next to this script. The certificate key is generated afresh on
+# Run from anywhere; writes next to this script. With arguments, writes only the hives
+# named (`make-hives.sh attrib-software attrib-system attrib-ntuser`). The certificate key is generated afresh on
 # each run, so thumbprint and serial change; tests assert subjects, not thumbprints.
 set -eu
 
@@ -186,17 +194,102 @@ Windows Registry Editor Version 5.00
 "OneDrive"="\"C:\\Users\\alice\\AppData\\Local\\Microsoft\\OneDrive\\OneDrive.exe\" /background"
 EOF
 
-empty_hive "$work/software.hive" 'CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}'
-empty_hive "$work/system.hive" 'CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}'
-empty_hive "$work/ntuser.hive" 'CMI-CreateHive{D43B12B8-09B5-40DB-B4F6-F6DFEB78DAEC}'
-with_parents "$work/software.reg" 2
-with_parents "$work/system.reg" 2
-with_parents "$work/ntuser.reg" 1
-hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$work/software.hive" "$work/software.reg.full"
-hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$work/system.hive" "$work/system.reg.full"
-hivexregedit --merge --prefix 'HKEY_CURRENT_USER' "$work/ntuser.hive" "$work/ntuser.reg.full"
+# --- attribution host ---------------------------------------------------------------------
+# Key writers for its .reg files (values as .reg text; optional ones left out when empty).
 
-for h in software system ntuser; do
+# $1 key under SOFTWARE, $2 DisplayName, $3 DisplayVersion, $4 Publisher, $5 InstallLocation,
+# $6 UninstallString
+reg_uninstall() {
+    printf '[HKEY_LOCAL_MACHINE\\SOFTWARE\\%s]\n' "$1"
+    printf '"DisplayName"="%s"\n"DisplayVersion"="%s"\n"Publisher"="%s"\n' "$2" "$3" "$4"
+    printf '"InstallLocation"="%s"\n' "$5"
+    if [ -n "${6:-}" ]; then printf '"UninstallString"="%s"\n' "$6"; fi
+    printf '\n'
+}
+
+# $1 packed product code, $2 ProductName, $3 Version (hex DWORD)
+reg_msi_product() {
+    printf '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\Installer\\Products\\%s]\n' "$1"
+    printf '"ProductName"="%s"\n"Version"=dword:%s\n\n' "$2" "$3"
+}
+
+# $1 service name, $2 Type, $3 Start, $4 ImagePath, $5 DisplayName, $6 Group
+reg_service() {
+    printf '[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\%s]\n' "$1"
+    if [ -n "${5:-}" ]; then printf '"DisplayName"="%s"\n' "$5"; fi
+    printf '"ImagePath"=str(2):"%s"\n' "$4"
+    printf '"Start"=dword:%08x\n"Type"=dword:%08x\n' "$3" "$2"
+    if [ -n "${6:-}" ]; then printf '"Group"="%s"\n' "$6"; fi
+    printf '\n'
+}
+
+kes='{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}'
+na='{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}'
+wow='WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall'
+lab='C:\\Program Files (x86)\\Kaspersky Lab'
+{
+    printf 'Windows Registry Editor Version 5.00\n\n'
+    reg_uninstall 'Microsoft\Windows\CurrentVersion\Uninstall\Mozilla Firefox 128.0 (x64 en-US)' \
+        'Mozilla Firefox (x64 en-US)' '128.0' 'Mozilla' 'C:\\Program Files\\Mozilla Firefox'
+    reg_uninstall "$wow\\$kes" 'Kaspersky Endpoint Security for Windows' '12.6.0.438' \
+        'AO Kaspersky Lab' "$lab\\\\Kaspersky Endpoint Security for Windows\\\\" "MsiExec.exe /X$kes"
+    reg_uninstall "$wow\\$na" 'Kaspersky Security Center Network Agent' '14.2.0.26967' \
+        'AO Kaspersky Lab' "$lab\\\\NetworkAgent\\\\" "MsiExec.exe /X$na"
+    reg_msi_product 872710A94F7F9FD44A28B0797BD07DDE 'Kaspersky Endpoint Security for Windows' 0c0601b6
+    reg_msi_product ADEB42927D0EFAD42A42052D0E1BF2B5 'Kaspersky Security Center Network Agent' 0e026957
+    printf '[HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\KasperskyLab\\protected\\KES.12.6\\environment]\n'
+    printf '"ProductName"="Kaspersky Endpoint Security for Windows"\n'
+} > "$work/attrib-software.reg"
+
+img='\"C:\\Program Files (x86)\\Kaspersky Lab'
+{
+    printf 'Windows Registry Editor Version 5.00\n\n'
+    printf '[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"Current"=dword:00000001\n"Default"=dword:00000001\n\n'
+    reg_service AVP21.20 16 2 "$img\\\\Kaspersky Endpoint Security for Windows\\\\avp.exe\\\" -r" \
+        'Kaspersky Endpoint Security Service'
+    reg_service klnagent 16 2 "$img\\\\NetworkAgent\\\\klnagent.exe\\\"" \
+        'Kaspersky Security Center Network Agent'
+    reg_service klif 2 1 'system32\\DRIVERS\\klif.sys' 'Kaspersky Lab service driver' \
+        'FSFilter Anti-Virus'
+    reg_service klim6 1 3 'system32\\DRIVERS\\klim6.sys'
+    reg_service WinDefend 16 4 \
+        '\"C:\\ProgramData\\Microsoft\\Windows Defender\\platform\\4.18.24010.12-0\\MsMpEng.exe\"' \
+        '@%ProgramFiles%\\Windows Defender\\MpAsDesc.dll,-310'
+} > "$work/attrib-system.reg"
+
+# alice's per-user products
+{
+    printf 'Windows Registry Editor Version 5.00\n\n'
+    for p in 'Kaspersky Password Manager|24.0.0.427|Kaspersky Password Manager' \
+        'Kaspersky Example Utility|1.0.3|Example Utility'; do
+        IFS='|' read -r name version folder <<P
+$p
+P
+        printf '[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\%s]\n' "$name"
+        printf '"DisplayName"="%s"\n"DisplayVersion"="%s"\n"Publisher"="AO Kaspersky Lab"\n' \
+            "$name" "$version"
+        printf '"InstallLocation"="C:\\\\Users\\\\alice\\\\AppData\\\\Local\\\\Kaspersky Lab\\\\%s"\n\n' \
+            "$folder"
+    done
+} > "$work/attrib-ntuser.reg"
+
+# Each hive: its root key name, the .reg prefix and the prefix's number of components.
+for h in ${*:-software system ntuser attrib-software attrib-system attrib-ntuser}; do
+    case $h in
+        software|attrib-software)
+            root='CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}'
+            prefix='HKEY_LOCAL_MACHINE\SOFTWARE'; depth=2 ;;
+        system|attrib-system)
+            root='CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}'
+            prefix='HKEY_LOCAL_MACHINE\SYSTEM'; depth=2 ;;
+        ntuser|attrib-ntuser)
+            root='CMI-CreateHive{D43B12B8-09B5-40DB-B4F6-F6DFEB78DAEC}'
+            prefix='HKEY_CURRENT_USER'; depth=1 ;;
+        *) echo "unknown hive: $h" >&2; exit 2 ;;
+    esac
+    empty_hive "$work/$h.hive" "$root"
+    with_parents "$work/$h.reg" "$depth"
+    hivexregedit --merge --prefix "$prefix" "$work/$h.hive" "$work/$h.reg.full"
     cp "$work/$h.hive" "$here/$h.hive"
+    ls -l "$here/$h.hive"
 done
-ls -l "$here"/*.hive

@@ -6,7 +6,7 @@
 //! Package values are `H_OFFPAGE` items pointing at a chain of overflow pages (type 7)
 //! holding `tlen` bytes. A file written on a big-endian host has every field swapped.
 
-use super::BlobResult;
+use super::{BlobResult, BlobScan};
 use crate::FormatError;
 use crate::bytes::{slice, u16_be, u16_le, u32_be, u32_le};
 use std::collections::HashSet;
@@ -142,31 +142,33 @@ impl<'a> Db<'a> {
         Ok(out)
     }
 
-    /// The values of one hash page (odd item indexes) that live on overflow pages.
-    fn hash_page(&self, pgno: u32, page: &[u8], h: &PageHeader, out: &mut Vec<BlobResult>) {
+    /// The values of one hash page (odd item indexes) that live on overflow pages. A page
+    /// whose item table is unusable counts as one unreadable record.
+    fn hash_page(&self, pgno: u32, page: &[u8], h: &PageHeader, out: &mut BlobScan) {
         let base = (pgno as usize).saturating_mul(self.page_size);
         if !h.entries.is_multiple_of(2) {
-            out.push(Err(FormatError::malformed(
-                base,
-                format!("hash page {pgno} has an odd entry count {}", h.entries),
-            )));
+            out.unreadable.note(|| {
+                FormatError::malformed(
+                    base,
+                    format!("hash page {pgno} has an odd entry count {}", h.entries),
+                )
+            });
             return;
         }
         if PAGE_HEADER + 2 * usize::from(h.entries) > self.page_size {
-            out.push(Err(FormatError::malformed(
-                base,
-                format!("hash page {pgno} has {} entries, more than fit", h.entries),
-            )));
+            out.unreadable.note(|| {
+                FormatError::malformed(
+                    base,
+                    format!("hash page {pgno} has {} entries, more than fit", h.entries),
+                )
+            });
             return;
         }
         for i in (1..usize::from(h.entries)).step_by(2) {
-            let r = self
-                .value(page, PAGE_HEADER + 2 * i)
-                .map_err(|e| rebase(e, base));
-            match r {
-                Ok(Some(v)) => out.push(Ok(v)),
+            match self.value(page, PAGE_HEADER + 2 * i) {
+                Ok(Some(v)) => out.blobs.push(v),
                 Ok(None) => {}
-                Err(e) => out.push(Err(e)),
+                Err(e) => out.unreadable.note(|| rebase(e, base)),
             }
         }
     }
@@ -206,9 +208,10 @@ fn rebase(e: FormatError, base: usize) -> FormatError {
 
 /// Yields the header blobs of a BerkeleyDB hash `Packages` file in page order.
 ///
-/// A bad metadata page is an `Err`; a bad hash page or overflow chain is one `Err` item in
-/// the list, and the other packages are still returned.
-pub fn parse_bdb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
+/// A bad metadata page is an `Err`; a bad hash page or overflow chain is counted in the
+/// scan's [`Unreadable`](super::Unreadable) tally, and the other packages are still
+/// returned.
+pub fn parse_bdb(data: &[u8]) -> Result<BlobScan, FormatError> {
     let order = match u32_le(data, 12, "berkeleydb magic")? {
         HASH_MAGIC => Order { big: false },
         m if m.swap_bytes() == HASH_MAGIC => Order { big: true },
@@ -248,19 +251,19 @@ pub fn parse_bdb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
         page_size,
         budget: std::cell::Cell::new(data.len() / page_size),
     };
-    let mut out = Vec::new();
+    let mut out = BlobScan::default();
     for pgno in 1..=last {
         let page = match db.page(pgno) {
             Ok(p) => p,
             Err(e) => {
-                out.push(Err(e));
+                out.unreadable.note(|| e);
                 break;
             }
         };
         let h = match page_header(page, order) {
             Ok(h) => h,
             Err(e) => {
-                out.push(Err(e));
+                out.unreadable.note(|| e);
                 continue;
             }
         };
@@ -329,8 +332,8 @@ mod tests {
         for big in [false, true] {
             let d = build(&value, big);
             let r = parse_bdb(&d).unwrap();
-            assert_eq!(r.len(), 1);
-            assert_eq!(r[0].as_ref().unwrap(), &value, "big-endian: {big}");
+            assert_eq!(r.blobs, std::slice::from_ref(&value), "big-endian: {big}");
+            assert_eq!(r.unreadable.count, 0);
         }
     }
 
@@ -342,10 +345,11 @@ mod tests {
         put32(&mut d[3 * PS..4 * PS], 16, 2, false);
         put16(&mut d[3 * PS..4 * PS], 22, 0, false);
         let r = parse_bdb(&d).unwrap();
-        assert!(r[0].is_err());
+        assert!(r.blobs.is_empty() && r.unreadable.count == 1);
+        assert!(r.unreadable.first.unwrap().contains("loops at page 2"));
         let mut d = build(&value, false);
         d[3 * PS + 25] = P_HASH_UNSORTED + 100;
-        assert!(parse_bdb(&d).unwrap()[0].is_err());
+        assert_eq!(parse_bdb(&d).unwrap().unreadable.count, 1);
         assert!(parse_bdb(&d[..100]).is_err());
         let mut bad = build(&value, false);
         bad[20] = 3;
@@ -364,8 +368,8 @@ mod tests {
             put16(h, PAGE_HEADER + 4 * i + 2, 300, false);
         }
         let r = parse_bdb(&d).unwrap();
-        assert_eq!(r.len(), 50);
-        assert!(r[0].is_ok());
-        assert!(r.iter().filter(|v| v.is_ok()).count() < 3);
+        assert_eq!(r.total(), 50);
+        assert_eq!(r.blobs.first(), Some(&value));
+        assert!(r.blobs.len() < 3);
     }
 }

@@ -6,7 +6,7 @@
 //! positions). A used slot points at a blob at `blk_offset * 16`: a 16-byte blob header
 //! (`BlbS`, `pkg_index`, checksum, `blob_len`) and `blob_len` bytes of header blob.
 
-use super::BlobResult;
+use super::{BlobResult, BlobScan};
 use crate::FormatError;
 use crate::bytes::{slice, u32_le};
 
@@ -25,9 +25,10 @@ pub const MAX_SLOT_PAGES: u32 = 2048;
 
 /// Yields the header blobs of an NDB `Packages.db` in slot order.
 ///
-/// A bad file header is an `Err`; a bad slot or blob is one `Err` item in the list, and
-/// the other packages are still returned.
-pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
+/// A bad file header is an `Err`; a bad slot or blob is counted in the scan's
+/// [`Unreadable`](super::Unreadable) tally, and the other packages are still returned.
+/// Unused slots (magic `Slot`, package 0) are not records.
+pub fn parse_ndb(data: &[u8]) -> Result<BlobScan, FormatError> {
     if u32_le(data, 0, "ndb magic")? != HEADER_MAGIC {
         return Err(FormatError::BadMagic {
             offset: 0,
@@ -47,7 +48,7 @@ pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
     }
     let nslots = npages as usize * SLOTS_PER_PAGE;
     slice(data, 0, nslots * BLOCK, "ndb slot pages")?;
-    let mut out = Vec::new();
+    let mut scan = BlobScan::default();
     // Blobs never share blocks, so together they are smaller than the file; slots that
     // point many times at one big blob must not multiply memory.
     let mut budget = data.len();
@@ -56,10 +57,10 @@ pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
         let at = i * BLOCK;
         let magic = u32_le(data, at, "ndb slot")?;
         if magic != SLOT_MAGIC {
-            out.push(Err(FormatError::BadMagic {
+            scan.unreadable.note(|| FormatError::BadMagic {
                 offset: at,
                 what: format!("ndb slot {i} magic Slot"),
-            }));
+            });
             continue;
         }
         let pkg = u32_le(data, at + 4, "ndb slot")?;
@@ -80,9 +81,9 @@ pub fn parse_ndb(data: &[u8]) -> Result<Vec<BlobResult>, FormatError> {
                 )),
             }
         });
-        out.push(blob);
+        scan.push(blob);
     }
-    Ok(out)
+    Ok(scan)
 }
 
 fn read_blob(data: &[u8], pkg: u32, blk_offset: u32, blk_count: u32) -> BlobResult {
@@ -146,26 +147,26 @@ mod tests {
     #[test]
     fn reads_blobs_in_slot_order_and_keeps_going_after_a_bad_one() {
         let mut d = build(&[(7, b"first"), (3, b"second"), (9, b"third")]);
+        let r = parse_ndb(&d).unwrap();
         assert_eq!(
-            parse_ndb(&d)
-                .unwrap()
-                .into_iter()
-                .map(Result::unwrap)
-                .collect::<Vec<_>>(),
+            r.blobs,
             vec![b"first".to_vec(), b"second".to_vec(), b"third".to_vec()]
         );
+        assert_eq!(r.unreadable, Default::default());
         // Corrupt the second blob's magic.
         let blk = u32::from_le_bytes(d[3 * 16 + 8..3 * 16 + 12].try_into().unwrap()) as usize;
         d[blk * 16] = b'X';
         let r = parse_ndb(&d).unwrap();
-        assert_eq!(r.len(), 3);
-        assert!(r[0].is_ok() && r[1].is_err() && r[2].is_ok());
+        assert_eq!(r.blobs, vec![b"first".to_vec(), b"third".to_vec()]);
+        assert_eq!((r.unreadable.count, r.total()), (1, 3));
+        let first = r.unreadable.first.unwrap();
+        assert!(first.contains("ndb blob of package 3"), "{first}");
     }
 
     #[test]
     fn bad_headers_are_errors() {
         let d = build(&[]);
-        assert!(parse_ndb(&d).unwrap().is_empty());
+        assert_eq!(parse_ndb(&d).unwrap().total(), 0);
         assert!(parse_ndb(&d[..100]).is_err());
         let mut v = d.clone();
         v[4] = 1;
@@ -185,7 +186,23 @@ mod tests {
             d[i * 16..(i + 1) * 16].copy_from_slice(&first);
         }
         let r = parse_ndb(&d).unwrap();
-        assert_eq!(r.len(), SLOTS_PER_PAGE - 2);
-        assert!(r.iter().filter(|b| b.is_ok()).count() < 3);
+        assert_eq!(r.total(), SLOTS_PER_PAGE - 2);
+        assert!(r.blobs.len() < 3);
+    }
+
+    #[test]
+    fn zeroed_slot_pages_are_one_tally_not_one_error_each() {
+        // A valid header over 2048 zeroed slot pages (8 MiB): every slot is bad.
+        let mut d = vec![0u8; MAX_SLOT_PAGES as usize * 4096];
+        d[0..4].copy_from_slice(b"RpmP");
+        d[12..16].copy_from_slice(&MAX_SLOT_PAGES.to_le_bytes());
+        let r = parse_ndb(&d).unwrap();
+        let slots = MAX_SLOT_PAGES as usize * SLOTS_PER_PAGE - 2;
+        assert!(r.blobs.is_empty());
+        assert_eq!((r.unreadable.count, r.total()), (slots, slots));
+        assert_eq!(
+            r.unreadable.first.as_deref(),
+            Some("bad magic at offset 32: ndb slot 2 magic Slot")
+        );
     }
 }

@@ -8,10 +8,16 @@
 #   avp-game.exe       Rebellion Developments / Aliens vs Predator (AvP.exe look-alike)
 #   firefox.exe        Mozilla Corporation / Firefox
 #   kavremover.exe     AO Kaspersky Lab / Kaspersky Products Remover
+#   na-klnagent.exe    AO Kaspersky Lab / Kaspersky Security Center Network Agent
+#                      (klnagent.exe)
+#   kpm.exe            AO Kaspersky Lab / Kaspersky Password Manager
+#   example-utility.exe AO Kaspersky Lab / Kaspersky Example Utility (a product the catalog
+#                      does not name)
 #
 # Needs Debian's mingw-w64, osslsigncode and openssl:
 #   apt-get install -y mingw-w64 osslsigncode openssl
-# Run from anywhere; writes next to this script. The signing key is generated afresh on each
+# Run from anywhere; writes next to this script. With arguments, writes only the files
+# named (`make-pe.sh na-klnagent.exe kpm.exe`). The signing key is generated afresh on each
 # run, so the signed file changes; tests assert subjects, never hashes.
 set -eu
 
@@ -65,6 +71,12 @@ build avp-game.exe "Rebellion Developments" "Aliens vs Predator" "Aliens vs Pred
 build firefox.exe "Mozilla Corporation" "Firefox" "Firefox" "firefox.exe" "128,0,0,8949"
 build kavremover.exe "AO Kaspersky Lab" "Kaspersky Products Remover" \
     "Kaspersky Products Remover" "kavremover.exe" "1,0,5012,0"
+build na-klnagent.exe "AO Kaspersky Lab" "Kaspersky Security Center Network Agent" \
+    "Network Agent" "klnagent.exe" "14,2,0,26967"
+build kpm.exe "AO Kaspersky Lab" "Kaspersky Password Manager" \
+    "Kaspersky Password Manager" "kpm.exe" "24,0,0,427"
+build example-utility.exe "AO Kaspersky Lab" "Kaspersky Example Utility" \
+    "Kaspersky Example Utility" "example.exe" "1,0,3,0"
 
 # Self-signed code-signing certificate with the Kaspersky subject, and the signature.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
@@ -74,7 +86,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 osslsigncode sign -certs "$work/sign.pem" -key "$work/sign.key" -h sha256 \
     -n "Tools" -in "$work/tool-unsigned.exe" -out "$work/signed-tool.exe" >/dev/null
 
-for f in kes-avp.exe signed-tool.exe avp-game.exe firefox.exe kavremover.exe; do
+for f in ${*:-kes-avp.exe signed-tool.exe avp-game.exe firefox.exe kavremover.exe \
+    na-klnagent.exe kpm.exe example-utility.exe}; do
     cp "$work/$f" "$here/$f"
 done
 ls -l "$here"/*.exe
