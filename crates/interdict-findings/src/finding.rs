@@ -233,6 +233,11 @@ pub struct Finding {
     pub confidence: Confidence,
     /// Ids of the directives covering the product.
     pub directives: Vec<String>,
+    /// The product is in the catalog. `false` for an installed product of a catalogued
+    /// vendor that the catalog does not name yet: its id is `<vendor>/<name as slug>`, its
+    /// name the one the host gives it, its family `uncatalogued`.
+    #[serde(default = "yes")]
+    pub catalogued: bool,
     /// Everything that supports it, sorted.
     pub evidence: Vec<Evidence>,
     /// The host name this finding belongs to, in a document that covers several hosts
@@ -245,4 +250,8 @@ pub struct Finding {
     /// The SBOM file this finding comes from, in a document that covers several SBOMs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }

@@ -18,6 +18,7 @@ fn finding(product: &str, confidence: Confidence) -> Finding {
         distribution: Distribution::Branded,
         confidence,
         directives: vec!["bod-17-01".into()],
+        catalogued: true,
         evidence: vec![Evidence {
             kind: "package".into(),
             location: "var/lib/dpkg/status".into(),

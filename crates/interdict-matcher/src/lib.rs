@@ -69,120 +69,13 @@ pub mod rules;
 mod values;
 
 use interdict_catalog::{Catalog, Distribution, IndicatorKind, MatchMode};
-use interdict_inventory::{Artifact, ArtifactState};
+use interdict_inventory::Artifact;
 use rules::{CompileError, RuleSet};
-use serde::Serialize;
 use std::collections::BTreeSet;
 
 pub use attribution::UNCATALOGUED_FAMILY;
+pub use interdict_findings::{Confidence, Evidence, Finding, Weight};
 pub use values::{artifact_values, identifier_values, is_identifier};
-
-/// How sure a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Confidence {
-    /// Only leftovers or remediation traces.
-    Possible,
-    /// One weak indicator.
-    Probable,
-    /// A strong indicator, or two independent weak ones.
-    Confirmed,
-}
-
-impl Confidence {
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Confidence::Possible => "possible",
-            Confidence::Probable => "probable",
-            Confidence::Confirmed => "confirmed",
-        }
-    }
-
-    /// Parses a kebab-case name.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Confidence::Possible,
-            Confidence::Probable,
-            Confidence::Confirmed,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
-    }
-}
-
-/// How much one piece of evidence weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Weight {
-    /// A strong indicator on a present item.
-    Strong,
-    /// A weak indicator on a present item.
-    Weak,
-    /// A leftover indicator, or any indicator on a leftover item.
-    Leftover,
-}
-
-/// One item that supports a finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Evidence {
-    /// The artifact kind (`package`, `service`, `file`, …).
-    pub kind: String,
-    /// Where: a path relative to the root, or the database / hive file and key.
-    pub location: String,
-    /// The matched value.
-    pub name: String,
-    /// The artifact's own name, when it differs from the matched value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub item: Option<String>,
-    /// The artifact's version.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// The artifact's state.
-    pub state: ArtifactState,
-    /// The collector that found it.
-    pub collector: String,
-    /// The id of the indicator this evidence is named for (the strongest that matched).
-    pub indicator: String,
-    /// Every indicator that matched the item.
-    pub indicators: Vec<String>,
-    /// The indicator kind.
-    pub indicator_kind: IndicatorKind,
-    /// The indicator's pattern.
-    pub pattern: String,
-    /// What this evidence weighs.
-    pub weight: Weight,
-    /// The indicator's public source.
-    pub source: String,
-    /// The item sits inside another product (an SBOM component below the top one).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub embedded: bool,
-}
-
-/// One product found on one host (or in one SBOM).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// Vendor id.
-    pub vendor: String,
-    /// Product id.
-    pub product: String,
-    /// Product name.
-    pub product_name: String,
-    /// Product family.
-    pub family: String,
-    /// Branded, embedded or open-source.
-    pub distribution: Distribution,
-    /// How sure.
-    pub confidence: Confidence,
-    /// Ids of the directives covering the product.
-    pub directives: Vec<String>,
-    /// The product is in the catalog. `false` for an installed product of a catalogued
-    /// vendor that the catalog does not name yet: its id is `<vendor>/<name as slug>`, its
-    /// name the one the host gives it, its family `uncatalogued`.
-    pub catalogued: bool,
-    /// Everything that supports it, sorted.
-    pub evidence: Vec<Evidence>,
-}
 
 /// A catalog compiled for one platform.
 pub struct Matcher {
@@ -248,6 +141,9 @@ impl Matcher {
                     directives: self.catalog.directives_for_as(product, distribution),
                     catalogued,
                     evidence,
+                    host: None,
+                    host_id: None,
+                    document: None,
                 })
             })
             .collect()
