@@ -1,7 +1,7 @@
 //! Bundle-shaped items: applications (`macos-app-bundle`), kernel extensions
 //! (`macos-kext`) and system extensions (`macos-system-extension`).
 
-use super::{MAX_EXECUTABLE, dirs_with_suffix, team_signer, user_homes};
+use super::{MAX_EXECUTABLE, MAX_PLIST, dirs_with_suffix, team_signer, user_homes};
 use crate::{Collector, Root, error_at};
 use interdict_formats::macho::parse_code_signatures;
 use interdict_formats::plist::{BundleInfo, parse_bundle_info, parse_sysext_db};
@@ -51,11 +51,19 @@ pub fn read_bundle(
         path: bundle.to_string(),
         ..BundleRecord::default()
     };
-    let plist = root
-        .find_case_insensitive(&format!("{bundle}/Contents/Info.plist"))
-        .or_else(|| root.find_case_insensitive(&format!("{bundle}/Info.plist")));
+    // A folder that cannot be listed is an error, not a bundle without `Info.plist`.
+    let lookup = |rel: String| {
+        root.lookup_case_insensitive(&rel)
+            .map_err(|e| error_at(collector, &rel, e))
+    };
+    let plist = match lookup(format!("{bundle}/Contents/Info.plist"))? {
+        Some(p) => Some(p),
+        None => lookup(format!("{bundle}/Info.plist"))?,
+    };
     if let Some(p) = &plist {
-        let bytes = root.read(p).map_err(|e| error_at(collector, p, e))?;
+        let bytes = root
+            .read_limited(p, MAX_PLIST)
+            .map_err(|e| error_at(collector, p, e))?;
         rec.info = parse_bundle_info(&bytes).map_err(|e| error_at(collector, p, e))?;
     }
     rec.plist = plist;
@@ -65,8 +73,7 @@ pub fn read_bundle(
             .or_else(|| root.find_case_insensitive(&format!("{bundle}/{exe}")));
     }
     if let Some(exe) = &rec.executable
-        && root.metadata(exe).is_ok_and(|m| m.is_file() && m.len() <= MAX_EXECUTABLE)
-        && let Ok(bytes) = root.read(exe)
+        && let Ok(bytes) = root.read_limited(exe, MAX_EXECUTABLE)
         // An unsigned or non-Mach-O executable simply has no Team ID.
         && let Ok(sigs) = parse_code_signatures(&bytes)
     {
@@ -263,7 +270,7 @@ impl Collector for MacosSystemExtension {
         }
         if let Some(db) = root.find_case_insensitive(&format!("{base}/db.plist")) {
             match root
-                .read(&db)
+                .read_limited(&db, MAX_PLIST)
                 .map_err(|e| error_at(SYSEXT_ID, &db, e))
                 .and_then(|b| parse_sysext_db(&b).map_err(|e| error_at(SYSEXT_ID, &db, e)))
             {

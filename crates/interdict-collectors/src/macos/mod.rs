@@ -16,6 +16,10 @@ use crate::root::Entry;
 /// Executables larger than this are not read for their code signature.
 pub const MAX_EXECUTABLE: u64 = 256 * 1024 * 1024;
 
+/// Largest property list read (`Info.plist`, a launchd job, a receipt): they are a few
+/// kB, `InstallHistory.plist` a few MB.
+pub const MAX_PLIST: u64 = 64 * 1024 * 1024;
+
 /// The signer string recorded for a Team ID, so a catalog regex on `OU=<TeamID>` matches
 /// (the Team ID is the OU of an Apple Developer ID certificate).
 pub fn team_signer(team_id: &str) -> String {
