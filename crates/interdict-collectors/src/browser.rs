@@ -136,12 +136,7 @@ impl Collector for BrowserExtensionsCollector {
                 let Some(dir) = find_dir(root, &format!("{home}/{sub}"), any_case) else {
                     continue;
                 };
-                for e in root
-                    .read_dir(&dir)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|e| e.is_dir)
-                {
+                for e in root.read_dir_or_note(&dir).into_iter().filter(|e| e.is_dir) {
                     let p = Profile {
                         user: &user,
                         browser: "firefox",
@@ -216,7 +211,7 @@ fn chromium_profiles(root: &Root, data_dir: &str) -> Vec<(String, String)> {
         let name = data_dir.rsplit('/').next().unwrap_or_default().to_string();
         out.push((name, data_dir.to_string()));
     }
-    for e in root.read_dir(data_dir).unwrap_or_default() {
+    for e in root.read_dir_or_note(data_dir) {
         if e.is_dir && e.name != "Extensions" && is_profile(&e.rel) {
             out.push((e.name, e.rel));
         }
@@ -248,7 +243,7 @@ impl BrowserExtensionsCollector {
             }
         }
         let ext_dir = format!("{}/Extensions", p.rel);
-        let on_disk = root.read_dir(&ext_dir).unwrap_or_default();
+        let on_disk = root.read_dir_or_note(&ext_dir);
         let mut found = Vec::new();
         for ext in on_disk.iter().filter(|e| e.is_dir) {
             let Some(version_dir) = newest_version_dir(root, &ext.rel) else {
@@ -309,7 +304,7 @@ impl BrowserExtensionsCollector {
     fn policies(&self, root: &Root, inv: &mut Inventory) {
         let mut files: Vec<(&str, String)> = Vec::new();
         for (browser, dir) in CHROMIUM_POLICY_DIRS {
-            for e in root.read_dir(dir).unwrap_or_default() {
+            for e in root.read_dir_or_note(dir) {
                 if !e.is_dir && e.name.ends_with(".json") {
                     files.push((browser, e.rel));
                 }
@@ -378,8 +373,7 @@ fn merge_setting(
 /// The highest `<version>` folder with a `manifest.json` under an extension id folder.
 fn newest_version_dir(root: &Root, ext_rel: &str) -> Option<String> {
     let mut versions: Vec<_> = root
-        .read_dir(ext_rel)
-        .ok()?
+        .read_dir_or_note(ext_rel)
         .into_iter()
         .filter(|v| v.is_dir && root.exists(&format!("{}/manifest.json", v.rel)))
         .collect();

@@ -73,11 +73,9 @@ pub fn start_dirs(root: &Root) -> Vec<String> {
         .iter()
         .filter_map(|d| root.find_case_insensitive(d))
         .collect();
-    if let Some(users) = root.find_case_insensitive("Users")
-        && let Ok(entries) = root.read_dir(&users)
-    {
+    if let Some(users) = root.find_case_insensitive("Users") {
         out.extend(
-            entries
+            root.read_dir_or_note(&users)
                 .into_iter()
                 .filter(|e| e.is_dir && !e.is_symlink)
                 .map(|e| e.rel),

@@ -116,7 +116,14 @@ pub struct Root {
     live: bool,
     /// Files read through [`Root::read_shared`], kept for the other collectors.
     shared: Arc<Mutex<HashMap<PathBuf, Arc<[u8]>>>>,
+    /// Errors the answer-only methods ([`Root::exists`], [`Root::is_dir`],
+    /// [`Root::find_case_insensitive`], [`Root::read_dir_or_note`]) could not return:
+    /// `(location, message)`, shared by every clone, drained by [`Root::take_noted`].
+    noted: Arc<Mutex<Vec<(String, String)>>>,
 }
+
+/// The collector id of the errors [`Root::take_noted`] returns.
+pub const NOTED_ID: &str = "file-access";
 
 /// One directory entry, as seen without following symlinks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,6 +239,7 @@ impl Root {
             base: PathBuf::from("/"),
             live: true,
             shared: Arc::default(),
+            noted: Arc::default(),
         }
     }
 
@@ -248,6 +256,7 @@ impl Root {
             base,
             live: false,
             shared: Arc::default(),
+            noted: Arc::default(),
         })
     }
 
@@ -420,16 +429,62 @@ impl Root {
         }
     }
 
-    /// Whether a path exists inside the root. Hides why it cannot be told: prefer
-    /// [`Root::probe`].
+    /// Whether a path exists inside the root. When that cannot be told (see
+    /// [`Root::probe`], which callers should prefer) the answer is `false` and the error
+    /// is noted for [`Root::take_noted`], so it still reaches the report.
     pub fn exists(&self, rel: &str) -> bool {
-        matches!(self.probe(rel), Ok(Some(_)))
+        self.noting(rel, self.probe(rel))
+            .is_some_and(|k| k.is_some())
     }
 
-    /// Whether a path inside the root is a directory. Hides why it cannot be told: prefer
-    /// [`Root::probe`].
+    /// Whether a path inside the root is a directory; an error is noted as by
+    /// [`Root::exists`].
     pub fn is_dir(&self, rel: &str) -> bool {
-        matches!(self.probe(rel), Ok(Some(Kind::Dir)))
+        self.noting(rel, self.probe(rel)) == Some(Some(Kind::Dir))
+    }
+
+    /// The entries of a directory, or none when it is not there; when it is there but
+    /// cannot be listed, none and the error is noted for [`Root::take_noted`]. For
+    /// walkers with no error list of their own.
+    pub fn read_dir_or_note(&self, rel: &str) -> Vec<Entry> {
+        match self.read_dir(rel) {
+            Ok(e) => e,
+            Err(e) if is_absent(&e) => Vec::new(),
+            Err(e) => {
+                self.note(rel, &e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// `result` as an option, noting its error.
+    fn noting<T>(&self, rel: &str, result: io::Result<T>) -> Option<T> {
+        result.map_err(|e| self.note(rel, &e)).ok()
+    }
+
+    fn note(&self, rel: &str, e: &io::Error) {
+        let location = normalize(rel);
+        let message = e.to_string();
+        let message = message
+            .strip_prefix(&format!("{location}: "))
+            .map(str::to_string)
+            .unwrap_or(message);
+        let mut noted = self.noted.lock().unwrap_or_else(|p| p.into_inner());
+        if !noted.iter().any(|(l, m)| *l == location && *m == message) {
+            noted.push((location, message));
+        }
+    }
+
+    /// The errors the answer-only methods met since the last call, as errors of
+    /// collector [`NOTED_ID`], so that a source hidden by
+    /// an unreadable folder is never silently taken for a missing one.
+    pub fn take_noted(&self) -> Vec<interdict_inventory::CollectError> {
+        std::mem::take(&mut *self.noted.lock().unwrap_or_else(|p| p.into_inner()))
+            .into_iter()
+            .map(|(location, message)| {
+                interdict_inventory::CollectError::new(NOTED_ID, location, message)
+            })
+            .collect()
     }
 
     /// The entries of a directory inside the root, sorted by name (as bytes). Entries are
@@ -510,9 +565,10 @@ impl Root {
     }
 
     /// [`Root::lookup_case_insensitive`] without the reason: `None` also when a folder on
-    /// the way could not be listed. Prefer the former where a miss would hide a source.
+    /// the way could not be listed, the error then noted for [`Root::take_noted`].
     pub fn find_case_insensitive(&self, rel: &str) -> Option<String> {
-        self.lookup_case_insensitive(rel).ok().flatten()
+        self.noting(rel, self.lookup_case_insensitive(rel))
+            .flatten()
     }
 }
 

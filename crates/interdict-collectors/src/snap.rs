@@ -115,8 +115,7 @@ fn current_revision(root: &Root, dir: &str, state: Option<&SnapState>) -> Option
         return Some(s.revision.clone());
     }
     let mut revs: Vec<String> = root
-        .read_dir(dir)
-        .ok()?
+        .read_dir_or_note(dir)
         .into_iter()
         .filter(|e| e.is_dir && e.name != "current")
         .map(|e| e.name)

@@ -291,6 +291,9 @@ pub fn scan(
     if os.platform == Platform::Windows {
         enrich_windows_files(&root, &mut all);
     }
+    // What the answer-only file checks could not tell (an unreadable folder) is reported
+    // too, so it is never taken for an absence.
+    all.errors.extend(root.take_noted());
     all.sort();
     all.errors = merge_shared_errors(std::mem::take(&mut all.errors));
     stats.sort_by(|a, b| a.id.cmp(&b.id));

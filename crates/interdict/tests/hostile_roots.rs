@@ -220,6 +220,8 @@ fn macos_info_plist_fifo_is_named() {
     );
     mkfifo(&fx, "Applications/Notes Helper.app/Contents/Info.plist");
     mkfifo(&fx, "Library/LaunchDaemons/org.example.helper.plist");
+    // A folder that cannot be listed (a symlink loop) is an error, not an empty folder.
+    fx.symlink("LaunchAgents", "Library/LaunchAgents");
     let doc = check_hostile(
         &fx,
         &[
@@ -231,6 +233,7 @@ fn macos_info_plist_fifo_is_named() {
                 "Library/LaunchDaemons/org.example.helper.plist",
                 "FIFO (named pipe)",
             ),
+            ("Library/LaunchAgents", "symlink loop"),
         ],
     );
     assert_eq!(doc["host"]["platform"], "macos");

@@ -130,9 +130,7 @@ impl Collector for MacosAppBundle {
             starts.extend(root.find_case_insensitive(&format!("{home}/Applications")));
         }
         for start in starts {
-            let Ok(entries) = root.read_dir(&start) else {
-                continue;
-            };
+            let entries = root.read_dir_or_note(&start);
             for e in entries.into_iter().filter(|e| e.is_dir && !e.is_symlink) {
                 if e.name.to_ascii_lowercase().ends_with(".app") {
                     app_bundle(root, &e.rel, None, 0, &mut inv);
@@ -183,9 +181,7 @@ fn find_nested(root: &Root, dir: &str, depth: usize, out: &mut Vec<String>) {
     if depth > MAX_NESTED_DEPTH {
         return;
     }
-    let Ok(entries) = root.read_dir(dir) else {
-        return;
-    };
+    let entries = root.read_dir_or_note(dir);
     for e in entries.into_iter().filter(|e| e.is_dir && !e.is_symlink) {
         let lower = e.name.to_ascii_lowercase();
         if NESTED_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
@@ -255,16 +251,18 @@ impl Collector for MacosSystemExtension {
         let Some(base) = root.find_case_insensitive("Library/SystemExtensions") else {
             return inv;
         };
-        if let Ok(entries) = root.read_dir(&base) {
-            for d in entries.into_iter().filter(|e| e.is_dir && !e.is_symlink) {
-                for ext in dirs_with_suffix(root, &d.rel, ".systemextension") {
-                    match read_bundle(root, &ext.rel, SYSEXT_ID) {
-                        Ok(rec) => inv.artifacts.push(
-                            bundle_artifact(ArtifactKind::Driver, &rec, SYSEXT_ID)
-                                .with_attr("source", "staged-bundle"),
-                        ),
-                        Err(e) => inv.errors.push(e),
-                    }
+        for d in root
+            .read_dir_or_note(&base)
+            .into_iter()
+            .filter(|e| e.is_dir && !e.is_symlink)
+        {
+            for ext in dirs_with_suffix(root, &d.rel, ".systemextension") {
+                match read_bundle(root, &ext.rel, SYSEXT_ID) {
+                    Ok(rec) => inv.artifacts.push(
+                        bundle_artifact(ArtifactKind::Driver, &rec, SYSEXT_ID)
+                            .with_attr("source", "staged-bundle"),
+                    ),
+                    Err(e) => inv.errors.push(e),
                 }
             }
         }

@@ -31,42 +31,29 @@ pub fn user_homes(root: &Root) -> Vec<String> {
     let Some(users) = root.find_case_insensitive("Users") else {
         return Vec::new();
     };
-    root.read_dir(&users)
-        .map(|es| {
-            es.into_iter()
-                .filter(|e| e.is_dir && !e.is_symlink)
-                .map(|e| e.rel)
-                .collect()
-        })
-        .unwrap_or_default()
+    root.read_dir_or_note(&users)
+        .into_iter()
+        .filter(|e| e.is_dir && !e.is_symlink)
+        .map(|e| e.rel)
+        .collect()
 }
 
 /// Directory entries of `dir` (not symlinks) whose name ends with `suffix`, ignoring case.
 pub fn dirs_with_suffix(root: &Root, dir: &str, suffix: &str) -> Vec<Entry> {
     let suffix = suffix.to_ascii_lowercase();
-    root.read_dir(dir)
-        .map(|es| {
-            es.into_iter()
-                .filter(|e| {
-                    e.is_dir && !e.is_symlink && e.name.to_ascii_lowercase().ends_with(&suffix)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    root.read_dir_or_note(dir)
+        .into_iter()
+        .filter(|e| e.is_dir && !e.is_symlink && e.name.to_ascii_lowercase().ends_with(&suffix))
+        .collect()
 }
 
 /// Plain files of `dir` (not symlinks) whose name ends with `suffix`, ignoring case.
 pub fn files_with_suffix(root: &Root, dir: &str, suffix: &str) -> Vec<Entry> {
     let suffix = suffix.to_ascii_lowercase();
-    root.read_dir(dir)
-        .map(|es| {
-            es.into_iter()
-                .filter(|e| {
-                    !e.is_dir && !e.is_symlink && e.name.to_ascii_lowercase().ends_with(&suffix)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    root.read_dir_or_note(dir)
+        .into_iter()
+        .filter(|e| !e.is_dir && !e.is_symlink && e.name.to_ascii_lowercase().ends_with(&suffix))
+        .collect()
 }
 
 /// `path` as a root-relative path: leading `/` removed, `/`-separated.

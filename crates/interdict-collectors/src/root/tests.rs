@@ -262,3 +262,33 @@ fn names_that_are_not_utf8_are_read_as_themselves() {
         Some(r"var/lib/dpkg/status.d/kesl\xff")
     );
 }
+
+#[test]
+fn answer_only_checks_note_what_they_cannot_tell() {
+    let (_d, _o, root) = fixture();
+    assert!(!root.exists("var/none"));
+    assert!(
+        root.take_noted().is_empty(),
+        "a missing path is not an error"
+    );
+    let other = root.clone();
+    assert!(!other.exists("etc/loop1"));
+    assert!(!other.is_dir("etc/loop1"));
+    assert_eq!(other.find_case_insensitive("ETC/LOOP1/x"), None);
+    assert!(other.read_dir_or_note("etc/loop2/y").is_empty());
+    let noted = root.take_noted();
+    let located: Vec<(&str, &str)> = noted
+        .iter()
+        .map(|e| (e.location.as_str(), e.collector.as_str()))
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("etc/loop1", NOTED_ID),
+            ("ETC/LOOP1/x", NOTED_ID),
+            ("etc/loop2/y", NOTED_ID)
+        ]
+    );
+    assert!(noted.iter().all(|e| e.message.contains("symlink loop")));
+    assert!(root.take_noted().is_empty(), "drained");
+}
