@@ -45,26 +45,18 @@ pub fn detect_checked(root: &Root) -> (OsInfo, Vec<CollectError>) {
             false
         }
     };
+    let named = |platform, id: &str, pretty_name: &str| OsInfo {
+        platform,
+        id: id.into(),
+        version: String::new(),
+        pretty_name: pretty_name.into(),
+    };
     if windows {
-        let info = OsInfo {
-            platform: Platform::Windows,
-            id: "windows".into(),
-            version: String::new(),
-            pretty_name: "Windows".into(),
-        };
-        return (info, errors);
+        return (named(Platform::Windows, "windows", "Windows"), errors);
     }
     const MAC_VERSION: &str = "System/Library/CoreServices/SystemVersion.plist";
     match root.probe(MAC_VERSION) {
-        Ok(Some(_)) => {
-            let info = OsInfo {
-                platform: Platform::Macos,
-                id: "macos".into(),
-                version: String::new(),
-                pretty_name: "macOS".into(),
-            };
-            return (info, errors);
-        }
+        Ok(Some(_)) => return (named(Platform::Macos, "macos", "macOS"), errors),
         Ok(None) => {}
         Err(e) => errors.push(error_at(ID, MAC_VERSION, e)),
     }
