@@ -1,12 +1,14 @@
 //! Alpine packages from `lib/apk/db/installed`.
 
+use crate::root::is_absent;
 use crate::{Collector, Root, error_at};
 use interdict_formats::apk::parse_apk_installed;
 use interdict_inventory::{Artifact, ArtifactKind, Inventory};
-use std::io::ErrorKind;
 
 /// The apk database path, relative to the root.
 pub const APK_INSTALLED: &str = "lib/apk/db/installed";
+/// Largest database read: real ones are a few MB (file lists included).
+pub const MAX_INSTALLED: u64 = 128 * 1024 * 1024;
 
 /// Reads Alpine's installed-package database. Collector id `apk-installed`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,9 +22,9 @@ impl Collector for ApkCollector {
     fn collect(&self, root: &Root) -> Inventory {
         let id = self.id();
         let mut inv = Inventory::default();
-        let data = match root.read(APK_INSTALLED) {
+        let data = match root.read_limited(APK_INSTALLED, MAX_INSTALLED) {
             Ok(d) => d,
-            Err(e) if e.kind() == ErrorKind::NotFound => return inv,
+            Err(e) if is_absent(&e) => return inv,
             Err(e) => {
                 inv.errors.push(error_at(id, APK_INSTALLED, e));
                 return inv;

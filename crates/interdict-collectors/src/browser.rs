@@ -19,7 +19,6 @@ use interdict_formats::browser::{
 };
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, CollectError, Inventory};
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
 
 /// Chromium-family user-data folders, relative to a home: (browser, path).
 const CHROMIUM_DIRS: &[(&str, &str)] = &[
@@ -91,6 +90,10 @@ const FIREFOX_POLICY_FILES: &[&str] = &[
     "opt/firefox/distribution/policies.json",
 ];
 
+/// Largest browser file read (`Preferences`, `extensions.json`, a manifest, a policy):
+/// a busy profile's `Preferences` is a few MB.
+pub const MAX_BROWSER_FILE: u64 = 64 * 1024 * 1024;
+
 /// Chromium `location` values of built-in extensions, skipped when they have no folder.
 const COMPONENT_LOCATIONS: &[i64] = &[5, 10];
 
@@ -114,7 +117,7 @@ impl Collector for BrowserExtensionsCollector {
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
         self.policies(root, &mut inv);
-        for (home, user, any_case) in homes(root) {
+        for (home, user, any_case) in homes(root, &mut inv) {
             for (browser, sub) in CHROMIUM_DIRS {
                 let Some(data_dir) = find_dir(root, &format!("{home}/{sub}"), any_case) else {
                     continue;
@@ -133,12 +136,7 @@ impl Collector for BrowserExtensionsCollector {
                 let Some(dir) = find_dir(root, &format!("{home}/{sub}"), any_case) else {
                     continue;
                 };
-                for e in root
-                    .read_dir(&dir)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|e| e.is_dir)
-                {
+                for e in root.read_dir_or_note(&dir).into_iter().filter(|e| e.is_dir) {
                     let p = Profile {
                         user: &user,
                         browser: "firefox",
@@ -154,18 +152,35 @@ impl Collector for BrowserExtensionsCollector {
 }
 
 /// User homes: `root`, `home/*` (Linux) and `Users/*` (Windows and macOS, whose file
-/// systems ignore case), with the user name and whether paths below ignore case.
-fn homes(root: &Root) -> Vec<(String, String, bool)> {
+/// systems ignore case), with the user name and whether paths below ignore case. A home
+/// (or the folder of homes) that is there but cannot be listed is an error, not skipped.
+fn homes(root: &Root, inv: &mut Inventory) -> Vec<(String, String, bool)> {
+    let id = BrowserExtensionsCollector.id();
     let mut out = Vec::new();
-    if root.is_dir("root") {
+    let listable = |rel: &str, inv: &mut Inventory| match root.read_dir(rel) {
+        Ok(_) => true,
+        Err(e) if crate::root::is_absent(&e) => false,
+        Err(e) => {
+            inv.errors.push(error_at(id, rel, e));
+            false
+        }
+    };
+    if root.is_dir("root") && listable("root", inv) {
         out.push(("root".to_string(), "root".to_string(), false));
     }
     for (parent, any_case) in [("home", false), ("Users", true)] {
         let Some(dir) = find_dir(root, parent, any_case) else {
             continue;
         };
-        for e in root.read_dir(&dir).unwrap_or_default() {
-            if e.is_dir || (e.is_symlink && root.is_dir(&e.rel)) {
+        let entries = match root.read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                inv.errors.push(error_at(id, &dir, e));
+                continue;
+            }
+        };
+        for e in entries {
+            if (e.is_dir || (e.is_symlink && root.is_dir(&e.rel))) && listable(&e.rel, inv) {
                 out.push((e.rel, e.name, any_case));
             }
         }
@@ -196,7 +211,7 @@ fn chromium_profiles(root: &Root, data_dir: &str) -> Vec<(String, String)> {
         let name = data_dir.rsplit('/').next().unwrap_or_default().to_string();
         out.push((name, data_dir.to_string()));
     }
-    for e in root.read_dir(data_dir).unwrap_or_default() {
+    for e in root.read_dir_or_note(data_dir) {
         if e.is_dir && e.name != "Extensions" && is_profile(&e.rel) {
             out.push((e.name, e.rel));
         }
@@ -210,9 +225,9 @@ impl BrowserExtensionsCollector {
         let mut settings: BTreeMap<String, (ChromiumExtensionSetting, String)> = BTreeMap::new();
         for file in ["Preferences", "Secure Preferences"] {
             let rel = format!("{}/{file}", p.rel);
-            let parsed = match root.read(&rel) {
+            let parsed = match root.read_limited(&rel, MAX_BROWSER_FILE) {
                 Ok(d) => parse_chromium_preferences(&d),
-                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) if crate::root::is_absent(&e) => continue,
                 Err(e) => {
                     inv.errors.push(error_at(id, &rel, e));
                     continue;
@@ -228,7 +243,7 @@ impl BrowserExtensionsCollector {
             }
         }
         let ext_dir = format!("{}/Extensions", p.rel);
-        let on_disk = root.read_dir(&ext_dir).unwrap_or_default();
+        let on_disk = root.read_dir_or_note(&ext_dir);
         let mut found = Vec::new();
         for ext in on_disk.iter().filter(|e| e.is_dir) {
             let Some(version_dir) = newest_version_dir(root, &ext.rel) else {
@@ -257,9 +272,9 @@ impl BrowserExtensionsCollector {
     fn firefox_profile(&self, root: &Root, p: &Profile<'_>, inv: &mut Inventory) {
         let id = self.id();
         let rel = format!("{}/extensions.json", p.rel);
-        let addons = match root.read(&rel) {
+        let addons = match root.read_limited(&rel, MAX_BROWSER_FILE) {
             Ok(d) => parse_firefox_extensions(&d),
-            Err(e) if e.kind() == ErrorKind::NotFound => return,
+            Err(e) if crate::root::is_absent(&e) => return,
             Err(e) => return inv.errors.push(error_at(id, &rel, e)),
         };
         let addons = match addons {
@@ -289,7 +304,7 @@ impl BrowserExtensionsCollector {
     fn policies(&self, root: &Root, inv: &mut Inventory) {
         let mut files: Vec<(&str, String)> = Vec::new();
         for (browser, dir) in CHROMIUM_POLICY_DIRS {
-            for e in root.read_dir(dir).unwrap_or_default() {
+            for e in root.read_dir_or_note(dir) {
                 if !e.is_dir && e.name.ends_with(".json") {
                     files.push((browser, e.rel));
                 }
@@ -301,9 +316,9 @@ impl BrowserExtensionsCollector {
                 .map(|f| ("firefox", f.to_string())),
         );
         for (browser, rel) in files {
-            let parsed = match root.read(&rel) {
+            let parsed = match root.read_limited(&rel, MAX_BROWSER_FILE) {
                 Ok(d) => parse_browser_policy(&d),
-                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) if crate::root::is_absent(&e) => continue,
                 Err(e) => {
                     inv.errors.push(error_at(self.id(), &rel, e));
                     continue;
@@ -358,8 +373,7 @@ fn merge_setting(
 /// The highest `<version>` folder with a `manifest.json` under an extension id folder.
 fn newest_version_dir(root: &Root, ext_rel: &str) -> Option<String> {
     let mut versions: Vec<_> = root
-        .read_dir(ext_rel)
-        .ok()?
+        .read_dir_or_note(ext_rel)
         .into_iter()
         .filter(|v| v.is_dir && root.exists(&format!("{}/manifest.json", v.rel)))
         .collect();
@@ -384,7 +398,7 @@ fn chromium_extension(
 ) -> Result<Artifact, CollectError> {
     let manifest_rel = format!("{version_dir}/manifest.json");
     let m = root
-        .read(&manifest_rel)
+        .read_limited(&manifest_rel, MAX_BROWSER_FILE)
         .map_err(|e| e.to_string())
         .and_then(|d| parse_chromium_manifest(&d).map_err(|e| e.to_string()))
         .map_err(|e| error_at(id, &manifest_rel, e))?;
@@ -417,7 +431,7 @@ fn localized(root: &Root, version_dir: &str, locale: &str, text: &str) -> String
             continue;
         };
         if let Ok(msgs) = root
-            .read(&found)
+            .read_limited(&found, MAX_BROWSER_FILE)
             .map_err(|e| e.to_string())
             .and_then(|d| parse_chromium_messages(&d).map_err(|e| e.to_string()))
         {

@@ -2,13 +2,19 @@
 
 use crate::{Collector, Root, error_at};
 use interdict_formats::dpkg::{DpkgStatusEntry, PackageState, parse_dpkg_list, parse_dpkg_status};
-use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, Inventory};
+use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, CollectError, Inventory};
 use rayon::prelude::*;
 
 const ID: &str = "dpkg-status";
 const STATUS: &str = "var/lib/dpkg/status";
 const STATUS_D: &str = "var/lib/dpkg/status.d";
 const INFO: &str = "var/lib/dpkg/info";
+/// Largest status file read: real ones are a few MB (about 1.5 kB per package), so this
+/// leaves room for any system while a crafted sparse file cannot fill the memory.
+pub const MAX_STATUS: u64 = 128 * 1024 * 1024;
+/// Largest `info/*.list` read: the biggest real lists (kernel module packages) are about
+/// 1 MB.
+pub const MAX_LIST: u64 = 32 * 1024 * 1024;
 
 /// Reads dpkg's database. Only `installed` packages (and those with files unpacked) are
 /// active; `config-files` packages are leftovers; `not-installed` ones are skipped.
@@ -33,21 +39,25 @@ impl Collector for DpkgCollector {
         let mut inv = Inventory::default();
         let distro = crate::os::detect(root).id;
         let mut sources: Vec<String> = Vec::new();
-        if root.exists(STATUS) {
-            sources.push(STATUS.to_string());
+        match root.probe(STATUS) {
+            Ok(None) => {}
+            Ok(Some(_)) => sources.push(STATUS.to_string()),
+            Err(e) => inv.errors.push(error_at(ID, STATUS, e)),
         }
-        if let Ok(entries) = root.read_dir(STATUS_D) {
-            sources.extend(
+        match root.read_dir(STATUS_D) {
+            Ok(entries) => sources.extend(
                 entries
                     .into_iter()
                     .filter(|e| {
                         !e.is_dir && !e.name.ends_with(".md5sums") && !e.name.ends_with(".list")
                     })
                     .map(|e| e.rel),
-            );
+            ),
+            Err(e) if crate::root::is_absent(&e) => {}
+            Err(e) => inv.errors.push(error_at(ID, STATUS_D, e)),
         }
         for source in sources {
-            match root.read(&source) {
+            match root.read_limited(&source, MAX_STATUS) {
                 Ok(bytes) => {
                     let entries = parse_dpkg_status(&bytes);
                     if entries.is_empty() && !bytes.iter().all(u8::is_ascii_whitespace) {
@@ -62,9 +72,17 @@ impl Collector for DpkgCollector {
                         .filter_map(|e| artifact(e, &source, &distro))
                         .collect();
                     if self.owned_files {
-                        artifacts
+                        let errors: Vec<_> = artifacts
                             .par_iter_mut()
-                            .for_each(|a| a.paths = owned_files(root, a));
+                            .filter_map(|a| match owned_files(root, a) {
+                                Ok(paths) => {
+                                    a.paths = paths;
+                                    None
+                                }
+                                Err(e) => Some(e),
+                            })
+                            .collect();
+                        inv.errors.extend(errors);
                     }
                     inv.artifacts.extend(artifacts);
                 }
@@ -109,17 +127,21 @@ fn purl_escape(v: &str) -> String {
         .replace(':', "%3A")
 }
 
-/// Files of a package from `info/<name>.list` or `info/<name>:<arch>.list`.
-fn owned_files(root: &Root, a: &Artifact) -> Vec<String> {
+/// Files of a package from `info/<name>.list` or `info/<name>:<arch>.list`; none when
+/// neither exists, an error naming the list when one is there but cannot be read.
+fn owned_files(root: &Root, a: &Artifact) -> Result<Vec<String>, CollectError> {
     let arch = a.attr("arch").unwrap_or("");
-    [
+    for p in [
         format!("{INFO}/{}.list", a.name),
         format!("{INFO}/{}:{arch}.list", a.name),
-    ]
-    .iter()
-    .find_map(|p| root.read(p).ok())
-    .map(|b| parse_dpkg_list(&b))
-    .unwrap_or_default()
+    ] {
+        match root.read_limited(&p, MAX_LIST) {
+            Ok(b) => return Ok(parse_dpkg_list(&b)),
+            Err(e) if crate::root::is_absent(&e) => {}
+            Err(e) => return Err(error_at(ID, &p, e)),
+        }
+    }
+    Ok(Vec::new())
 }
 
 #[cfg(test)]

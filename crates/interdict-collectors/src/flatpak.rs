@@ -5,13 +5,15 @@
 //! and developer come from the AppStream file under `active/files/share/metainfo/` (or
 //! the older `appdata/`), when there is one.
 
+use crate::root::is_absent;
 use crate::{Collector, Root, error_at};
 use interdict_formats::flatpak::{parse_appstream, parse_flatpak_metadata};
 use interdict_inventory::{Artifact, ArtifactKind, CollectError, Inventory};
-use std::io::ErrorKind;
 
 /// The system-wide installation, relative to the root.
 pub const SYSTEM_INSTALLATION: &str = "var/lib/flatpak";
+/// Largest `metadata` or AppStream file read: both are a few kB, release notes included.
+pub const MAX_METADATA: u64 = 8 * 1024 * 1024;
 
 /// Reads deployed flatpak applications. Collector id `flatpak`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,10 +28,14 @@ impl Collector for FlatpakCollector {
         let mut inv = Inventory::default();
         let mut installations = vec![(SYSTEM_INSTALLATION.to_string(), String::new())];
         installations.push(("root/.local/share/flatpak".to_string(), "root".to_string()));
-        if let Ok(homes) = root.read_dir("home") {
-            for h in homes.iter().filter(|h| h.is_dir) {
-                installations.push((format!("{}/.local/share/flatpak", h.rel), h.name.clone()));
+        match root.read_dir("home") {
+            Ok(homes) => {
+                for h in homes.iter().filter(|h| h.is_dir) {
+                    installations.push((format!("{}/.local/share/flatpak", h.rel), h.name.clone()));
+                }
             }
+            Err(e) if is_absent(&e) => {}
+            Err(e) => inv.errors.push(error_at(self.id(), "home", e)),
         }
         for (base, user) in installations {
             self.installation(root, &base, &user, &mut inv);
@@ -44,7 +50,7 @@ impl FlatpakCollector {
         let apps_dir = format!("{base}/app");
         let apps = match root.read_dir(&apps_dir) {
             Ok(a) => a,
-            Err(e) if e.kind() == ErrorKind::NotFound => return,
+            Err(e) if is_absent(&e) => return,
             Err(e) => return inv.errors.push(error_at(id, &apps_dir, e)),
         };
         for app in apps.iter().filter(|a| a.is_dir) {
@@ -52,9 +58,9 @@ impl FlatpakCollector {
                 for branch in dirs(root, &format!("{}/{arch}", app.rel), &mut inv.errors, id) {
                     let deploy = format!("{}/{arch}/{branch}/active", app.rel);
                     let meta_path = format!("{deploy}/metadata");
-                    let meta = match root.read(&meta_path) {
+                    let meta = match root.read_limited(&meta_path, MAX_METADATA) {
                         Ok(d) => parse_flatpak_metadata(&d).map_err(|e| e.to_string()),
-                        Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                        Err(e) if is_absent(&e) => continue,
                         Err(e) => Err(e.to_string()),
                     };
                     let meta = match meta {
@@ -109,8 +115,13 @@ fn appstream(
 ) -> (String, String) {
     for sub in ["files/share/metainfo", "files/share/appdata"] {
         let dir = format!("{deploy}/{sub}");
-        let Ok(entries) = root.read_dir(&dir) else {
-            continue;
+        let entries = match root.read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if is_absent(&e) => continue,
+            Err(e) => {
+                errors.push(error_at(id, &dir, e));
+                continue;
+            }
         };
         let mut xml: Vec<_> = entries
             .into_iter()
@@ -119,7 +130,7 @@ fn appstream(
         xml.sort_by_key(|e| !e.name.starts_with(&format!("{app_id}.")));
         let Some(file) = xml.first() else { continue };
         match root
-            .read(&file.rel)
+            .read_limited(&file.rel, MAX_METADATA)
             .map_err(|e| e.to_string())
             .and_then(|d| parse_appstream(&d).map_err(|e| e.to_string()))
         {

@@ -43,6 +43,8 @@ pub const MODULE_DIRS: &[&str] = &["usr/lib/modules", "lib/modules"];
 pub const MAX_DEPTH: usize = 12;
 /// Largest decompressed module read.
 pub const MAX_MODULE: u64 = 64 * 1024 * 1024;
+/// Largest `/proc/modules` or `osrelease` read: a few hundred bytes per loaded module.
+pub const MAX_PROC_FILE: u64 = 4 * 1024 * 1024;
 /// Most module files listed per kernel folder.
 const MAX_FILES: usize = 100_000;
 /// The distribution kernel's own module tree inside a kernel folder.
@@ -105,10 +107,12 @@ impl Collector for KernelModulesCollector {
     }
 
     fn collect(&self, root: &Root) -> Inventory {
-        let proc = root.is_live().then(|| root.read(PROC_MODULES));
+        let proc = root
+            .is_live()
+            .then(|| root.read_limited(PROC_MODULES, MAX_PROC_FILE));
         let running = root
             .is_live()
-            .then(|| root.read(OSRELEASE).ok())
+            .then(|| root.read_limited(OSRELEASE, MAX_PROC_FILE).ok())
             .flatten()
             .map(|r| String::from_utf8_lossy(&r).trim().to_string());
         self.collect_with(root, proc, running.as_deref())
@@ -198,8 +202,12 @@ impl KernelModulesCollector {
         let mut seen_dirs = BTreeSet::new();
         let mut out = Vec::new();
         for base in MODULE_DIRS {
-            let Ok(resolved) = root.resolve(base) else {
-                continue;
+            let resolved = match root.resolve(base) {
+                Ok(r) => r,
+                Err(e) => {
+                    errors.push(error_at(id, base, e));
+                    continue;
+                }
             };
             if !seen_dirs.insert(resolved) {
                 continue;
@@ -308,14 +316,9 @@ fn read_module_info(root: &Root, rel: &str, compression: Compression) -> Result<
         .map_err(|e| e.to_string())?;
         return Ok(parse_modinfo_section(&section));
     }
-    let meta = root.metadata(rel).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_MODULE {
-        return Err(format!(
-            "compressed module is {} bytes, over the {MAX_MODULE}-byte limit",
-            meta.len()
-        ));
-    }
-    let data = root.read(rel).map_err(|e| e.to_string())?;
+    let data = root
+        .read_limited(rel, MAX_MODULE)
+        .map_err(|e| e.to_string())?;
     let elf = decompress(&data, compression)?;
     parse_modinfo(&elf).map_err(|e| e.to_string())
 }

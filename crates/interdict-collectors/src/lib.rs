@@ -47,7 +47,17 @@ pub trait Collector: Send + Sync {
     fn collect(&self, root: &Root) -> Inventory;
 }
 
-/// Builds a [`CollectError`] for a file, with the error's own message.
+/// Builds a [`CollectError`] for a file, with the error's own message. [`Root`] errors
+/// start with the path they concern; when that is `location`, the repeat is dropped from
+/// the message (the location already names the file).
 pub fn error_at(collector: &str, location: &str, err: impl std::fmt::Display) -> CollectError {
-    CollectError::new(collector, location, err.to_string())
+    let message = err.to_string();
+    let message = match message
+        .strip_prefix(location)
+        .and_then(|m| m.strip_prefix(": "))
+    {
+        Some(rest) if !location.is_empty() => rest.to_string(),
+        _ => message,
+    };
+    CollectError::new(collector, location, message)
 }

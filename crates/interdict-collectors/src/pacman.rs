@@ -1,13 +1,15 @@
 //! Arch Linux packages from the pacman local database
 //! (`var/lib/pacman/local/<name>-<version>/{desc,files}`).
 
+use crate::root::is_absent;
 use crate::{Collector, Root, error_at};
 use interdict_formats::pacman::{parse_pacman_desc, parse_pacman_files};
 use interdict_inventory::{Artifact, ArtifactKind, Inventory};
-use std::io::ErrorKind;
 
 /// The local database folder, relative to the root.
 pub const PACMAN_LOCAL: &str = "var/lib/pacman/local";
+/// Largest `desc` or `files` read: real `files` lists stay under a few MB.
+pub const MAX_ENTRY_FILE: u64 = 32 * 1024 * 1024;
 
 /// Reads pacman's local database. Collector id `pacman-local`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -23,7 +25,7 @@ impl Collector for PacmanCollector {
         let mut inv = Inventory::default();
         let entries = match root.read_dir(PACMAN_LOCAL) {
             Ok(e) => e,
-            Err(e) if e.kind() == ErrorKind::NotFound => return inv,
+            Err(e) if is_absent(&e) => return inv,
             Err(e) => {
                 inv.errors.push(error_at(id, PACMAN_LOCAL, e));
                 return inv;
@@ -32,7 +34,7 @@ impl Collector for PacmanCollector {
         for entry in entries.iter().filter(|e| e.is_dir) {
             let desc_path = format!("{}/desc", entry.rel);
             let desc = match root
-                .read(&desc_path)
+                .read_limited(&desc_path, MAX_ENTRY_FILE)
                 .map_err(|e| e.to_string())
                 .and_then(|d| parse_pacman_desc(&d).map_err(|e| e.to_string()))
             {
@@ -43,7 +45,7 @@ impl Collector for PacmanCollector {
                 }
             };
             let files_path = format!("{}/files", entry.rel);
-            let files = match root.read(&files_path) {
+            let files = match root.read_limited(&files_path, MAX_ENTRY_FILE) {
                 Ok(data) => match parse_pacman_files(&data) {
                     Ok(f) => f.files,
                     Err(e) => {
@@ -51,7 +53,7 @@ impl Collector for PacmanCollector {
                         Vec::new()
                     }
                 },
-                Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
+                Err(e) if is_absent(&e) => Vec::new(),
                 Err(e) => {
                     inv.errors.push(error_at(id, &files_path, e));
                     Vec::new()

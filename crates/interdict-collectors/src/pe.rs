@@ -73,11 +73,9 @@ pub fn start_dirs(root: &Root) -> Vec<String> {
         .iter()
         .filter_map(|d| root.find_case_insensitive(d))
         .collect();
-    if let Some(users) = root.find_case_insensitive("Users")
-        && let Ok(entries) = root.read_dir(&users)
-    {
+    if let Some(users) = root.find_case_insensitive("Users") {
         out.extend(
-            entries
+            root.read_dir_or_note(&users)
                 .into_iter()
                 .filter(|e| e.is_dir && !e.is_symlink)
                 .map(|e| e.rel),
@@ -123,21 +121,9 @@ fn walk(root: &Root, dir: &str, depth: usize, files: &mut BTreeSet<String>, inv:
 }
 
 fn read_one(root: &Root, rel: &str) -> Result<Option<Artifact>, interdict_inventory::CollectError> {
-    let meta = root.metadata(rel).map_err(|e| error_at(ID, rel, e))?;
-    if !meta.is_file() {
-        return Ok(None);
-    }
-    if meta.len() > MAX_PE_SIZE {
-        return Err(error_at(
-            ID,
-            rel,
-            format!(
-                "file is {} bytes, over the {MAX_PE_SIZE}-byte limit",
-                meta.len()
-            ),
-        ));
-    }
-    let bytes = root.read(rel).map_err(|e| error_at(ID, rel, e))?;
+    let bytes = root
+        .read_limited(rel, MAX_PE_SIZE)
+        .map_err(|e| error_at(ID, rel, e))?;
     match pe_artifact(rel, &bytes) {
         Ok(a) => Ok(Some(a)),
         // A file named like a PE that is not one (a text stub, an empty file) is not a

@@ -17,6 +17,7 @@ mod sqlite;
 
 pub use sqlite::{MAX_WAL_COPY, read_sqlite, read_sqlite_blobs};
 
+use crate::root::Kind;
 use crate::{Collector, Root};
 use interdict_formats::rpm::{
     BlobScan, RpmHeader, RpmdbFormat, parse_bdb, parse_header_blob, parse_ndb, sniff_rpmdb,
@@ -30,6 +31,10 @@ pub const RPMDB_DIRS: [&str; 2] = ["var/lib/rpm", "usr/lib/sysimage/rpm"];
 
 /// rpmdb file names looked for in each directory.
 pub const RPMDB_FILES: [&str; 3] = ["rpmdb.sqlite", "Packages.db", "Packages"];
+
+/// Largest NDB or BerkeleyDB file read whole: the `Packages` file of a large system is a
+/// few hundred MB.
+pub const MAX_RPMDB: u64 = 512 * 1024 * 1024;
 
 /// Reads installed RPM packages from every rpmdb found in the root.
 #[derive(Debug, Default, Clone, Copy)]
@@ -58,9 +63,22 @@ impl Collector for RpmCollector {
                         continue;
                     }
                 };
-                match root.metadata(&rel) {
-                    Ok(m) if m.is_file() => {}
-                    _ => continue,
+                match root.probe(&rel) {
+                    Ok(Some(Kind::File)) => {}
+                    Ok(None | Some(Kind::Dir)) => continue,
+                    // A FIFO or device where the database should be: named, not read.
+                    Ok(Some(kind)) => {
+                        inv.errors.push(CollectError::new(
+                            self.id(),
+                            rel,
+                            format!("is a {}, not a regular file; not read", kind.describe()),
+                        ));
+                        continue;
+                    }
+                    Err(e) => {
+                        inv.errors.push(crate::error_at(self.id(), &rel, e));
+                        continue;
+                    }
                 }
                 if seen.insert(path) {
                     inv.extend(read_rpmdb(root, &rel));
@@ -101,16 +119,17 @@ pub fn read_rpmdb(root: &Root, rel: &str) -> Inventory {
     let id = collector_id(format);
     let scan = match format {
         RpmdbFormat::Sqlite => read_sqlite(root, rel),
-        RpmdbFormat::Ndb | RpmdbFormat::Bdb => {
-            root.read(rel).map_err(|e| e.to_string()).and_then(|data| {
+        RpmdbFormat::Ndb | RpmdbFormat::Bdb => root
+            .read_limited(rel, MAX_RPMDB)
+            .map_err(|e| e.to_string())
+            .and_then(|data| {
                 let parse = if format == RpmdbFormat::Ndb {
                     parse_ndb
                 } else {
                     parse_bdb
                 };
                 parse(&data).map_err(|e| e.to_string())
-            })
-        }
+            }),
     };
     let BlobScan {
         blobs,

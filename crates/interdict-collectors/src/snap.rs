@@ -6,11 +6,11 @@
 //! `current`, else the highest revision folder. A snap the state knows but whose
 //! revision is not mounted (an offline image) is still reported, from the state alone.
 
+use crate::root::is_absent;
 use crate::{Collector, Root, error_at};
 use interdict_formats::snap::{SnapState, assertion_header, parse_snap_yaml, parse_snapd_state};
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, Inventory};
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
 
 /// snapd's state file, relative to the root.
 pub const SNAPD_STATE: &str = "var/lib/snapd/state.json";
@@ -18,6 +18,10 @@ pub const SNAPD_STATE: &str = "var/lib/snapd/state.json";
 pub const SNAP_MOUNTS: &str = "snap";
 /// The assertion database.
 pub const ASSERTIONS: &str = "var/lib/snapd/assertions/asserts-v0";
+/// Largest `state.json` read: snapd keeps it to a few MB even with change history.
+pub const MAX_STATE: u64 = 128 * 1024 * 1024;
+/// Largest `snap.yaml` or assertion read: both are a few kB.
+pub const MAX_METADATA: u64 = 4 * 1024 * 1024;
 
 /// Reads installed snaps. Collector id `snap`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,18 +36,18 @@ impl Collector for SnapCollector {
         let id = self.id();
         let mut inv = Inventory::default();
         let mut states: BTreeMap<String, SnapState> = BTreeMap::new();
-        match root.read(SNAPD_STATE) {
+        match root.read_limited(SNAPD_STATE, MAX_STATE) {
             Ok(data) => match parse_snapd_state(&data) {
                 Ok(list) => states.extend(list.into_iter().map(|s| (s.name.clone(), s))),
                 Err(e) => inv.errors.push(error_at(id, SNAPD_STATE, e)),
             },
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) if is_absent(&e) => {}
             Err(e) => inv.errors.push(error_at(id, SNAPD_STATE, e)),
         }
         let mut seen = Vec::new();
         let mounted = match root.read_dir(SNAP_MOUNTS) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
+            Err(e) if is_absent(&e) => Vec::new(),
             Err(e) => {
                 inv.errors.push(error_at(id, SNAP_MOUNTS, e));
                 Vec::new()
@@ -55,7 +59,7 @@ impl Collector for SnapCollector {
                 continue;
             };
             let yaml_path = format!("{}/{rev}/meta/snap.yaml", entry.rel);
-            let meta = match root.read(&yaml_path) {
+            let meta = match root.read_limited(&yaml_path, MAX_METADATA) {
                 Ok(data) => match parse_snap_yaml(&data) {
                     Ok(m) => m,
                     Err(e) => {
@@ -64,7 +68,7 @@ impl Collector for SnapCollector {
                     }
                 },
                 // Not mounted: the state-only pass below reports it.
-                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) if is_absent(&e) => continue,
                 Err(e) => {
                     inv.errors.push(error_at(id, &yaml_path, e));
                     continue;
@@ -111,8 +115,7 @@ fn current_revision(root: &Root, dir: &str, state: Option<&SnapState>) -> Option
         return Some(s.revision.clone());
     }
     let mut revs: Vec<String> = root
-        .read_dir(dir)
-        .ok()?
+        .read_dir_or_note(dir)
         .into_iter()
         .filter(|e| e.is_dir && e.name != "current")
         .map(|e| e.name)
@@ -152,21 +155,25 @@ fn publisher_from_assertions(root: &Root, snap_id: &str) -> String {
     if !safe(snap_id) {
         return String::new();
     }
-    let decl = match root.read(&format!(
-        "{ASSERTIONS}/snap-declaration/16/{snap_id}/active"
-    )) {
+    let decl = match root.read_limited(
+        &format!("{ASSERTIONS}/snap-declaration/16/{snap_id}/active"),
+        MAX_METADATA,
+    ) {
         Ok(d) => d,
         Err(_) => return String::new(),
     };
     let Some(publisher_id) = assertion_header(&decl, "publisher-id").filter(|p| safe(p)) else {
         return String::new();
     };
-    root.read(&format!("{ASSERTIONS}/account/{publisher_id}/active"))
-        .ok()
-        .and_then(|acc| {
-            assertion_header(&acc, "display-name").or_else(|| assertion_header(&acc, "username"))
-        })
-        .unwrap_or(publisher_id)
+    root.read_limited(
+        &format!("{ASSERTIONS}/account/{publisher_id}/active"),
+        MAX_METADATA,
+    )
+    .ok()
+    .and_then(|acc| {
+        assertion_header(&acc, "display-name").or_else(|| assertion_header(&acc, "username"))
+    })
+    .unwrap_or(publisher_id)
 }
 
 #[cfg(test)]

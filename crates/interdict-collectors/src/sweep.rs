@@ -5,6 +5,7 @@
 //! symlinks and, unless asked, never crosses into another file system, so `/proc`, `/sys`,
 //! `/dev` and network mounts of a live host are skipped.
 
+use crate::root::escape_os;
 use crate::{Collector, Root, error_at};
 use ignore::{WalkBuilder, WalkState};
 use interdict_inventory::{Artifact, ArtifactKind, CollectError, Inventory};
@@ -102,16 +103,16 @@ impl SweepCollector {
         let Ok(rel) = entry.path().strip_prefix(base) else {
             return WalkState::Continue;
         };
-        let rel = rel.to_string_lossy();
+        let rel = escape_os(rel.as_os_str());
         if rel.is_empty() {
             return WalkState::Continue;
         }
         let ft = entry.file_type();
         let is_dir = ft.is_some_and(|t| t.is_dir());
-        if live && is_dir && entry.depth() == 1 && PSEUDO.contains(&rel.as_ref()) {
+        if live && is_dir && entry.depth() == 1 && PSEUDO.contains(&rel.as_str()) {
             return WalkState::Skip;
         }
-        let name = entry.file_name().to_string_lossy();
+        let name = escape_os(entry.file_name());
         let mut selected = self.filter.select(&rel, &name, is_dir);
         let mut sha = None;
         if self.hash && ft.is_some_and(|t| t.is_file()) {
@@ -130,8 +131,8 @@ impl SweepCollector {
                 Some(t) if t.is_symlink() => "symlink",
                 _ => "file",
             };
-            let mut a = Artifact::new(ArtifactKind::File, rel.as_ref(), rel.as_ref(), ID)
-                .with_path(rel.as_ref())
+            let mut a = Artifact::new(ArtifactKind::File, rel.as_str(), rel.as_str(), ID)
+                .with_path(rel.as_str())
                 .with_attr("file-type", kind);
             if let Some(h) = sha {
                 a = a.with_attr("sha256", h);
@@ -225,18 +226,13 @@ fn err_path(err: &ignore::Error, base: &Path) -> String {
         }
     }
     find(err)
-        .map(|p| {
-            p.strip_prefix(base)
-                .unwrap_or(p)
-                .to_string_lossy()
-                .into_owned()
-        })
+        .map(|p| escape_os(p.strip_prefix(base).unwrap_or(p).as_os_str()))
         .unwrap_or_default()
 }
 
-/// SHA-256 of a file, streamed.
+/// SHA-256 of a regular file, streamed (a FIFO or device is refused, never opened).
 pub fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
+    let (mut f, _) = crate::root::open_regular(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {

@@ -1,5 +1,6 @@
 //! systemd units in every unit directory, with their enablement.
 
+use crate::root::is_absent;
 use crate::{Collector, Root, error_at};
 use interdict_formats::systemd::parse_unit_file;
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, Inventory};
@@ -17,6 +18,9 @@ const UNIT_DIRS: &[&str] = &[
     "etc/systemd/user",
     "usr/lib/systemd/user",
 ];
+
+/// Largest unit file read: real ones are a few kB.
+pub const MAX_UNIT: u64 = 1024 * 1024;
 
 const UNIT_SUFFIXES: &[&str] = &[
     ".service", ".socket", ".timer", ".path", ".target", ".mount",
@@ -38,13 +42,19 @@ impl Collector for SystemdCollector {
         let mut enabled: BTreeSet<String> = BTreeSet::new();
         let mut masked: BTreeSet<String> = BTreeSet::new();
         for dir in UNIT_DIRS {
-            let Ok(entries) = root.read_dir(dir) else {
-                continue;
+            let entries = match root.read_dir(dir) {
+                Ok(e) => e,
+                Err(e) if is_absent(&e) => continue,
+                Err(e) => {
+                    inv.errors.push(error_at(ID, dir, e));
+                    continue;
+                }
             };
             for e in entries {
                 if e.is_dir && (e.name.ends_with(".wants") || e.name.ends_with(".requires")) {
-                    if let Ok(links) = root.read_dir(&e.rel) {
-                        enabled.extend(links.into_iter().map(|l| l.name));
+                    match root.read_dir(&e.rel) {
+                        Ok(links) => enabled.extend(links.into_iter().map(|l| l.name)),
+                        Err(err) => inv.errors.push(error_at(ID, &e.rel, err)),
                     }
                     continue;
                 }
@@ -59,9 +69,9 @@ impl Collector for SystemdCollector {
             }
         }
         for (name, rel) in units {
-            let bytes = match root.read(&rel) {
+            let bytes = match root.read_limited(&rel, MAX_UNIT) {
                 Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(), // dangling alias
+                Err(e) if is_absent(&e) => Vec::new(), // dangling alias
                 Err(e) => {
                     inv.errors.push(error_at(ID, &rel, e));
                     continue;

@@ -4,11 +4,12 @@
 //! one of `etc/rc2.d` … `etc/rc5.d` (or `etc/rc.d/rc<N>.d`), else Disabled. Only the
 //! LSB comment header is read, from the first bytes of the script; nothing is run.
 
+use crate::root::is_absent;
 use crate::{Collector, Root, error_at};
 use interdict_formats::sysv::{HEADER_SCAN, parse_lsb_header};
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, Inventory};
 use std::collections::BTreeSet;
-use std::io::{ErrorKind, Read};
+use std::io::Read;
 
 /// The init script folder, relative to the root.
 pub const INIT_D: &str = "etc/init.d";
@@ -39,20 +40,20 @@ impl Collector for SysvInitCollector {
         let mut inv = Inventory::default();
         let scripts = match root.read_dir(INIT_D) {
             Ok(s) => s,
-            Err(e) if e.kind() == ErrorKind::NotFound => return inv,
+            Err(e) if is_absent(&e) => return inv,
             Err(e) => {
                 inv.errors.push(error_at(id, INIT_D, e));
                 return inv;
             }
         };
-        let started = start_links(root);
+        let started = start_links(root, &mut inv);
         for s in scripts
             .iter()
             .filter(|s| !s.is_dir && is_service_name(&s.name))
         {
             let header = match read_head(root, &s.rel) {
                 Ok(head) => parse_lsb_header(&head),
-                Err(e) if e.kind() == ErrorKind::NotFound => Default::default(), // dangling link
+                Err(e) if is_absent(&e) => Default::default(), // dangling link
                 Err(e) => {
                     inv.errors.push(error_at(id, &s.rel, e));
                     continue;
@@ -102,11 +103,19 @@ fn read_head(root: &Root, rel: &str) -> std::io::Result<Vec<u8>> {
 }
 
 /// Script names with an `S<NN><name>` link in a multi-user runlevel folder.
-fn start_links(root: &Root) -> BTreeSet<String> {
+fn start_links(root: &Root, inv: &mut Inventory) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for level in 2..=5 {
         for dir in [format!("etc/rc{level}.d"), format!("etc/rc.d/rc{level}.d")] {
-            for e in root.read_dir(&dir).unwrap_or_default() {
+            let entries = match root.read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if is_absent(&e) => continue,
+                Err(e) => {
+                    inv.errors.push(error_at("sysv-init", &dir, e));
+                    continue;
+                }
+            };
+            for e in entries {
                 let b = e.name.as_bytes();
                 if let [b'S', d1, d2, rest @ ..] = b
                     && d1.is_ascii_digit()

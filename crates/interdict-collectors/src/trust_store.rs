@@ -27,6 +27,9 @@ const DIRS: &[&str] = &[
     "etc/ca-certificates/trust-source/anchors",
 ];
 
+/// Largest certificate file or bundle read: the system bundles are about 200 kB.
+pub const MAX_CERT_FILE: u64 = 16 * 1024 * 1024;
+
 const CERT_SUFFIXES: &[&str] = &[".pem", ".crt", ".cer", ".der"];
 
 /// Reads trust-store files and bundles. A certificate present in several places is one
@@ -41,18 +44,21 @@ impl Collector for TrustStoreCollector {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
-        let mut files: Vec<String> = BUNDLES
-            .iter()
-            .filter(|b| root.exists(b))
-            .map(|b| b.to_string())
-            .collect();
+        let mut files: Vec<String> = Vec::new();
+        for b in BUNDLES {
+            match root.probe(b) {
+                Ok(None) => {}
+                Ok(Some(_)) => files.push(b.to_string()),
+                Err(e) => inv.errors.push(error_at(ID, b, e)),
+            }
+        }
         for dir in DIRS {
-            list_cert_files(root, dir, 2, &mut files);
+            list_cert_files(root, dir, 2, &mut files, &mut inv);
         }
         files.dedup();
         let mut by_key: BTreeMap<(String, String), Artifact> = BTreeMap::new();
         for file in files {
-            let bytes = match root.read(&file) {
+            let bytes = match root.read_limited(&file, MAX_CERT_FILE) {
                 Ok(b) => b,
                 Err(e) => {
                     inv.errors.push(error_at(ID, &file, e));
@@ -93,9 +99,17 @@ impl Collector for TrustStoreCollector {
 
 /// Certificate files under `dir`, skipping symlinks (hash links and links into other
 /// store directories, which are read there).
-fn list_cert_files(root: &Root, dir: &str, depth: usize, out: &mut Vec<String>) {
-    let Ok(entries) = root.read_dir(dir) else {
-        return;
+fn list_cert_files(
+    root: &Root,
+    dir: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+    inv: &mut Inventory,
+) {
+    let entries = match root.read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if crate::root::is_absent(&e) => return,
+        Err(e) => return inv.errors.push(error_at(ID, dir, e)),
     };
     for e in entries {
         if e.is_symlink || BUNDLES.contains(&e.rel.as_str()) {
@@ -103,7 +117,7 @@ fn list_cert_files(root: &Root, dir: &str, depth: usize, out: &mut Vec<String>) 
         }
         if e.is_dir {
             if depth > 0 {
-                list_cert_files(root, &e.rel, depth - 1, out);
+                list_cert_files(root, &e.rel, depth - 1, out, inv);
             }
         } else if CERT_SUFFIXES
             .iter()

@@ -11,7 +11,7 @@
 #![deny(missing_docs)]
 
 use interdict_catalog::Catalog;
-use interdict_collectors::os::{OsInfo, detect};
+use interdict_collectors::os::{OsInfo, detect_checked, hostname_checked};
 use interdict_collectors::sweep::{SweepCollector, SweepFilter};
 use interdict_collectors::{Collector, Root};
 use interdict_inventory::{Artifact, CollectError, Inventory, Platform};
@@ -170,7 +170,7 @@ fn enrich_windows_files(root: &Root, inv: &mut Inventory) {
         .enumerate()
         .filter(|(_, a)| a.collector == "file-sweep" && pe::has_pe_extension(&a.name))
         .filter_map(|(i, a)| {
-            let bytes = root.read(&a.name).ok()?;
+            let bytes = root.read_limited(&a.name, pe::MAX_PE_SIZE).ok()?;
             let mut e = pe::pe_artifact(&a.name, &bytes).ok()?;
             e.collector = a.collector.clone();
             Some((i, e))
@@ -242,7 +242,7 @@ pub fn scan(
             message: e.to_string(),
         })?,
     };
-    let os = detect(&root);
+    let (os, os_errors) = detect_checked(&root);
     let platform = os.platform.as_str();
     let matcher =
         Arc::new(Matcher::new(catalog, platform).map_err(|e| ScanError::Catalog(e.to_string()))?);
@@ -272,7 +272,12 @@ pub fn scan(
     );
     results.extend(sweep_result);
 
-    let mut all = Inventory::default();
+    let mut all = Inventory {
+        errors: os_errors,
+        ..Inventory::default()
+    };
+    let (host, host_errors) = host_info(&root, &os);
+    all.errors.extend(host_errors);
     let mut stats = Vec::new();
     for (id, inv, millis) in results {
         stats.push(CollectorStats {
@@ -286,12 +291,15 @@ pub fn scan(
     if os.platform == Platform::Windows {
         enrich_windows_files(&root, &mut all);
     }
+    // What the answer-only file checks could not tell (an unreadable folder) is reported
+    // too, so it is never taken for an absence.
+    all.errors.extend(root.take_noted());
     all.sort();
     all.errors = merge_shared_errors(std::mem::take(&mut all.errors));
     stats.sort_by(|a, b| a.id.cmp(&b.id));
     let findings = matcher.match_artifacts(&all.artifacts);
     Ok(ScanReport {
-        host: host_info(&root, &os),
+        host,
         started,
         duration_ms: started_at.elapsed().as_millis() as u64,
         findings,
@@ -301,13 +309,14 @@ pub fn scan(
     })
 }
 
-fn host_info(root: &Root, os: &OsInfo) -> HostInfo {
-    let hostname = if root.is_live() {
-        sysinfo::System::host_name().unwrap_or_default()
+/// The host facts, with the files naming the host that could not be read.
+fn host_info(root: &Root, os: &OsInfo) -> (HostInfo, Vec<CollectError>) {
+    let (hostname, errors) = if root.is_live() {
+        (sysinfo::System::host_name().unwrap_or_default(), Vec::new())
     } else {
-        interdict_collectors::os::hostname(root, os.platform)
+        hostname_checked(root, os.platform)
     };
-    HostInfo {
+    let info = HostInfo {
         hostname,
         root: root.base().display().to_string(),
         live: root.is_live(),
@@ -315,7 +324,8 @@ fn host_info(root: &Root, os: &OsInfo) -> HostInfo {
         os_id: os.id.clone(),
         os_version: os.version.clone(),
         os_name: os.pretty_name.clone(),
-    }
+    };
+    (info, errors)
 }
 
 #[cfg(test)]

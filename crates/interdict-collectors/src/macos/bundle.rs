@@ -1,7 +1,7 @@
 //! Bundle-shaped items: applications (`macos-app-bundle`), kernel extensions
 //! (`macos-kext`) and system extensions (`macos-system-extension`).
 
-use super::{MAX_EXECUTABLE, dirs_with_suffix, team_signer, user_homes};
+use super::{MAX_EXECUTABLE, MAX_PLIST, dirs_with_suffix, team_signer, user_homes};
 use crate::{Collector, Root, error_at};
 use interdict_formats::macho::parse_code_signatures;
 use interdict_formats::plist::{BundleInfo, parse_bundle_info, parse_sysext_db};
@@ -51,11 +51,19 @@ pub fn read_bundle(
         path: bundle.to_string(),
         ..BundleRecord::default()
     };
-    let plist = root
-        .find_case_insensitive(&format!("{bundle}/Contents/Info.plist"))
-        .or_else(|| root.find_case_insensitive(&format!("{bundle}/Info.plist")));
+    // A folder that cannot be listed is an error, not a bundle without `Info.plist`.
+    let lookup = |rel: String| {
+        root.lookup_case_insensitive(&rel)
+            .map_err(|e| error_at(collector, &rel, e))
+    };
+    let plist = match lookup(format!("{bundle}/Contents/Info.plist"))? {
+        Some(p) => Some(p),
+        None => lookup(format!("{bundle}/Info.plist"))?,
+    };
     if let Some(p) = &plist {
-        let bytes = root.read(p).map_err(|e| error_at(collector, p, e))?;
+        let bytes = root
+            .read_limited(p, MAX_PLIST)
+            .map_err(|e| error_at(collector, p, e))?;
         rec.info = parse_bundle_info(&bytes).map_err(|e| error_at(collector, p, e))?;
     }
     rec.plist = plist;
@@ -65,8 +73,7 @@ pub fn read_bundle(
             .or_else(|| root.find_case_insensitive(&format!("{bundle}/{exe}")));
     }
     if let Some(exe) = &rec.executable
-        && root.metadata(exe).is_ok_and(|m| m.is_file() && m.len() <= MAX_EXECUTABLE)
-        && let Ok(bytes) = root.read(exe)
+        && let Ok(bytes) = root.read_limited(exe, MAX_EXECUTABLE)
         // An unsigned or non-Mach-O executable simply has no Team ID.
         && let Ok(sigs) = parse_code_signatures(&bytes)
     {
@@ -123,9 +130,7 @@ impl Collector for MacosAppBundle {
             starts.extend(root.find_case_insensitive(&format!("{home}/Applications")));
         }
         for start in starts {
-            let Ok(entries) = root.read_dir(&start) else {
-                continue;
-            };
+            let entries = root.read_dir_or_note(&start);
             for e in entries.into_iter().filter(|e| e.is_dir && !e.is_symlink) {
                 if e.name.to_ascii_lowercase().ends_with(".app") {
                     app_bundle(root, &e.rel, None, 0, &mut inv);
@@ -176,9 +181,7 @@ fn find_nested(root: &Root, dir: &str, depth: usize, out: &mut Vec<String>) {
     if depth > MAX_NESTED_DEPTH {
         return;
     }
-    let Ok(entries) = root.read_dir(dir) else {
-        return;
-    };
+    let entries = root.read_dir_or_note(dir);
     for e in entries.into_iter().filter(|e| e.is_dir && !e.is_symlink) {
         let lower = e.name.to_ascii_lowercase();
         if NESTED_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
@@ -248,22 +251,24 @@ impl Collector for MacosSystemExtension {
         let Some(base) = root.find_case_insensitive("Library/SystemExtensions") else {
             return inv;
         };
-        if let Ok(entries) = root.read_dir(&base) {
-            for d in entries.into_iter().filter(|e| e.is_dir && !e.is_symlink) {
-                for ext in dirs_with_suffix(root, &d.rel, ".systemextension") {
-                    match read_bundle(root, &ext.rel, SYSEXT_ID) {
-                        Ok(rec) => inv.artifacts.push(
-                            bundle_artifact(ArtifactKind::Driver, &rec, SYSEXT_ID)
-                                .with_attr("source", "staged-bundle"),
-                        ),
-                        Err(e) => inv.errors.push(e),
-                    }
+        for d in root
+            .read_dir_or_note(&base)
+            .into_iter()
+            .filter(|e| e.is_dir && !e.is_symlink)
+        {
+            for ext in dirs_with_suffix(root, &d.rel, ".systemextension") {
+                match read_bundle(root, &ext.rel, SYSEXT_ID) {
+                    Ok(rec) => inv.artifacts.push(
+                        bundle_artifact(ArtifactKind::Driver, &rec, SYSEXT_ID)
+                            .with_attr("source", "staged-bundle"),
+                    ),
+                    Err(e) => inv.errors.push(e),
                 }
             }
         }
         if let Some(db) = root.find_case_insensitive(&format!("{base}/db.plist")) {
             match root
-                .read(&db)
+                .read_limited(&db, MAX_PLIST)
                 .map_err(|e| error_at(SYSEXT_ID, &db, e))
                 .and_then(|b| parse_sysext_db(&b).map_err(|e| error_at(SYSEXT_ID, &db, e)))
             {

@@ -54,7 +54,9 @@ fn job_artifact(
     file_name: &str,
     scope: &str,
 ) -> Result<Artifact, interdict_inventory::CollectError> {
-    let bytes = root.read(rel).map_err(|e| error_at(ID, rel, e))?;
+    let bytes = root
+        .read_limited(rel, super::MAX_PLIST)
+        .map_err(|e| error_at(ID, rel, e))?;
     let job = parse_launchd_job(&bytes).map_err(|e| error_at(ID, rel, e))?;
     let stem = file_name.strip_suffix(".plist").unwrap_or(file_name);
     let name = job.label.clone().unwrap_or_else(|| stem.to_string());

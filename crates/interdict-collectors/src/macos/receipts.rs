@@ -30,7 +30,7 @@ impl Collector for MacosReceipts {
             for f in files_with_suffix(root, &dir, ".plist") {
                 let rel = f.rel;
                 let parsed = root
-                    .read(&rel)
+                    .read_limited(&rel, super::MAX_PLIST)
                     .map_err(|e| error_at(ID, &rel, e))
                     .and_then(|b| parse_pkg_receipt(&b).map_err(|e| error_at(ID, &rel, e)));
                 match parsed {
@@ -54,7 +54,7 @@ impl Collector for MacosReceipts {
         }
         if let Some(hist) = root.find_case_insensitive("Library/Receipts/InstallHistory.plist") {
             match root
-                .read(&hist)
+                .read_limited(&hist, super::MAX_PLIST)
                 .map_err(|e| error_at(ID, &hist, e))
                 .and_then(|b| parse_install_history(&b).map_err(|e| error_at(ID, &hist, e)))
             {

@@ -1,6 +1,6 @@
 //! `win-cert-store-hive`: certificates in the registry certificate stores.
 
-use super::{SOFTWARE_HIVE, hive_error, join, machine_hive, open_spelled, user_hives, with_hive};
+use super::{SOFTWARE_HIVE, find_hive, hive_error, join, open_spelled, user_hives, with_hive};
 use crate::{Collector, Root, error_at};
 use interdict_formats::regf::{Hive, Key};
 use interdict_formats::wincert::{CERT_SHA1_HASH_PROP_ID, cert_der, parse_cert_properties};
@@ -25,7 +25,7 @@ impl Collector for WinCertStoreHive {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
-        if let Some(rel) = machine_hive(root, SOFTWARE_HIVE) {
+        if let Some(rel) = find_hive(ID, root, SOFTWARE_HIVE, &mut inv) {
             with_hive(ID, root, &rel, &mut inv, |hive, inv| {
                 for store in MACHINE_STORES {
                     read_store(
@@ -39,7 +39,7 @@ impl Collector for WinCertStoreHive {
                 }
             });
         }
-        for (user, rel) in user_hives(root) {
+        for (user, rel) in user_hives(ID, root, &mut inv) {
             with_hive(ID, root, &rel, &mut inv, |hive, inv| {
                 read_store(
                     hive,

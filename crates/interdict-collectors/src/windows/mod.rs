@@ -29,6 +29,7 @@ pub use registry_keys::WinRegistryKeys;
 pub use services::WinServicesHive;
 pub use uninstall::WinUninstallHive;
 
+use crate::root::Kind;
 use crate::{Root, error_at};
 use interdict_formats::FormatError;
 use interdict_formats::regf::{Hive, Key};
@@ -39,6 +40,12 @@ pub const SOFTWARE_HIVE: &str = "Windows/System32/config/SOFTWARE";
 
 /// The machine `SYSTEM` hive, relative to the root (looked up case-insensitively).
 pub const SYSTEM_HIVE: &str = "Windows/System32/config/SYSTEM";
+
+/// Largest machine hive (`SOFTWARE`, `SYSTEM`) read: real ones stay below a few hundred MB.
+pub const MAX_MACHINE_HIVE: u64 = 512 * 1024 * 1024;
+
+/// Largest user hive (`NTUSER.DAT`) read: real ones are tens of MB.
+pub const MAX_USER_HIVE: u64 = 256 * 1024 * 1024;
 
 /// Warning recorded for a hive whose sequence numbers differ.
 pub const DIRTY_HIVE: &str = "hive is dirty: unreplayed transaction log; read from the base file";
@@ -57,8 +64,8 @@ pub fn current_control_set(hive: &interdict_formats::regf::Hive<'_>) -> Option<S
 
 /// The computer name recorded in the root's `SYSTEM` hive (current control set).
 pub fn computer_name(root: &Root) -> Option<String> {
-    let rel = machine_hive(root, SYSTEM_HIVE)?;
-    let bytes = root.read_shared(&rel).ok()?;
+    let rel = find_hive("os-detect", root, SYSTEM_HIVE, &mut Inventory::default())?;
+    let bytes = root.read_shared_limited(&rel, MAX_MACHINE_HIVE).ok()?;
     let hive = interdict_formats::regf::Hive::parse(&bytes).ok()?;
     let set = current_control_set(&hive)?;
     let key = hive
@@ -70,8 +77,8 @@ pub fn computer_name(root: &Root) -> Option<String> {
 /// The machine GUID Windows setup records in the root's `SOFTWARE` hive
 /// (`Microsoft\Cryptography\MachineGuid`): the host's identity in a fleet.
 pub fn machine_guid(root: &Root) -> Option<String> {
-    let rel = machine_hive(root, SOFTWARE_HIVE)?;
-    let bytes = root.read_shared(&rel).ok()?;
+    let rel = find_hive("os-detect", root, SOFTWARE_HIVE, &mut Inventory::default())?;
+    let bytes = root.read_shared_limited(&rel, MAX_MACHINE_HIVE).ok()?;
     let hive = interdict_formats::regf::Hive::parse(&bytes).ok()?;
     let key = hive.open_path_ci(r"Microsoft\Cryptography").ok()??;
     let guid = key.value_ci("MachineGuid").and_then(|v| v.as_string())?;
@@ -79,26 +86,46 @@ pub fn machine_guid(root: &Root) -> Option<String> {
     (!guid.is_empty()).then_some(guid)
 }
 
-/// The on-disk path of a machine hive, if the root has it.
-fn machine_hive(root: &Root, canonical: &str) -> Option<String> {
-    root.find_case_insensitive(canonical)
-        .filter(|rel| !root.is_dir(rel))
+/// The on-disk path of a hive file (looked up case-insensitively), if the root has one;
+/// a folder on the way that cannot be listed (permission denied, a symlink loop) is an
+/// error in `inv`, not a missing hive.
+fn find_hive(collector: &str, root: &Root, canonical: &str, inv: &mut Inventory) -> Option<String> {
+    let found = root
+        .lookup_case_insensitive(canonical)
+        .and_then(|found| match found {
+            Some(rel) => Ok(root.probe(&rel)?.filter(|k| *k != Kind::Dir).map(|_| rel)),
+            None => Ok(None),
+        });
+    found.unwrap_or_else(|e| {
+        inv.errors.push(error_at(collector, canonical, e));
+        None
+    })
 }
 
-/// `(user name, NTUSER.DAT path)` for every profile folder under `Users`.
-fn user_hives(root: &Root) -> Vec<(String, String)> {
-    let Some(users) = root.find_case_insensitive("Users") else {
-        return Vec::new();
+/// `(user name, NTUSER.DAT path)` for every profile folder under `Users`; folders that
+/// cannot be listed are errors in `inv`.
+fn user_hives(collector: &str, root: &Root, inv: &mut Inventory) -> Vec<(String, String)> {
+    let users = match root.lookup_case_insensitive("Users") {
+        Ok(Some(u)) => u,
+        Ok(None) => return Vec::new(),
+        Err(e) => {
+            inv.errors.push(error_at(collector, "Users", e));
+            return Vec::new();
+        }
     };
-    let Ok(entries) = root.read_dir(&users) else {
-        return Vec::new();
+    let entries = match root.read_dir(&users) {
+        Ok(e) => e,
+        Err(e) => {
+            inv.errors.push(error_at(collector, &users, e));
+            return Vec::new();
+        }
     };
     entries
         .into_iter()
         .filter(|e| e.is_dir)
         .filter_map(|e| {
-            let hive = root.find_case_insensitive(&format!("{}/NTUSER.DAT", e.rel))?;
-            (!root.is_dir(&hive)).then_some((e.name, hive))
+            let hive = find_hive(collector, root, &format!("{}/NTUSER.DAT", e.rel), inv)?;
+            Some((e.name, hive))
         })
         .collect()
 }
@@ -114,7 +141,12 @@ fn with_hive(
     inv: &mut Inventory,
     f: impl FnOnce(&Hive<'_>, &mut Inventory),
 ) {
-    let bytes = match root.read_shared(rel) {
+    let limit = if rel.to_ascii_lowercase().ends_with("ntuser.dat") {
+        MAX_USER_HIVE
+    } else {
+        MAX_MACHINE_HIVE
+    };
+    let bytes = match root.read_shared_limited(rel, limit) {
         Ok(b) => b,
         Err(e) => {
             return inv

@@ -1,6 +1,6 @@
 //! `win-registry-keys`: vendor keys and uninstall key paths of the `SOFTWARE` hive.
 
-use super::{SOFTWARE_HIVE, UNINSTALL, hive_error, join, machine_hive, open_spelled, with_hive};
+use super::{SOFTWARE_HIVE, UNINSTALL, find_hive, hive_error, join, open_spelled, with_hive};
 use crate::{Collector, Root};
 use interdict_formats::regf::Hive;
 use interdict_inventory::{Artifact, ArtifactKind, Inventory};
@@ -21,7 +21,7 @@ impl Collector for WinRegistryKeys {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
-        if let Some(rel) = machine_hive(root, SOFTWARE_HIVE) {
+        if let Some(rel) = find_hive(ID, root, SOFTWARE_HIVE, &mut inv) {
             with_hive(ID, root, &rel, &mut inv, |hive, inv| {
                 for (path, children_too) in [
                     (String::new(), true),

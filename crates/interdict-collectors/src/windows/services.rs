@@ -1,7 +1,7 @@
 //! `win-services-hive`: services and drivers of the current control set of `SYSTEM`.
 
 use super::{
-    SYSTEM_HIVE, hive_error, join, machine_hive, open_spelled, value_text, windows_path_to_rel,
+    SYSTEM_HIVE, find_hive, hive_error, join, open_spelled, value_text, windows_path_to_rel,
     with_hive,
 };
 use crate::{Collector, Root};
@@ -23,7 +23,7 @@ impl Collector for WinServicesHive {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
-        if let Some(rel) = machine_hive(root, SYSTEM_HIVE) {
+        if let Some(rel) = find_hive(ID, root, SYSTEM_HIVE, &mut inv) {
             with_hive(ID, root, &rel, &mut inv, |hive, inv| {
                 services(hive, &rel, inv)
             });

@@ -1,7 +1,7 @@
 //! `win-uninstall-hive`: Add/Remove Programs entries and Windows Installer products.
 
 use super::{
-    SOFTWARE_HIVE, UNINSTALL, hive_error, join, machine_hive, open_spelled, user_hives, value_text,
+    SOFTWARE_HIVE, UNINSTALL, find_hive, hive_error, join, open_spelled, user_hives, value_text,
     windows_path_to_rel, with_hive,
 };
 use crate::{Collector, Root};
@@ -47,7 +47,7 @@ impl Collector for WinUninstallHive {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
-        if let Some(rel) = machine_hive(root, SOFTWARE_HIVE) {
+        if let Some(rel) = find_hive(ID, root, SOFTWARE_HIVE, &mut inv) {
             with_hive(ID, root, &rel, &mut inv, |hive, inv| {
                 for path in [UNINSTALL.to_string(), format!(r"WOW6432Node\{UNINSTALL}")] {
                     uninstall_entries(hive, &rel, "", &path, Scope::Machine, inv);
@@ -62,7 +62,7 @@ impl Collector for WinUninstallHive {
                 );
             });
         }
-        for (user, rel) in user_hives(root) {
+        for (user, rel) in user_hives(ID, root, &mut inv) {
             with_hive(ID, root, &rel, &mut inv, |hive, inv| {
                 let scope = Scope::User(&user);
                 uninstall_entries(hive, &rel, "Software", UNINSTALL, scope, inv);
