@@ -38,7 +38,7 @@ struct MetadataModel {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default, expecting = "a component object")]
+#[serde(default)]
 struct ComponentModel {
     #[serde(rename = "type", deserialize_with = "lenient_string")]
     component_type: Option<String>,
@@ -151,7 +151,7 @@ pub(crate) fn read(text: &str, file: &str) -> Result<SbomDocument, SbomError> {
             warnings.push(SbomError::SkippedComponent {
                 file: file.to_string(),
                 component: "metadata.component".to_string(),
-                reason: reason.to_lowercase(),
+                reason,
             });
             None
         }

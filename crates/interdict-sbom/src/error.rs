@@ -82,10 +82,11 @@ pub enum SbomError {
         /// What is wrong and where, e.g. `invalid utf-8 at byte 12`.
         message: String,
     },
-    /// One component could not be used and was skipped; the rest of the document was
-    /// read. A warning in [`SbomDocument::warnings`](crate::SbomDocument::warnings), never
-    /// the error of a whole read.
-    #[error("{file}: skipped component `{component}`: {reason}")]
+    /// One component (or another element: a relationship, an SPDX 3 graph element) could
+    /// not be used and was skipped; the rest of the document was read. A warning in
+    /// [`SbomDocument::warnings`](crate::SbomDocument::warnings), never the error of a
+    /// whole read.
+    #[error("{file}: skipped `{component}`: {reason}")]
     SkippedComponent {
         /// The file name given by the caller.
         file: String,

@@ -99,8 +99,9 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
-/// One element of an array, read on its own: well-formed JSON of the wrong shape becomes
-/// [`Item::Malformed`] with serde's reason, `null` becomes [`Item::Absent`], and only
+/// One element of an array of objects, read on its own: well-formed JSON of the wrong
+/// shape (not an object, or an object with a field of the wrong type) becomes
+/// [`Item::Malformed`] with the reason, `null` becomes [`Item::Absent`], and only
 /// broken JSON fails the document. The element is buffered as a `serde_json::Value`
 /// first, because a serde deserializer cannot go on after an error.
 pub(crate) enum Item<T> {
@@ -115,13 +116,32 @@ pub(crate) enum Item<T> {
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Item<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = serde_json::Value::deserialize(deserializer)?;
-        if value.is_null() {
-            return Ok(Item::Absent);
-        }
-        Ok(match T::deserialize(value) {
-            Ok(item) => Item::Ok(item),
-            Err(error) => Item::Malformed(error.to_string()),
-        })
+        let found = match &value {
+            serde_json::Value::Null => return Ok(Item::Absent),
+            // Checked here: serde would read a struct from an array, field by position.
+            serde_json::Value::Object(_) => {
+                return Ok(match T::deserialize(value) {
+                    Ok(item) => Item::Ok(item),
+                    Err(error) => Item::Malformed(error.to_string()),
+                });
+            }
+            serde_json::Value::Array(_) => "an array".to_string(),
+            scalar => {
+                let mut text = scalar.to_string();
+                if text.len() > 60 {
+                    let end = (0..=60)
+                        .rev()
+                        .find(|&i| text.is_char_boundary(i))
+                        .unwrap_or(0);
+                    text.truncate(end);
+                    text.push('…');
+                }
+                text
+            }
+        };
+        Ok(Item::Malformed(format!(
+            "expected an object, found {found}"
+        )))
     }
 }
 
@@ -147,7 +167,7 @@ pub(crate) fn sort_items<T>(
             Item::Malformed(reason) => warnings.push(SbomError::SkippedComponent {
                 file: file.to_string(),
                 component: format!("{field}[{index}]"),
-                reason: reason.to_lowercase(),
+                reason,
             }),
         }
     }
@@ -168,7 +188,7 @@ mod tests {
     use super::*;
 
     #[derive(Deserialize, Default, Debug, PartialEq)]
-    #[serde(default, expecting = "an object")]
+    #[serde(default)]
     struct Thing {
         #[serde(deserialize_with = "lenient_string")]
         name: Option<String>,
@@ -196,21 +216,30 @@ mod tests {
 
     #[test]
     fn a_malformed_item_is_a_warning_and_the_others_stay() {
-        let items: Vec<Item<Thing>> =
-            serde_json::from_str(r#"[{"name":"a"},"oops",null,{"list":{"no":1}},{"name":"b"}]"#)
-                .unwrap();
+        let items: Vec<Item<Thing>> = serde_json::from_str(
+            r#"[{"name":"a"},"oops",null,{"list":{"no":1}},{"name":"b"},["x","y"]]"#,
+        )
+        .unwrap();
         let mut warnings = Vec::new();
         let kept = sort_items(items, "things", "f.json", &mut warnings);
         let names: Vec<_> = kept.iter().map(|(i, t)| (*i, t.name.as_deref())).collect();
         assert_eq!(names, [(0, Some("a")), (4, Some("b"))]);
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(
+            warnings[2]
+                .to_string()
+                .ends_with("`things[5]`: expected an object, found an array")
+        );
         let first = warnings[0].to_string();
         assert!(
-            first.starts_with("f.json: skipped component `things[1]`: invalid type"),
+            first == "f.json: skipped `things[1]`: expected an object, found \"oops\"",
             "{first}"
         );
-        assert!(first.contains("expected an object"), "{first}");
-        assert!(warnings[1].to_string().contains("`things[3]`"));
+        let second = warnings[1].to_string();
+        assert!(
+            second.starts_with("f.json: skipped `things[3]`: invalid type: map"),
+            "{second}"
+        );
         // Broken JSON still fails the whole read.
         assert!(serde_json::from_str::<Vec<Item<Thing>>>(r#"[{"name":"a"},{"#).is_err());
     }

@@ -66,11 +66,11 @@ struct DocumentModel {
     #[serde(deserialize_with = "null_default")]
     packages: Vec<Item<PackageModel>>,
     #[serde(deserialize_with = "null_default")]
-    relationships: Vec<Option<RelationshipModel>>,
+    relationships: Vec<Item<RelationshipModel>>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default, expecting = "a package object")]
+#[serde(default)]
 struct PackageModel {
     #[serde(rename = "SPDXID", deserialize_with = "lenient_string")]
     spdx_id: Option<String>,
@@ -135,11 +135,9 @@ pub(crate) fn read_json(text: &str, file: &str) -> Result<SbomDocument, SbomErro
             package
         })
         .collect();
-    let relationships = model
-        .relationships
+    let relationships = sort_items(model.relationships, "relationships", file, &mut warnings)
         .into_iter()
-        .flatten()
-        .filter_map(|r| {
+        .filter_map(|(_, r)| {
             Some(SpdxRelationship {
                 element: r.spdx_element_id?,
                 kind: r.relationship_type?,

@@ -37,7 +37,7 @@ struct DocumentModel {
 
 /// Every element type in one lenient model: only the fields read here, all optional.
 #[derive(Deserialize, Default)]
-#[serde(default, expecting = "an element object")]
+#[serde(default)]
 struct ElementModel {
     #[serde(rename = "type", alias = "@type", deserialize_with = "lenient_string")]
     kind: Option<String>,

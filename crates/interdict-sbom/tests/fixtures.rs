@@ -278,7 +278,7 @@ fn component_without_name_is_skipped_with_a_warning_naming_it() {
     assert_eq!(
         warnings,
         [
-            "malformed/missing-name.cdx.json: skipped component `components[1] (kaspersky-detector) \
+            "malformed/missing-name.cdx.json: skipped `components[1] (kaspersky-detector) \
           under appliance-fw`: it has no name"
         ]
     );
