@@ -104,10 +104,12 @@ where
 /// [`Item::Malformed`] with the reason, `null` becomes [`Item::Absent`], and only
 /// broken JSON fails the document. The element is buffered as a `serde_json::Value`
 /// first, because a serde deserializer cannot go on after an error.
+#[derive(Default)]
 pub(crate) enum Item<T> {
     /// The element as read.
     Ok(T),
-    /// `null`: nothing there, nothing to report.
+    /// `null` or missing: nothing there, nothing to report.
+    #[default]
     Absent,
     /// Not the shape expected; why.
     Malformed(String),
@@ -142,12 +144,6 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Item<T> {
         Ok(Item::Malformed(format!(
             "expected an object, found {found}"
         )))
-    }
-}
-
-impl<T> Default for Item<T> {
-    fn default() -> Self {
-        Item::Absent
     }
 }
 
