@@ -291,14 +291,15 @@ fn syft_empty_named_root_package_keeps_its_packages() {
 #[test]
 fn syft_empty_named_gems_are_skipped_and_the_rest_kept() {
     let document = read("syft-empty-gems.cdx.json");
-    let names: Vec<&str> = document
-        .components
-        .iter()
-        .map(|a| a.name.as_str())
-        .collect();
+    let image = "registry.example/ops/chef-runner";
+    let paths: Vec<&str> = summary(&document).into_iter().map(|c| c.0).collect();
     assert_eq!(
-        names,
-        ["registry.example/ops/chef-runner", "kesl", "chef-utils"]
+        paths,
+        [
+            image,
+            &format!("{image} > kesl"),
+            &format!("{image} > chef-utils")
+        ]
     );
     assert_eq!(
         warnings(&document),
@@ -413,25 +414,26 @@ fn spdx3_jsonld_packages_suppliers_and_nesting() {
     );
     let engine = &document.components[2];
     assert_eq!(engine.collector, "sbom-spdx");
-    assert_eq!(engine.attr("supplier"), Some("AO Kaspersky Lab"));
-    assert_eq!(engine.attr("originator"), Some("AO Kaspersky Lab"));
-    assert_eq!(
-        engine.attr("purl"),
-        Some("pkg:generic/kaspersky/kav-sdk@8.9")
-    );
-    assert_eq!(engine.attr("purl-namespace"), Some("kaspersky"));
-    assert_eq!(
-        engine.attr("cpe"),
-        Some("cpe:2.3:a:kaspersky:anti-virus_sdk:8.9:*:*:*:*:*:*:*")
-    );
-    assert_eq!(engine.attr("component-type"), Some("library"));
-    assert_eq!(engine.attr("depth"), Some("2"));
-    assert_eq!(engine.attr("embedded"), Some("true"));
-    assert_eq!(engine.attr("spec-version"), Some("3.0.1"));
-    assert_eq!(
-        engine.attr("bom-ref"),
-        Some("https://northwind.example/spdx/gateway-5.1/pkg-kav-engine")
-    );
+    for (key, value) in [
+        ("supplier", "AO Kaspersky Lab"),
+        ("originator", "AO Kaspersky Lab"),
+        ("purl", "pkg:generic/kaspersky/kav-sdk@8.9"),
+        ("purl-namespace", "kaspersky"),
+        (
+            "cpe",
+            "cpe:2.3:a:kaspersky:anti-virus_sdk:8.9:*:*:*:*:*:*:*",
+        ),
+        ("component-type", "library"),
+        ("depth", "2"),
+        ("embedded", "true"),
+        ("spec-version", "3.0.1"),
+        (
+            "bom-ref",
+            "https://northwind.example/spdx/gateway-5.1/pkg-kav-engine",
+        ),
+    ] {
+        assert_eq!(engine.attr(key), Some(value), "{key}");
+    }
     assert_eq!(
         document.components[3].attr("purl"),
         Some("pkg:generic/openssl@3.0.13"),
