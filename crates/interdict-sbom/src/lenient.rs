@@ -12,6 +12,7 @@ use crate::component::clean;
 use crate::error::SbomError;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::fmt;
 
 /// A scalar read as text: strings as they are, numbers and booleans formatted, anything
@@ -102,8 +103,8 @@ where
 /// One element of an array of objects, read on its own: well-formed JSON of the wrong
 /// shape (not an object, or an object with a field of the wrong type) becomes
 /// [`Item::Malformed`] with the reason, `null` becomes [`Item::Absent`], and only
-/// broken JSON fails the document. The element is buffered as a `serde_json::Value`
-/// first, because a serde deserializer cannot go on after an error.
+/// broken JSON fails the document. The element is taken as raw JSON text first and read
+/// from there, because a serde deserializer cannot go on after an error.
 #[derive(Default)]
 pub(crate) enum Item<T> {
     /// The element as read.
@@ -117,19 +118,23 @@ pub(crate) enum Item<T> {
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Item<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let found = match &value {
-            serde_json::Value::Null => return Ok(Item::Absent),
+        // The element's text, checked to be JSON but not yet read: cheaper than a
+        // `serde_json::Value`, and a type error while reading it leaves the outer
+        // deserializer untouched.
+        let raw = <&RawValue>::deserialize(deserializer)?;
+        let text = raw.get();
+        let found = match text.as_bytes().first() {
+            Some(b'n') => return Ok(Item::Absent),
             // Checked here: serde would read a struct from an array, field by position.
-            serde_json::Value::Object(_) => {
-                return Ok(match T::deserialize(value) {
+            Some(b'{') => {
+                return Ok(match serde_json::from_str::<T>(text) {
                     Ok(item) => Item::Ok(item),
-                    Err(error) => Item::Malformed(error.to_string()),
+                    Err(error) => Item::Malformed(without_position(&error)),
                 });
             }
-            serde_json::Value::Array(_) => "an array".to_string(),
-            scalar => {
-                let mut text = scalar.to_string();
+            Some(b'[') => "an array".to_string(),
+            _ => {
+                let mut text = text.to_string();
                 if text.len() > 60 {
                     let end = (0..=60)
                         .rev()
@@ -144,6 +149,16 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Item<T> {
         Ok(Item::Malformed(format!(
             "expected an object, found {found}"
         )))
+    }
+}
+
+/// serde_json's message without its " at line L column C", which would count from the
+/// start of the element, not of the file.
+fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at line ") {
+        Some(end) => message[..end].to_string(),
+        None => message,
     }
 }
 

@@ -537,3 +537,28 @@ fn format_names_are_the_documented_ones() {
     assert_eq!(value["warnings"].as_array().unwrap().len(), 2);
     assert!(value["warnings"][0].as_str().unwrap().contains("no name"));
 }
+
+#[test]
+fn nesting_near_the_json_limit_reads_on_a_small_stack() {
+    // Each nesting level reads its element again from the raw text; 60 levels (the JSON
+    // parser allows about 63 of `{"components":[…]}`) must still fit a 2 MiB stack.
+    let depth = 60;
+    let mut json = String::from(r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":["#);
+    for level in 0..depth {
+        json.push_str(&format!(r#"{{"name":"n{level}","components":["#));
+    }
+    json.push_str(&"]}".repeat(depth));
+    json.push_str("]}");
+    let document = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || read_sbom(json.as_bytes(), "deep.json"))
+        .unwrap()
+        .join()
+        .unwrap()
+        .unwrap();
+    assert_eq!(document.components.len(), depth);
+    assert_eq!(
+        document.components[depth - 1].attr("depth"),
+        Some((depth - 1).to_string().as_str())
+    );
+}
