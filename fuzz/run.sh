@@ -74,6 +74,10 @@ seed_target() {
         sbom_cyclonedx_xml) seed "$dir" -path '*/cyclonedx/*' -name '*.xml' ;;
         sbom_spdx_json) seed "$dir" -path '*/spdx/*' -name '*.json' ;;
         sbom_spdx_tv) seed "$dir" -path '*/spdx/*' \( -name '*.spdx' -o -name '*.tv' -o -name '*.txt' \) ;;
+        sbom_spdx3)
+            seed "$dir" -path '*/spdx/*' -name '*.json'
+            cp -f "$repo"/crates/interdict-sbom/testdata/wild/*.json "$dir/" 2>/dev/null || true
+            ;;
         osquery)
             seed "$dir" -path '*/velociraptor/*' -name '*.json'
             seed_fixtures "$dir" osquery

@@ -1,12 +1,17 @@
 //! The format-neutral component tree every SBOM reader builds, and its flattening into
 //! [`Artifact`]s.
 
+use crate::error::SbomError;
 use interdict_inventory::{Artifact, ArtifactKind};
 use packageurl::PackageUrl;
 use std::str::FromStr;
 
 /// The separator between names in a component path.
 pub const PATH_SEPARATOR: &str = " > ";
+
+/// Stands in a component path for a skipped component without a name, above the nested
+/// components that were kept.
+pub const UNNAMED: &str = "(unnamed)";
 
 /// One component as read from any SBOM format, with its nested components.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -25,6 +30,9 @@ pub(crate) struct Component {
     pub bom_ref: Option<String>,
     /// CycloneDX `properties` (name, value).
     pub properties: Vec<(String, String)>,
+    /// Where the component was declared, for warnings: a field path (`components[2]`,
+    /// `packages[0]`, `@graph[5]`) or a line (`line 12`).
+    pub origin: String,
     pub children: Vec<Component>,
 }
 
@@ -77,11 +85,21 @@ pub(crate) struct FlattenContext<'a> {
 }
 
 /// Flattens a forest of top components (depth 0) into artifacts, parents first.
-pub(crate) fn flatten(roots: &[Component], context: &FlattenContext<'_>) -> Vec<Artifact> {
+///
+/// A component without a name is skipped with a [`SbomError::SkippedComponent`] warning,
+/// but its nested components are kept where they are: at their own depth (so still
+/// `embedded`), with [`UNNAMED`] standing for the skipped parent in their path. A tool
+/// that leaves the root package of a scan unnamed (syft does) thus loses nothing, and a
+/// banned engine inside a nameless product is still reported as embedded in it.
+pub(crate) fn flatten(
+    roots: &[Component],
+    context: &FlattenContext<'_>,
+    warnings: &mut Vec<SbomError>,
+) -> Vec<Artifact> {
     let mut artifacts = Vec::new();
     let mut path: Vec<&str> = Vec::new();
     for root in roots {
-        flatten_into(root, context, &mut path, &mut artifacts);
+        flatten_into(root, context, &mut path, &mut artifacts, warnings);
     }
     artifacts
 }
@@ -91,14 +109,41 @@ fn flatten_into<'c>(
     context: &FlattenContext<'_>,
     path: &mut Vec<&'c str>,
     out: &mut Vec<Artifact>,
+    warnings: &mut Vec<SbomError>,
 ) {
     // Iterative over siblings, recursive over depth; depth is bounded by the readers.
-    path.push(component.name.as_str());
-    out.push(to_artifact(component, context, path));
+    if component.name.is_empty() {
+        warnings.push(skipped_unnamed(component, context.file, path));
+        path.push(UNNAMED);
+    } else {
+        path.push(component.name.as_str());
+        out.push(to_artifact(component, context, path));
+    }
     for child in &component.children {
-        flatten_into(child, context, path, out);
+        flatten_into(child, context, path, out, warnings);
     }
     path.pop();
+}
+
+/// The warning for a component without a name.
+fn skipped_unnamed(component: &Component, file: &str, parents: &[&str]) -> SbomError {
+    let mut place = component.origin.clone();
+    if let Some(reference) = &component.bom_ref {
+        place.push_str(&format!(" ({reference})"));
+    }
+    if !parents.is_empty() {
+        place.push_str(&format!(" under {}", parents.join(PATH_SEPARATOR)));
+    }
+    let reason = match component.children.len() {
+        0 => "it has no name".to_string(),
+        1 => "it has no name; its 1 nested component is kept".to_string(),
+        n => format!("it has no name; its {n} nested components are kept"),
+    };
+    SbomError::SkippedComponent {
+        file: file.to_string(),
+        component: place,
+        reason,
+    }
 }
 
 fn to_artifact(component: &Component, context: &FlattenContext<'_>, path: &[&str]) -> Artifact {

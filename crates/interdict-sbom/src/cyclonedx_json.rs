@@ -1,9 +1,11 @@
 //! CycloneDX JSON (spec 1.2 to 1.7) through a lenient serde model: only the fields this
 //! crate uses are declared, every one optional, unknown fields ignored, scalars of the
-//! wrong JSON type read as text.
+//! wrong JSON type read as text, `null` read as absent, and a malformed component skipped
+//! with a warning (see [`crate::lenient`]).
 
 use crate::component::{Component, FlattenContext, MAX_DEPTH, clean, flatten};
 use crate::error::SbomError;
+use crate::lenient::{Item, LenientString, lenient_string, null_default, sort_items};
 use crate::{SbomDocument, SbomFormat};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
@@ -25,13 +27,14 @@ struct BomModel {
     #[serde(rename = "serialNumber", deserialize_with = "lenient_string")]
     serial_number: Option<String>,
     metadata: Option<MetadataModel>,
-    components: Vec<ComponentModel>,
+    #[serde(deserialize_with = "null_default")]
+    components: Vec<Item<ComponentModel>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct MetadataModel {
-    component: Option<ComponentModel>,
+    component: Item<ComponentModel>,
 }
 
 #[derive(Deserialize, Default)]
@@ -57,9 +60,12 @@ struct ComponentModel {
     author: Option<String>,
     supplier: Option<PartyModel>,
     manufacturer: Option<PartyModel>,
-    authors: Vec<PartyModel>,
-    components: Vec<ComponentModel>,
-    properties: Vec<PropertyModel>,
+    #[serde(deserialize_with = "null_default")]
+    authors: Vec<Option<PartyModel>>,
+    #[serde(deserialize_with = "null_default")]
+    components: Vec<Item<ComponentModel>>,
+    #[serde(deserialize_with = "null_default")]
+    properties: Vec<Option<PropertyModel>>,
 }
 
 /// A CycloneDX `properties` entry (name/value pair).
@@ -110,65 +116,9 @@ impl<'de> Deserialize<'de> for PartyModel {
     }
 }
 
-/// A scalar read as text: strings as they are, numbers and booleans formatted, anything
-/// else (null, arrays, objects) as absent.
-struct LenientString(Option<String>);
-
-impl<'de> Deserialize<'de> for LenientString {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ScalarVisitor;
-        impl<'de> Visitor<'de> for ScalarVisitor {
-            type Value = LenientString;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a scalar")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientString, E> {
-                Ok(LenientString(clean(Some(v))))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LenientString, E> {
-                Ok(LenientString(Some(v.to_string())))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LenientString, E> {
-                Ok(LenientString(Some(v.to_string())))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LenientString, E> {
-                Ok(LenientString(Some(v.to_string())))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<LenientString, E> {
-                Ok(LenientString(Some(v.to_string())))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<LenientString, E> {
-                Ok(LenientString(None))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<LenientString, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(LenientString(None))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LenientString, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(LenientString(None))
-            }
-        }
-        deserializer.deserialize_any(ScalarVisitor)
-    }
-}
-
-/// `deserialize_with` adapter for [`LenientString`].
-pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<String>, D::Error> {
-    Ok(LenientString::deserialize(deserializer)?.0)
-}
-
 /// Reads a CycloneDX JSON document.
-pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> {
-    let model: BomModel = serde_json::from_slice(bytes).map_err(|e| SbomError::json(file, &e))?;
+pub(crate) fn read(text: &str, file: &str) -> Result<SbomDocument, SbomError> {
+    let model: BomModel = serde_json::from_str(text).map_err(|e| SbomError::json(file, &e))?;
     match model.bom_format.as_deref() {
         Some(format) if format.eq_ignore_ascii_case("CycloneDX") => {}
         Some(other) => {
@@ -193,12 +143,23 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> 
             supported: "1.2 to 1.7",
         });
     }
-    let children = convert_list(model.components, "components", file, 1)?;
-    let top = model.metadata.and_then(|m| m.component);
+    let mut warnings = Vec::new();
+    let children = convert_list(model.components, "components", file, 1, &mut warnings)?;
+    let top = match model.metadata.map(|m| m.component) {
+        Some(Item::Ok(top)) => Some(convert(top, "metadata.component", file, 0, &mut warnings)?),
+        Some(Item::Malformed(reason)) => {
+            warnings.push(SbomError::SkippedComponent {
+                file: file.to_string(),
+                component: "metadata.component".to_string(),
+                reason,
+            });
+            None
+        }
+        Some(Item::Absent) | None => None,
+    };
     let (roots, name) = match top {
-        Some(top) => {
-            let mut root = convert(top, "metadata.component", file, 0)?;
-            let name = Some(root.name.clone());
+        Some(mut root) => {
+            let name = clean(Some(&root.name));
             root.children.extend(children);
             (vec![root], name)
         }
@@ -209,37 +170,39 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> 
         collector: CYCLONEDX_COLLECTOR,
         spec_version: &spec_version,
     };
+    let components = flatten(&roots, &context, &mut warnings);
     Ok(SbomDocument {
         format: SbomFormat::CycloneDxJson,
-        components: flatten(&roots, &context),
+        components,
         spec_version,
         serial_number: model.serial_number,
         name,
+        warnings,
     })
 }
 
 fn convert_list(
-    models: Vec<ComponentModel>,
+    models: Vec<Item<ComponentModel>>,
     field: &str,
     file: &str,
     depth: usize,
+    warnings: &mut Vec<SbomError>,
 ) -> Result<Vec<Component>, SbomError> {
-    models
+    sort_items(models, field, file, warnings)
         .into_iter()
-        .enumerate()
-        .map(|(index, model)| convert(model, &format!("{field}[{index}]"), file, depth))
+        .map(|(index, model)| convert(model, &format!("{field}[{index}]"), file, depth, warnings))
         .collect()
 }
 
+/// One component and its nested ones; a missing name is left empty for
+/// [`flatten`] to skip with a warning.
 fn convert(
     model: ComponentModel,
     field: &str,
     file: &str,
     depth: usize,
+    warnings: &mut Vec<SbomError>,
 ) -> Result<Component, SbomError> {
-    let name = model
-        .name
-        .ok_or_else(|| SbomError::missing(file, format!("{field}.name")))?;
     if depth > MAX_DEPTH {
         return Err(SbomError::InvalidField {
             file: file.to_string(),
@@ -248,12 +211,17 @@ fn convert(
             message: format!("components nested deeper than {MAX_DEPTH} levels"),
         });
     }
-    let authors: Vec<String> = model.authors.into_iter().filter_map(|a| a.name).collect();
+    let authors: Vec<String> = model
+        .authors
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.name)
+        .collect();
     let author = model
         .author
         .or_else(|| (!authors.is_empty()).then(|| authors.join(", ")));
     Ok(Component {
-        name,
+        name: model.name.unwrap_or_default(),
         version: model.version,
         group: model.group,
         component_type: model.component_type,
@@ -268,6 +236,7 @@ fn convert(
         properties: model
             .properties
             .into_iter()
+            .flatten()
             .filter_map(|p| Some((p.name?, p.value.unwrap_or_default())))
             .collect(),
         children: convert_list(
@@ -275,6 +244,8 @@ fn convert(
             &format!("{field}.components"),
             file,
             depth + 1,
+            warnings,
         )?,
+        origin: field.to_string(),
     })
 }

@@ -1,7 +1,8 @@
 //! CycloneDX XML (namespaces `http://cyclonedx.org/schema/bom/1.0` to `1.7`) read as a
 //! stream of events: only `bom/metadata/component` and `components/component` (nested to
 //! any depth) are components; components inside `pedigree`, `tools` or anywhere else are
-//! not.
+//! not. A component without a name is skipped with a warning (see
+//! [`crate::component::flatten`]).
 
 use crate::component::{Component, FlattenContext, MAX_DEPTH, clean, flatten};
 use crate::cyclonedx_json::CYCLONEDX_COLLECTOR;
@@ -36,13 +37,7 @@ struct XmlState<'f> {
 }
 
 /// Reads a CycloneDX XML document.
-pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| SbomError::InvalidXml {
-        file: file.to_string(),
-        line: line_of(bytes, e.valid_up_to()),
-        message: "input is not valid utf-8".to_string(),
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+pub(crate) fn read(text: &str, file: &str) -> Result<SbomDocument, SbomError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
     let mut state = XmlState {
@@ -73,9 +68,9 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> 
             Event::Start(start) => state.start(&start, position)?,
             Event::Empty(start) => {
                 state.start(&start, position)?;
-                state.end(position)?;
+                state.end()?;
             }
-            Event::End(_) => state.end(position)?,
+            Event::End(_) => state.end()?,
             Event::Text(t) => state.text.push_str(&t.xml10_content()),
             Event::CData(t) => state.text.push_str(&t.xml10_content()),
             Event::GeneralRef(r) => {
@@ -129,7 +124,10 @@ impl XmlState<'_> {
                     message: format!("components nested deeper than {MAX_DEPTH} levels"),
                 });
             }
-            let mut component = Component::default();
+            let mut component = Component {
+                origin: format!("component at line {}", line_of(self.source, position)),
+                ..Component::default()
+            };
             for attr in start.attributes().flatten() {
                 let value = attr
                     .normalized_value(quick_xml::XmlVersion::Implicit1_0)
@@ -196,12 +194,12 @@ impl XmlState<'_> {
         Ok(())
     }
 
-    fn end(&mut self, position: usize) -> Result<(), SbomError> {
+    fn end(&mut self) -> Result<(), SbomError> {
         let depth = self.stack.len().saturating_sub(1);
         let text = std::mem::take(&mut self.text);
         if let Some(open) = self.open.last_mut() {
             if open.depth == depth {
-                return self.close_component(position);
+                return self.close_component();
             }
             let relative: Vec<&str> = self.stack[open.depth + 1..]
                 .iter()
@@ -227,7 +225,7 @@ impl XmlState<'_> {
         Ok(())
     }
 
-    fn close_component(&mut self, position: usize) -> Result<(), SbomError> {
+    fn close_component(&mut self) -> Result<(), SbomError> {
         self.stack.pop();
         let Some(open) = self.open.pop() else {
             return Ok(());
@@ -235,13 +233,6 @@ impl XmlState<'_> {
         let mut component = open.component;
         if component.author.is_none() && !open.authors.is_empty() {
             component.author = Some(open.authors.join(", "));
-        }
-        if component.name.is_empty() {
-            return Err(SbomError::MissingField {
-                file: self.file.to_string(),
-                field: "component/name".to_string(),
-                line: Some(line_of(self.source, position)),
-            });
         }
         if let Some(parent) = self.open.last_mut() {
             parent.component.children.push(component);
@@ -259,7 +250,7 @@ impl XmlState<'_> {
             .ok_or_else(|| SbomError::missing(self.file, "bom/@xmlns"))?;
         let (roots, name) = match self.metadata_component {
             Some(mut root) => {
-                let name = Some(root.name.clone());
+                let name = clean(Some(&root.name));
                 root.children.extend(self.top_components);
                 (vec![root], name)
             }
@@ -270,12 +261,15 @@ impl XmlState<'_> {
             collector: CYCLONEDX_COLLECTOR,
             spec_version: &spec_version,
         };
+        let mut warnings = Vec::new();
+        let components = flatten(&roots, &context, &mut warnings);
         Ok(SbomDocument {
             format: SbomFormat::CycloneDxXml,
-            components: flatten(&roots, &context),
+            components,
             spec_version,
             serial_number: self.serial_number,
             name,
+            warnings,
         })
     }
 }

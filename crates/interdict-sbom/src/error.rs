@@ -74,6 +74,28 @@ pub enum SbomError {
         /// What was seen instead.
         message: String,
     },
+    /// The bytes are not text in any encoding read here (UTF-8, or UTF-16 with a BOM).
+    #[error("{file}: {message}")]
+    InvalidEncoding {
+        /// The file name given by the caller.
+        file: String,
+        /// What is wrong and where, e.g. `invalid utf-8 at byte 12`.
+        message: String,
+    },
+    /// One component (or another element: a relationship, an SPDX 3 graph element) could
+    /// not be used and was skipped; the rest of the document was read. A warning in
+    /// [`SbomDocument::warnings`](crate::SbomDocument::warnings), never the error of a
+    /// whole read.
+    #[error("{file}: skipped `{component}`: {reason}")]
+    SkippedComponent {
+        /// The file name given by the caller.
+        file: String,
+        /// Where the component is: its field path (`components[2].components[0]`,
+        /// `packages[3]`, `@graph[7]`) or line, and its parent's path when it has one.
+        component: String,
+        /// Why it was skipped.
+        reason: String,
+    },
     /// A CSV export lacks a column the mapping needs.
     #[error("{file}: missing column `{column}` (header found: {header})")]
     MissingColumn {

@@ -1,7 +1,8 @@
 //! Pure readers that turn SBOMs and existing inventory exports into inventory artifacts.
 //!
-//! * [`read_sbom`] reads one CycloneDX (JSON 1.2–1.7, XML 1.0–1.7) or SPDX 2.x (JSON or
-//!   tag-value) document, detecting the format from the bytes, into an [`SbomDocument`]
+//! * [`read_sbom`] reads one CycloneDX (JSON 1.2–1.7, XML 1.0–1.7), SPDX 2.x (JSON or
+//!   tag-value) or SPDX 3.0 (JSON-LD) document, detecting the format from the bytes, into
+//!   an [`SbomDocument`]
 //!   whose components are [`ArtifactKind::SbomComponent`] artifacts. Nesting is kept:
 //!   every artifact carries its `component-path` (names from the top component down,
 //!   joined by ` > `), its `depth` (0 for the top component) and `embedded` (`true` from
@@ -15,6 +16,12 @@
 //! system, none panics on bad input, and one call reads one file, so a caller looping
 //! over files records an [`SbomError`] for a bad one and goes on.
 //!
+//! SBOMs are read as the wild sends them: a UTF-8 byte-order mark, UTF-16 (LE or BE,
+//! PowerShell's `>`), LF, CRLF or CR-only line endings (all through [`text`]); `null`
+//! wherever a value or a list may stand. A component that is malformed or has no name is
+//! skipped with a warning in [`SbomDocument::warnings`] and every other component is
+//! kept (see [`UNNAMED`] for what happens to the nested components of a nameless one).
+//!
 //! **Boundary:** depends on `interdict-inventory` only among the workspace crates.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -25,12 +32,14 @@ mod cyclonedx_json;
 mod cyclonedx_xml;
 mod error;
 mod export;
+mod lenient;
 mod osquery;
 mod spdx;
+mod spdx3;
 mod spdx_tag_value;
 pub mod text;
 
-pub use component::PATH_SEPARATOR;
+pub use component::{PATH_SEPARATOR, UNNAMED};
 pub use csv_import::{CSV_COLLECTOR, CsvMapping, ZERO_DEVICE_ROWS, import_csv};
 pub use cyclonedx_json::CYCLONEDX_COLLECTOR;
 pub use error::SbomError;
@@ -39,11 +48,11 @@ pub use osquery::{OSQUERY_COLLECTOR, OsqueryTable, import_osquery};
 pub use spdx::SPDX_COLLECTOR;
 
 use interdict_inventory::{Artifact, ArtifactKind};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 
-/// The SBOM formats this crate reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// The SBOM formats this crate reads. Serializes as [`SbomFormat::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SbomFormat {
     /// CycloneDX, JSON encoding.
     CycloneDxJson,
@@ -53,17 +62,38 @@ pub enum SbomFormat {
     SpdxJson,
     /// SPDX 2.x, tag-value encoding.
     SpdxTagValue,
+    /// SPDX 3.0, JSON-LD serialization (`@context` + `@graph`).
+    Spdx3JsonLd,
 }
 
 impl SbomFormat {
-    /// The stable kebab-case name.
+    /// Every format, in the order of this enum.
+    pub const ALL: [SbomFormat; 5] = [
+        SbomFormat::CycloneDxJson,
+        SbomFormat::CycloneDxXml,
+        SbomFormat::SpdxJson,
+        SbomFormat::SpdxTagValue,
+        SbomFormat::Spdx3JsonLd,
+    ];
+
+    /// The stable, documented name: `cyclonedx-json`, `cyclonedx-xml`, `spdx-json`,
+    /// `spdx-tag-value`, `spdx3-jsonld`.
     pub fn as_str(self) -> &'static str {
         match self {
             SbomFormat::CycloneDxJson => "cyclonedx-json",
             SbomFormat::CycloneDxXml => "cyclonedx-xml",
             SbomFormat::SpdxJson => "spdx-json",
             SbomFormat::SpdxTagValue => "spdx-tag-value",
+            SbomFormat::Spdx3JsonLd => "spdx3-jsonld",
         }
+    }
+}
+
+// By hand, not `rename_all`: serde's kebab-case of `CycloneDxJson` is `cyclone-dx-json`,
+// and the name in reports must be the documented one.
+impl Serialize for SbomFormat {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -72,41 +102,64 @@ impl SbomFormat {
 pub struct SbomDocument {
     /// The format read.
     pub format: SbomFormat,
-    /// The specification version declared: `1.6` for CycloneDX, `2.3` for SPDX.
+    /// The specification version declared: `1.6` for CycloneDX, `2.3` or `3.0.1` for SPDX.
     pub spec_version: String,
-    /// CycloneDX `serialNumber`, or SPDX `documentNamespace`.
+    /// CycloneDX `serialNumber`, SPDX 2 `documentNamespace`, or the SPDX 3 document's
+    /// `spdxId`.
     pub serial_number: Option<String>,
     /// CycloneDX metadata component name, or SPDX document name.
     pub name: Option<String>,
     /// Every component, parents before their children, as
     /// [`ArtifactKind::SbomComponent`] artifacts.
     pub components: Vec<Artifact>,
+    /// Components skipped because they were malformed or had no name, each a
+    /// [`SbomError::SkippedComponent`] naming the file and where the component was. The
+    /// document itself was read; serialized as the messages.
+    #[serde(serialize_with = "lenient::messages")]
+    pub warnings: Vec<SbomError>,
 }
 
+/// How much of the start of a document [`detect_format`] looks at.
+const DETECT_HEAD: usize = 64 * 1024;
+
 /// Detects the SBOM format of `bytes` without fully parsing it; `None` when it is none of
-/// the formats read here.
+/// the formats read here. UTF-8 (with or without a BOM) and UTF-16 are both recognised.
 pub fn detect_format(bytes: &[u8]) -> Option<SbomFormat> {
-    let head = &bytes[..bytes.len().min(64 * 1024)];
-    let head = head
-        .strip_prefix(b"\xef\xbb\xbf".as_slice())
-        .unwrap_or(head);
-    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
-    let head_text = String::from_utf8_lossy(&head[start..]);
-    match head[start] {
+    let head = &bytes[..bytes.len().min(DETECT_HEAD)];
+    let text = match text::decode(head) {
+        Ok(text) => text,
+        // Cut inside a character, or broken further on: what comes before still tells.
+        Err(error) => text::decode(&head[..error.offset.min(head.len())]).ok()?,
+    };
+    detect_text(&text)
+}
+
+/// [`detect_format`] on decoded text.
+fn detect_text(text: &str) -> Option<SbomFormat> {
+    let head = match text.char_indices().nth(DETECT_HEAD) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    };
+    let head = head.trim_start();
+    match head.as_bytes().first()? {
         b'{' => {
-            if head_text.contains("\"spdxVersion\"") {
+            if head.contains("\"spdxVersion\"") {
                 Some(SbomFormat::SpdxJson)
-            } else if head_text.contains("\"bomFormat\"") || head_text.contains("\"specVersion\"") {
+            } else if head.contains("\"@context\"") && head.contains("spdx.org/rdf/3") {
+                Some(SbomFormat::Spdx3JsonLd)
+            } else if head.contains("\"bomFormat\"") || head.contains("\"specVersion\"") {
                 Some(SbomFormat::CycloneDxJson)
-            } else if head_text.contains("\"SPDXID\"") {
+            } else if head.contains("\"SPDXID\"") {
                 Some(SbomFormat::SpdxJson)
+            } else if head.contains("\"@graph\"") && head.contains("\"spdxId\"") {
+                Some(SbomFormat::Spdx3JsonLd)
             } else {
                 // Fields may come late in a large document; CycloneDX is the common case.
                 Some(SbomFormat::CycloneDxJson)
             }
         }
         b'<' => Some(SbomFormat::CycloneDxXml),
-        _ if head_text.contains("SPDXVersion:") || head_text.contains("PackageName:") => {
+        _ if head.contains("SPDXVersion:") || head.contains("PackageName:") => {
             Some(SbomFormat::SpdxTagValue)
         }
         _ => None,
@@ -116,11 +169,13 @@ pub fn detect_format(bytes: &[u8]) -> Option<SbomFormat> {
 /// Reads one SBOM of any supported format. `file` names the input in messages and in
 /// every artifact's location (`<file>#<component path>`).
 pub fn read_sbom(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> {
-    match detect_format(bytes) {
-        Some(format) => read_sbom_as(bytes, file, format),
+    let text = decode(bytes, file)?;
+    match detect_text(&text) {
+        Some(format) => read_text_as(&text, file, format),
         None => Err(SbomError::UnknownFormat {
             file: file.to_string(),
-            message: "expected cyclonedx json or xml, or spdx json or tag-value".to_string(),
+            message: "expected cyclonedx json or xml, spdx json or tag-value, or spdx 3 json-ld"
+                .to_string(),
         }),
     }
 }
@@ -131,11 +186,32 @@ pub fn read_sbom_as(
     file: &str,
     format: SbomFormat,
 ) -> Result<SbomDocument, SbomError> {
+    read_text_as(&decode(bytes, file)?, file, format)
+}
+
+/// The bytes as UTF-8 text with LF line endings, whatever the encoding and line endings
+/// they came in.
+fn decode<'b>(bytes: &'b [u8], file: &str) -> Result<Cow<'b, str>, SbomError> {
+    let text = text::decode(bytes).map_err(|error| SbomError::InvalidEncoding {
+        file: file.to_string(),
+        message: error.to_string(),
+    })?;
+    Ok(match text {
+        Cow::Borrowed(text) => text::normalize_newlines(text),
+        Cow::Owned(text) => match text::normalize_newlines(&text) {
+            Cow::Borrowed(_) => Cow::Owned(text),
+            Cow::Owned(normalized) => Cow::Owned(normalized),
+        },
+    })
+}
+
+fn read_text_as(text: &str, file: &str, format: SbomFormat) -> Result<SbomDocument, SbomError> {
     match format {
-        SbomFormat::CycloneDxJson => cyclonedx_json::read(bytes, file),
-        SbomFormat::CycloneDxXml => cyclonedx_xml::read(bytes, file),
-        SbomFormat::SpdxJson => spdx::read_json(bytes, file),
-        SbomFormat::SpdxTagValue => spdx_tag_value::read(bytes, file),
+        SbomFormat::CycloneDxJson => cyclonedx_json::read(text, file),
+        SbomFormat::CycloneDxXml => cyclonedx_xml::read(text, file),
+        SbomFormat::SpdxJson => spdx::read_json(text, file),
+        SbomFormat::SpdxTagValue => spdx_tag_value::read(text, file),
+        SbomFormat::Spdx3JsonLd => spdx3::read(text, file),
     }
 }
 

@@ -1,9 +1,10 @@
 //! SPDX 2.x documents: the JSON form read through a lenient serde model, and the package
-//! tree both SPDX forms build from `DESCRIBES`, `CONTAINS` and `DEPENDS_ON` relationships.
+//! tree every SPDX form (2.x JSON and tag-value, 3.0 JSON-LD) builds from `DESCRIBES`,
+//! `CONTAINS` and `DEPENDS_ON` relationships.
 
 use crate::component::{Component, FlattenContext, MAX_DEPTH, clean, flatten, spdx_party};
-use crate::cyclonedx_json::lenient_string;
 use crate::error::SbomError;
+use crate::lenient::{Item, lenient_string, lenient_strings, null_default, sort_items};
 use crate::{SbomDocument, SbomFormat};
 use serde::Deserialize;
 use std::collections::{HashMap, VecDeque};
@@ -24,9 +25,8 @@ pub(crate) struct SpdxPackage {
     pub purl: Option<String>,
     pub cpe: Option<String>,
     pub purpose: Option<String>,
-    /// Where the package was declared, for error messages (`packages[3]` or `line 12`).
+    /// Where the package was declared, for warnings (`packages[3]`, `PackageName at line 12`).
     pub origin: String,
-    pub line: Option<usize>,
 }
 
 /// One relationship, already reduced to a parent-child edge.
@@ -48,6 +48,8 @@ pub(crate) struct SpdxParts {
     pub relationships: Vec<SpdxRelationship>,
     /// The field that carries the version, for messages.
     pub version_field: &'static str,
+    /// Packages skipped so far (malformed), each naming where it was.
+    pub warnings: Vec<SbomError>,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,10 +61,12 @@ struct DocumentModel {
     name: Option<String>,
     #[serde(rename = "documentNamespace", deserialize_with = "lenient_string")]
     document_namespace: Option<String>,
-    #[serde(rename = "documentDescribes")]
+    #[serde(rename = "documentDescribes", deserialize_with = "lenient_strings")]
     document_describes: Vec<String>,
-    packages: Vec<PackageModel>,
-    relationships: Vec<RelationshipModel>,
+    #[serde(deserialize_with = "null_default")]
+    packages: Vec<Item<PackageModel>>,
+    #[serde(deserialize_with = "null_default")]
+    relationships: Vec<Item<RelationshipModel>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -80,8 +84,8 @@ struct PackageModel {
     originator: Option<String>,
     #[serde(rename = "primaryPackagePurpose", deserialize_with = "lenient_string")]
     primary_package_purpose: Option<String>,
-    #[serde(rename = "externalRefs")]
-    external_refs: Vec<ExternalRefModel>,
+    #[serde(rename = "externalRefs", deserialize_with = "null_default")]
+    external_refs: Vec<Option<ExternalRefModel>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -105,13 +109,11 @@ struct RelationshipModel {
 }
 
 /// Reads an SPDX JSON document.
-pub(crate) fn read_json(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> {
-    let model: DocumentModel =
-        serde_json::from_slice(bytes).map_err(|e| SbomError::json(file, &e))?;
-    let packages = model
-        .packages
+pub(crate) fn read_json(text: &str, file: &str) -> Result<SbomDocument, SbomError> {
+    let model: DocumentModel = serde_json::from_str(text).map_err(|e| SbomError::json(file, &e))?;
+    let mut warnings = Vec::new();
+    let packages = sort_items(model.packages, "packages", file, &mut warnings)
         .into_iter()
-        .enumerate()
         .map(|(index, p)| {
             let mut package = SpdxPackage {
                 spdx_id: p.spdx_id,
@@ -123,7 +125,7 @@ pub(crate) fn read_json(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomEr
                 origin: format!("packages[{index}]"),
                 ..SpdxPackage::default()
             };
-            for reference in p.external_refs {
+            for reference in p.external_refs.into_iter().flatten() {
                 add_external_ref(
                     &mut package,
                     reference.reference_type.as_deref(),
@@ -133,10 +135,9 @@ pub(crate) fn read_json(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomEr
             package
         })
         .collect();
-    let relationships = model
-        .relationships
+    let relationships = sort_items(model.relationships, "relationships", file, &mut warnings)
         .into_iter()
-        .filter_map(|r| {
+        .filter_map(|(_, r)| {
             Some(SpdxRelationship {
                 element: r.spdx_element_id?,
                 kind: r.relationship_type?,
@@ -152,6 +153,7 @@ pub(crate) fn read_json(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomEr
         packages,
         relationships,
         version_field: "spdxVersion",
+        warnings,
     };
     build_document(parts, file, SbomFormat::SpdxJson)
 }
@@ -170,7 +172,7 @@ pub(crate) fn add_external_ref(
     }
 }
 
-/// Checks the version, builds the package tree and flattens it.
+/// Checks the SPDX 2 version, builds the package tree and flattens it.
 pub(crate) fn build_document(
     parts: SpdxParts,
     file: &str,
@@ -189,29 +191,34 @@ pub(crate) fn build_document(
             supported: "SPDX-2.0 to SPDX-2.3",
         });
     }
-    for package in &parts.packages {
-        if package.name.is_none() {
-            return Err(SbomError::MissingField {
-                file: file.to_string(),
-                field: format!("{}.name", package.origin),
-                line: package.line,
-            });
-        }
-    }
     let spec_version = version.trim_start_matches("SPDX-").to_string();
+    Ok(assemble_document(parts, spec_version, file, format))
+}
+
+/// Builds the package tree of any SPDX version and flattens it. A package without a name
+/// is skipped by [`flatten`] with a warning; the packages under it are kept.
+pub(crate) fn assemble_document(
+    mut parts: SpdxParts,
+    spec_version: String,
+    file: &str,
+    format: SbomFormat,
+) -> SbomDocument {
     let roots = build_tree(&parts);
     let context = FlattenContext {
         file,
         collector: SPDX_COLLECTOR,
         spec_version: &spec_version,
     };
-    Ok(SbomDocument {
+    let mut warnings = std::mem::take(&mut parts.warnings);
+    let components = flatten(&roots, &context, &mut warnings);
+    SbomDocument {
         format,
-        components: flatten(&roots, &context),
+        components,
         spec_version,
         serial_number: parts.namespace,
         name: parts.name,
-    })
+        warnings,
+    }
 }
 
 /// Parent-to-child edges between packages: `A CONTAINS B`, `A DEPENDS_ON B` and their
@@ -308,6 +315,7 @@ fn assemble(index: usize, parts: &SpdxParts, children_of: &[Vec<usize>]) -> Comp
         supplier: spdx_party(package.supplier.as_deref()),
         originator: spdx_party(package.originator.as_deref()),
         bom_ref: package.spdx_id.clone(),
+        origin: package.origin.clone(),
         children: children_of[index]
             .iter()
             .map(|&child| assemble(child, parts, children_of))

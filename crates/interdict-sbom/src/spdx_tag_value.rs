@@ -1,11 +1,11 @@
 //! SPDX 2.x tag-value documents: `Tag: Value` lines, `#` comments, multi-line values
 //! wrapped in `<text>…</text>`. `PackageName:` opens a package; `FileName:`,
 //! `SnippetSPDXID:` and `LicenseID:` open sections whose tags are not the package's.
+//! Line endings (LF, CRLF, CR) are already LF here (see [`crate::text`]).
 
 use crate::SbomDocument;
 use crate::SbomFormat;
 use crate::component::clean;
-use crate::cyclonedx_xml::line_of;
 use crate::error::SbomError;
 use crate::spdx::{SpdxPackage, SpdxParts, SpdxRelationship, add_external_ref, build_document};
 
@@ -17,13 +17,7 @@ enum Section {
 }
 
 /// Reads an SPDX tag-value document.
-pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| SbomError::InvalidRecord {
-        file: file.to_string(),
-        line: line_of(bytes, e.valid_up_to()) as u64,
-        message: "input is not valid utf-8".to_string(),
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+pub(crate) fn read(text: &str, file: &str) -> Result<SbomDocument, SbomError> {
     let mut parts = SpdxParts {
         version_field: "SPDXVersion",
         ..SpdxParts::default()
@@ -51,8 +45,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<SbomDocument, SbomError> 
                 section = Section::Package;
                 parts.packages.push(SpdxPackage {
                     name: clean(Some(&value)),
-                    origin: format!("line {line_number}: PackageName"),
-                    line: Some(line_number),
+                    origin: format!("PackageName at line {line_number}"),
                     ..SpdxPackage::default()
                 });
             }

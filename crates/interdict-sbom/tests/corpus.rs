@@ -322,3 +322,32 @@ fn sbomqs_tag_value_files_have_30_and_17_packages() {
             .all(|a| a.publisher.is_none())
     );
 }
+
+/// Every file below `dir`, as paths relative to [`CORPUS`].
+fn corpus_files(dir: &std::path::Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            corpus_files(&path, out);
+        } else {
+            let relative = path.strip_prefix(CORPUS).unwrap();
+            out.push(relative.to_string_lossy().into_owned());
+        }
+    }
+}
+
+#[test]
+fn every_real_sbom_reads_without_warnings() {
+    let mut files = Vec::new();
+    corpus_files(std::path::Path::new(CORPUS), &mut files);
+    assert!(files.len() >= 12, "{files:?}");
+    for file in files {
+        let document = read(&file);
+        assert!(
+            document.warnings.is_empty(),
+            "{file}: {:?}",
+            document.warnings
+        );
+        assert!(!document.components.is_empty(), "{file}");
+    }
+}

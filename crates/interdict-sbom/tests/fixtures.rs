@@ -272,11 +272,30 @@ fn mismatched_xml_tag_names_file_and_line() {
 }
 
 #[test]
-fn component_without_name_names_the_field() {
-    let error = read_err("malformed/missing-name.cdx.json");
+fn component_without_name_is_skipped_with_a_warning_naming_it() {
+    let document = read("malformed/missing-name.cdx.json");
+    let warnings: Vec<String> = document.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(
-        error.to_string(),
-        "malformed/missing-name.cdx.json: missing required field `components[1].name`"
+        warnings,
+        [
+            "malformed/missing-name.cdx.json: skipped `components[1] (kaspersky-detector) \
+          under appliance-fw`: it has no name"
+        ]
+    );
+    assert!(matches!(
+        &document.warnings[0],
+        SbomError::SkippedComponent { component, .. } if component.starts_with("components[1]")
+    ));
+    let kept: Vec<&str> = summary(&document).into_iter().map(|c| c.0).collect();
+    assert_eq!(
+        kept,
+        [
+            "appliance-fw",
+            "av-module",
+            "kav-engine",
+            "eset-nod32-sdk",
+            "openssl"
+        ]
     );
 }
 
@@ -303,10 +322,6 @@ fn garbage_and_edge_inputs_fail_without_panicking() {
         ),
         ("json-no-spec-version", b"{\"bomFormat\":\"CycloneDX\"}"),
         ("spdx-3", b"{\"spdxVersion\":\"SPDX-3.0\",\"packages\":[]}"),
-        (
-            "spdx-no-name",
-            b"{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"SPDXID\":\"SPDXRef-a\"}]}",
-        ),
         ("tv-no-version", b"PackageName: a\nSPDXID: SPDXRef-a\n"),
         (
             "tv-unclosed-text",

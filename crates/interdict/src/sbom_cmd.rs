@@ -135,7 +135,12 @@ pub fn run_sbom(args: SbomArgs) -> Result<ExitCode> {
         match doc {
             Ok(doc) => {
                 documents.push(json!({"file": name, "format": doc.format, "spec_version": doc.spec_version,
-                    "name": doc.name, "serial_number": doc.serial_number, "components": doc.components.len()}));
+                    "name": doc.name, "serial_number": doc.serial_number, "components": doc.components.len(),
+                    "warnings": doc.warnings.len()}));
+                // Skipped components: reported, but the document was read and checked.
+                errors.extend(doc.warnings.iter().map(|w| {
+                    json!({"collector": "sbom", "location": name, "message": w.to_string(), "severity": "warning"})
+                }));
                 units.push(Unit::new(name, m.match_artifacts(&doc.components)));
             }
             Err(message) => {
@@ -336,7 +341,11 @@ fn finish(
                 }
             }
             for e in &errors {
-                s += &format!("error: {}\n", e["message"].as_str().unwrap_or_default());
+                let severity = e["severity"].as_str().unwrap_or("error");
+                s += &format!(
+                    "{severity}: {}\n",
+                    e["message"].as_str().unwrap_or_default()
+                );
             }
             s
         }
@@ -345,12 +354,14 @@ fn finish(
     print!("{text}");
     for e in &errors {
         eprintln!(
-            "interdict: error: {}",
+            "interdict: {}: {}",
+            e["severity"].as_str().unwrap_or("error"),
             e["message"].as_str().unwrap_or_default()
         );
     }
     let code = crate::exit_code(check.fail_on, all.into_iter(), false);
-    Ok(if code == ExitCode::SUCCESS && !errors.is_empty() {
+    let failed = errors.iter().any(|e| e["severity"] != "warning");
+    Ok(if code == ExitCode::SUCCESS && failed {
         ExitCode::from(2)
     } else {
         code

@@ -388,3 +388,115 @@ fn schema_validator() -> jsonschema::Validator {
         .build(&load("bom-1.6.schema.json"))
         .unwrap()
 }
+
+#[test]
+fn wild_encodings_spdx3_and_nameless_roots_give_their_findings() {
+    let wild = format!("{SBOM_DATA}/wild");
+    // PowerShell's `>` writes UTF-16 LE with a BOM.
+    let source = std::fs::read_to_string(format!("{wild}/utf16-source.cdx.json")).unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(source.encode_utf16().flat_map(u16::to_le_bytes));
+    let dir = tempfile::tempdir().unwrap();
+    let utf16_path = dir.path().join("inventory-utf16.cdx.json");
+    std::fs::write(&utf16_path, &utf16).unwrap();
+    let files = [
+        format!("{wild}/bom-utf8.cdx.json"),
+        utf16_path.display().to_string(),
+        format!("{wild}/gateway.spdx3.json"),
+        format!("{wild}/syft-empty-root.spdx.json"),
+        format!("{wild}/cr-only.spdx"),
+    ];
+    let mut args = vec!["sbom"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, doc, err) = run_json(&args);
+    assert_eq!(code, 1, "findings decide the exit code: {err}");
+    let all = vec![
+        "bis-icts-2021-002".to_string(),
+        "fcc-covered-list".into(),
+        "ndaa-fy18-1634".into(),
+    ];
+    let finding = |file: &str, product: &str| {
+        (
+            file.to_string(),
+            product.to_string(),
+            "confirmed".to_string(),
+            all.clone(),
+        )
+    };
+    assert_eq!(
+        sbom_findings(&doc),
+        [
+            finding("bom-utf8.cdx.json", "kes-windows"),
+            finding("cr-only.spdx", "kesl"),
+            finding("gateway.spdx3.json", "kaspersky-unidentified"),
+            finding("inventory-utf16.cdx.json", "kaspersky-anti-virus"),
+            finding("syft-empty-root.spdx.json", "kesl"),
+        ]
+    );
+    let spdx3 = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["document"]
+                .as_str()
+                .unwrap()
+                .ends_with("gateway.spdx3.json")
+        })
+        .unwrap();
+    assert!(
+        spdx3["evidence"][0]["location"]
+            .as_str()
+            .unwrap()
+            .ends_with("gateway.spdx3.json#secure-gateway > av-module > kav-engine"),
+        "{spdx3}"
+    );
+    let formats: Vec<&str> = doc["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["format"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        formats,
+        [
+            "cyclonedx-json",
+            "cyclonedx-json",
+            "spdx3-jsonld",
+            "spdx-json",
+            "spdx-tag-value"
+        ]
+    );
+    // The nameless syft root and jar are reported, as warnings of a document that was
+    // still read: its one good package gave its finding above.
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    for e in errors {
+        assert_eq!(e["severity"], "warning");
+        assert!(
+            e["location"]
+                .as_str()
+                .unwrap()
+                .ends_with("syft-empty-root.spdx.json")
+        );
+        assert!(e["message"].as_str().unwrap().contains("it has no name"));
+    }
+    assert_eq!(doc["documents"][3]["warnings"], 2);
+    // Warnings alone do not fail a run: a document with skipped components and no
+    // findings exits 0.
+    let (code, doc, _) = run_json(&["sbom", &format!("{wild}/malformed-packages.spdx.json")]);
+    assert_eq!(doc["errors"].as_array().unwrap().len(), 4);
+    assert_eq!(code, 1, "its kav-engine is still found");
+    let (code, doc, _) = run_json(&[
+        "sbom",
+        &format!("{wild}/syft-empty-gems.cdx.json"),
+        "--directive",
+        "bod-17-01",
+    ]);
+    assert_eq!(
+        (code, doc["findings"].as_array().unwrap().len()),
+        (0, 0),
+        "{doc:#}"
+    );
+    assert_eq!(doc["errors"].as_array().unwrap().len(), 2);
+}
