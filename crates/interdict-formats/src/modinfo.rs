@@ -232,7 +232,9 @@ mod tests;
 
 /// Builds a minimal relocatable ELF64 (little-endian, x86-64) whose only section besides
 /// the section-name table is `.modinfo` with `modinfo` as its contents. For fixtures and
-/// tests: it is the smallest file [`parse_modinfo`] accepts.
+/// tests: it is the smallest file [`parse_modinfo`] accepts. Test support only (the
+/// `test-support` feature), not part of the reader API.
+#[cfg(any(test, feature = "test-support"))]
 pub fn minimal_elf_module(modinfo: &[u8]) -> Vec<u8> {
     const EHDR: usize = 64;
     let names: &[u8] = b"\0.modinfo\0.shstrtab\0";

@@ -555,7 +555,9 @@ pub(crate) fn assemble(region: &[Item], dribble: &[Item]) -> Vec<u8> {
 /// Writes a valid rpmdb header blob (an immutable region holding every field) from `h`.
 ///
 /// Used to build fixture databases and fuzz seeds. Strings lose any NUL bytes; files are
-/// split into `DIRNAMES`/`BASENAMES`/`DIRINDEXES` at the last `/`.
+/// split into `DIRNAMES`/`BASENAMES`/`DIRINDEXES` at the last `/`. Test support only (the
+/// `test-support` feature), not part of the reader API.
+#[cfg(any(test, feature = "test-support"))]
 pub fn build_header_blob(h: &RpmHeader) -> Vec<u8> {
     let mut items = vec![
         Item::string(tag::NAME, ty::STRING, &h.name),

@@ -11,7 +11,9 @@ pub mod header;
 pub mod ndb;
 
 pub use bdb::parse_bdb;
-pub use header::{RpmHeader, build_header_blob, parse_header_blob};
+#[cfg(any(test, feature = "test-support"))]
+pub use header::build_header_blob;
+pub use header::{RpmHeader, parse_header_blob};
 pub use ndb::parse_ndb;
 
 use crate::FormatError;
