@@ -14,12 +14,17 @@ pub const MAX_PLIST: usize = 64 * 1024 * 1024;
 /// the tree can overflow the stack.
 pub const MAX_DEPTH: usize = 256;
 
-/// Most values one plist may expand to (every array, dictionary, key and scalar counts).
-/// A binary plist refers to objects by index, so one object can be used many times: a
-/// few hundred bytes whose every level names the level below twice stand for 2^60 values.
-/// Each use of a shared object counts, so the work and memory spent on any input are
-/// bounded by this figure, not by the input's claims.
+/// Most values one plist may expand to (every array, dictionary, key and scalar counts),
+/// whatever its size. A binary plist refers to objects by index, so one object can be used
+/// many times: a few hundred bytes whose every level names the level below twice stand for
+/// 2^60 values. Each use of a shared object counts. Below this cap the budget is the
+/// input's length plus [`VALUE_ALLOWANCE`]: every value but the root is named by at least
+/// one byte of XML or of a binary reference, so only shared arrays and dictionaries (which
+/// plist writers do not produce; they share strings and numbers) can exceed it.
 pub const MAX_VALUES: usize = 1 << 20;
+
+/// Values allowed beyond one per input byte (see [`MAX_VALUES`]).
+pub const VALUE_ALLOWANCE: usize = 1 << 16;
 
 /// Most bytes of strings and data one plist may expand to, counted per use (a shared
 /// string used a million times counts a million times).
@@ -28,8 +33,8 @@ pub const MAX_EXPANDED_BYTES: usize = MAX_PLIST;
 /// Parses an XML, binary or ASCII property list.
 ///
 /// Bounds: input at most [`MAX_PLIST`] bytes, nesting at most [`MAX_DEPTH`] levels, at most
-/// [`MAX_VALUES`] values and [`MAX_EXPANDED_BYTES`] bytes of text and data after shared
-/// binary objects are expanded. Input beyond any bound is an error, never a hang or a
+/// `min(input length + VALUE_ALLOWANCE, MAX_VALUES)` values and [`MAX_EXPANDED_BYTES`]
+/// bytes of text and data after shared binary objects are expanded. Input beyond any bound is an error, never a hang or a
 /// stack overflow.
 pub fn parse_plist(bytes: &[u8]) -> Result<Value, FormatError> {
     if bytes.len() > MAX_PLIST {
@@ -38,7 +43,12 @@ pub fn parse_plist(bytes: &[u8]) -> Result<Value, FormatError> {
             bytes.len()
         )));
     }
-    let run = std::panic::AssertUnwindSafe(|| build_bounded(Reader::new(Cursor::new(bytes))));
+    let run = std::panic::AssertUnwindSafe(|| {
+        build_bounded(
+            Reader::new(Cursor::new(bytes)),
+            bytes.len().saturating_add(VALUE_ALLOWANCE).min(MAX_VALUES),
+        )
+    });
     match std::panic::catch_unwind(run) {
         Ok(result) => result,
         Err(_) => Err(FormatError::malformed(
@@ -55,11 +65,12 @@ enum Frame {
 }
 
 /// Builds a [`Value`] from the `plist` crate's event stream within the bounds documented
-/// on [`parse_plist`]. Written here because the crate's own builder (`Value::from_reader`)
+/// on [`parse_plist`], at most `max_values` values. Written here because the crate's own builder (`Value::from_reader`)
 /// has no depth or size limits: it expands shared binary objects without bound and its
 /// deeply nested result overflows the stack when dropped.
 fn build_bounded(
     events: impl Iterator<Item = Result<Event<'static>, plist::Error>>,
+    max_values: usize,
 ) -> Result<Value, FormatError> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Value> = None;
@@ -70,10 +81,10 @@ fn build_bounded(
         })?;
         if !matches!(event, Event::EndCollection) {
             values += 1;
-            if values > MAX_VALUES {
+            if values > max_values {
                 return Err(FormatError::malformed(
                     0,
-                    format!("plist: more than {MAX_VALUES} values (shared objects expand too far)"),
+                    format!("plist: more than {max_values} values (shared objects expand too far)"),
                 ));
             }
         }
