@@ -2,11 +2,16 @@
 # Runs every fuzz target for SECONDS_PER_TARGET seconds (default 30), seeded from the
 # shared corpus (../shared/corpus, copied into fuzz/corpus/<target>/ at run time and never
 # committed). Exits non-zero when any target found a crash, a leak, a timeout or an OOM.
+# Every target runs with a per-input time limit and a memory limit, so an input that makes
+# a parser hang or balloon (deep nesting, shared-object bombs) is a reported failure:
+# FUZZ_TIMEOUT seconds per input (default 10) and FUZZ_RSS_MB megabytes (default 2048).
 #
 # Usage: bash fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]
 set -euo pipefail
 
 secs="${1:-30}"
+timeout_s="${FUZZ_TIMEOUT:-10}"
+rss_mb="${FUZZ_RSS_MB:-2048}"
 shift || true
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -88,7 +93,11 @@ seed_target() {
 }
 
 echo "building ${#targets[@]} fuzz targets" >&2
-cargo fuzz build -O -a >&2
+if [ $# -eq 0 ]; then
+    cargo fuzz build -O -a >&2
+else
+    for t in "${targets[@]}"; do cargo fuzz build -O -a "$t" >&2; done
+fi
 
 mkdir -p out
 summary="out/summary.md"
@@ -103,7 +112,7 @@ for t in "${targets[@]}"; do
     log="out/$t.log"
     echo "== $t (${secs}s, $seeds seeds)" >&2
     status=0
-    cargo fuzz run -O -a "$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+    cargo fuzz run -O -a "$t" -- -max_total_time="$secs" -rss_limit_mb="$rss_mb" -timeout="$timeout_s" \
         -print_final_stats=1 >"$log" 2>&1 || status=$?
     runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n1)
     rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n1)

@@ -19,6 +19,9 @@ use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::Name;
 
+mod resources;
+pub use resources::MAX_RESOURCE_LEVELS;
+
 /// The OID of the unsigned attribute carrying a nested Authenticode signature.
 const NESTED_SIGNATURE_OID: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.4.1");
@@ -109,14 +112,10 @@ pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
     let mut opts = ParseOptions::default().with_parse_mode(ParseMode::Permissive);
     opts.parse_imports = false;
     opts.parse_tls_data = false;
-    let pe = match guarded_parse(bytes, &opts) {
-        Ok(pe) => pe,
-        Err(_) => {
-            // Retry without resources: a broken resource tree should not hide the rest.
-            opts.parse_resources = false;
-            guarded_parse(bytes, &opts)?
-        }
-    };
+    // Resources are read apart (`resources::version_info`), after a bound on the tree's
+    // depth; a broken resource tree never hides the rest.
+    opts.parse_resources = false;
+    let pe = guarded_parse(bytes, &opts)?;
     let mut info = PeInfo {
         machine: machine_name(pe.header.coff_header.machine),
         is_64: pe.is_64,
@@ -131,10 +130,8 @@ pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
             .get_clr_runtime_header()
             .is_some_and(|d| d.virtual_address != 0 && d.size != 0);
     }
-    info.version_info = pe
-        .resource_data
+    info.version_info = resources::version_info(bytes, &pe, &opts)
         .as_ref()
-        .and_then(|r| r.version_info.as_ref())
         .map(convert_version);
     for cert in &pe.certificates {
         if cert.certificate_type as u16 != WIN_CERT_TYPE_PKCS_SIGNED_DATA {

@@ -2,13 +2,40 @@
 //! bundle `Info.plist`, launchd job definitions and installer receipts.
 
 use crate::FormatError;
+use plist::stream::{Event, Reader};
 use plist::{Dictionary, Value};
 use std::io::Cursor;
 
 /// Largest property list parsed (larger inputs are refused, not truncated).
 pub const MAX_PLIST: usize = 64 * 1024 * 1024;
 
-/// Parses an XML or binary property list.
+/// Deepest nesting of arrays and dictionaries accepted (real plists nest fewer than 20
+/// levels). Deeper input is refused before it is built, so neither building nor dropping
+/// the tree can overflow the stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// Most values one plist may expand to (every array, dictionary, key and scalar counts),
+/// whatever its size. A binary plist refers to objects by index, so one object can be used
+/// many times: a few hundred bytes whose every level names the level below twice stand for
+/// 2^60 values. Each use of a shared object counts. Below this cap the budget is the
+/// input's length plus [`VALUE_ALLOWANCE`]: every value but the root is named by at least
+/// one byte of XML or of a binary reference, so only shared arrays and dictionaries (which
+/// plist writers do not produce; they share strings and numbers) can exceed it.
+pub const MAX_VALUES: usize = 1 << 20;
+
+/// Values allowed beyond one per input byte (see [`MAX_VALUES`]).
+pub const VALUE_ALLOWANCE: usize = 1 << 16;
+
+/// Most bytes of strings and data one plist may expand to, counted per use (a shared
+/// string used a million times counts a million times).
+pub const MAX_EXPANDED_BYTES: usize = MAX_PLIST;
+
+/// Parses an XML, binary or ASCII property list.
+///
+/// Bounds: input at most [`MAX_PLIST`] bytes, nesting at most [`MAX_DEPTH`] levels, at most
+/// `min(input length + VALUE_ALLOWANCE, MAX_VALUES)` values and [`MAX_EXPANDED_BYTES`]
+/// bytes of text and data after shared binary objects are expanded. Input beyond any bound is an error, never a hang or a
+/// stack overflow.
 pub fn parse_plist(bytes: &[u8]) -> Result<Value, FormatError> {
     if bytes.len() > MAX_PLIST {
         return Err(FormatError::Unsupported(format!(
@@ -16,18 +43,121 @@ pub fn parse_plist(bytes: &[u8]) -> Result<Value, FormatError> {
             bytes.len()
         )));
     }
-    let run = std::panic::AssertUnwindSafe(|| Value::from_reader(Cursor::new(bytes)));
+    let run = std::panic::AssertUnwindSafe(|| {
+        build_bounded(
+            Reader::new(Cursor::new(bytes)),
+            bytes.len().saturating_add(VALUE_ALLOWANCE).min(MAX_VALUES),
+        )
+    });
     match std::panic::catch_unwind(run) {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(FormatError::malformed(
-            0,
-            format!("plist: {}", e.to_string().to_lowercase()),
-        )),
+        Ok(result) => result,
         Err(_) => Err(FormatError::malformed(
             0,
             "plist: parser failed on malformed input",
         )),
     }
+}
+
+/// An array or dictionary being built; a dictionary holds the key awaiting its value.
+enum Frame {
+    Array(Vec<Value>),
+    Dict(Dictionary, Option<String>),
+}
+
+/// Builds a [`Value`] from the `plist` crate's event stream within the bounds documented
+/// on [`parse_plist`], at most `max_values` values. Written here because the crate's own builder (`Value::from_reader`)
+/// has no depth or size limits: it expands shared binary objects without bound and its
+/// deeply nested result overflows the stack when dropped.
+fn build_bounded(
+    events: impl Iterator<Item = Result<Event<'static>, plist::Error>>,
+    max_values: usize,
+) -> Result<Value, FormatError> {
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Value> = None;
+    let (mut values, mut bytes) = (0usize, 0usize);
+    for event in events {
+        let event = event.map_err(|e| {
+            FormatError::malformed(0, format!("plist: {}", e.to_string().to_lowercase()))
+        })?;
+        if !matches!(event, Event::EndCollection) {
+            values += 1;
+            if values > max_values {
+                return Err(FormatError::malformed(
+                    0,
+                    format!("plist: more than {max_values} values (shared objects expand too far)"),
+                ));
+            }
+        }
+        let done = match event {
+            Event::StartArray(_) | Event::StartDictionary(_) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(FormatError::malformed(
+                        0,
+                        format!("plist: nested deeper than {MAX_DEPTH} levels"),
+                    ));
+                }
+                stack.push(match event {
+                    Event::StartArray(_) => Frame::Array(Vec::new()),
+                    _ => Frame::Dict(Dictionary::new(), None),
+                });
+                continue;
+            }
+            Event::EndCollection => match stack.pop() {
+                Some(Frame::Array(a)) => Value::Array(a),
+                Some(Frame::Dict(d, None)) => Value::Dictionary(d),
+                Some(Frame::Dict(_, Some(key))) => {
+                    return Err(FormatError::malformed(
+                        0,
+                        format!("plist: dictionary key `{key}` has no value"),
+                    ));
+                }
+                None => return Err(FormatError::malformed(0, "plist: unbalanced end")),
+            },
+            Event::String(s) => {
+                bytes += s.len();
+                Value::String(s.into_owned())
+            }
+            Event::Data(d) => {
+                bytes += d.len();
+                Value::Data(d.into_owned())
+            }
+            Event::Boolean(b) => Value::Boolean(b),
+            Event::Date(d) => Value::Date(d),
+            Event::Integer(i) => Value::Integer(i),
+            Event::Real(r) => Value::Real(r),
+            Event::Uid(u) => Value::Uid(u),
+            _ => return Err(FormatError::malformed(0, "plist: unknown value type")),
+        };
+        if bytes > MAX_EXPANDED_BYTES {
+            return Err(FormatError::malformed(
+                0,
+                format!("plist: more than {MAX_EXPANDED_BYTES} bytes of text and data"),
+            ));
+        }
+        match stack.last_mut() {
+            None if root.is_none() => root = Some(done),
+            None => {
+                return Err(FormatError::malformed(
+                    0,
+                    "plist: more than one top-level value",
+                ));
+            }
+            Some(Frame::Array(a)) => a.push(done),
+            Some(Frame::Dict(d, key)) => match (key.take(), done) {
+                (Some(k), v) => {
+                    d.insert(k, v);
+                }
+                (None, Value::String(k)) => *key = Some(k),
+                (None, _) => {
+                    return Err(FormatError::malformed(
+                        0,
+                        "plist: dictionary key is not a string",
+                    ));
+                }
+            },
+        }
+    }
+    root.ok_or_else(|| FormatError::malformed(0, "plist: no value"))
 }
 
 /// Parses a property list whose top level must be a dictionary.

@@ -5,9 +5,16 @@
 //! `{"findings":[{"vendor","product","confidence","directives":[…],"evidence":[{"kind","location","name",…}]}],"errors":[…],…}`;
 //! fields may be added, never renamed.
 //!
+//! Table output escapes control characters in every data value ([`terminal_safe`]); CSV
+//! output neutralises cells a spreadsheet would run as formulas ([`csv_cell`]); JSON is
+//! exact.
+//!
 //! **Boundary:** formatting only; no scanning, no matching.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod escape;
+pub use escape::{csv_cell, terminal_safe};
 
 use interdict_matcher::{Confidence, Finding};
 use interdict_scan::ScanReport;
@@ -54,7 +61,7 @@ pub fn to_json(report: &ScanReport, tool_version: &str, with_inventory: bool) ->
     doc
 }
 
-/// CSV: one row per evidence item of each finding.
+/// CSV: one row per evidence item of each finding. Every cell goes through [`csv_cell`].
 pub fn to_csv(findings: &[Finding]) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
@@ -72,7 +79,7 @@ pub fn to_csv(findings: &[Finding]) -> Result<String, csv::Error> {
     ])?;
     for f in findings {
         for e in &f.evidence {
-            w.write_record([
+            let row = [
                 f.vendor.as_str(),
                 &f.product,
                 &f.product_name,
@@ -84,7 +91,8 @@ pub fn to_csv(findings: &[Finding]) -> Result<String, csv::Error> {
                 weight_str(e.weight),
                 &e.indicator,
                 &e.source,
-            ])?;
+            ];
+            w.write_record(row.map(csv_cell).iter().map(|c| c.as_bytes()))?;
         }
     }
     let bytes = w
@@ -102,23 +110,25 @@ fn weight_str(w: interdict_matcher::Weight) -> &'static str {
 }
 
 /// A readable report: a header, one block per finding with its evidence, then errors.
+/// Every value taken from the scanned system goes through [`terminal_safe`].
 pub fn to_table(report: &ScanReport, findings: &[Finding]) -> String {
+    let t = terminal_safe;
     let mut s = String::new();
     let h = &report.host;
     let os = if h.os_name.is_empty() {
-        h.platform.as_str().to_string()
+        h.platform.as_str()
     } else {
-        h.os_name.clone()
+        h.os_name.as_str()
     };
     let _ = writeln!(
         s,
         "interdict scan of {} ({}{}) — {} item(s) inventoried in {} ms",
-        h.root,
-        os,
+        t(&h.root),
+        t(os),
         if h.hostname.is_empty() {
             String::new()
         } else {
-            format!(", host {}", h.hostname)
+            format!(", host {}", t(&h.hostname))
         },
         report.inventory.len(),
         report.duration_ms
@@ -143,26 +153,26 @@ pub fn to_table(report: &ScanReport, findings: &[Finding]) -> String {
                 s,
                 "{:<10} {:<11} {:<50} {}",
                 f.confidence.as_str(),
-                f.vendor,
-                truncate(&f.product_name, 50),
+                t(&f.vendor),
+                truncate(&t(&f.product_name), 50),
                 if f.directives.is_empty() {
                     "-".to_string()
                 } else {
-                    f.directives.join(", ")
+                    t(&f.directives.join(", ")).into_owned()
                 }
             );
             for e in &f.evidence {
                 let at = if e.location == e.name {
                     String::new()
                 } else {
-                    format!("  @ {}", e.location)
+                    format!("  @ {}", t(&e.location))
                 };
                 let _ = writeln!(
                     s,
                     "    {:<8} {:<14} {}{at}",
                     weight_str(e.weight),
-                    e.kind,
-                    e.name
+                    t(&e.kind),
+                    t(&e.name)
                 );
             }
         }
@@ -170,7 +180,13 @@ pub fn to_table(report: &ScanReport, findings: &[Finding]) -> String {
     if !report.errors.is_empty() {
         let _ = writeln!(s, "\n{} source(s) could not be read:", report.errors.len());
         for e in &report.errors {
-            let _ = writeln!(s, "    [{}] {}: {}", e.collector, e.location, e.message);
+            let _ = writeln!(
+                s,
+                "    [{}] {}: {}",
+                t(&e.collector),
+                t(&e.location),
+                t(&e.message)
+            );
         }
     }
     s

@@ -49,9 +49,9 @@ pub fn run(cmd: CatalogCommand) -> Result<ExitCode> {
                         "indicators": p.indicators.len(), "directives": cat.directives_for(p),
                     })).collect::<Vec<_>>(),
                 });
-                println!("{}", serde_json::to_string_pretty(&doc)?);
+                crate::write_stdout(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
             } else {
-                print!("{}", list_table(&cat));
+                crate::write_stdout(&list_table(&cat))?;
             }
         }
         CatalogCommand::Show { id, catalog } => {
@@ -70,40 +70,43 @@ pub fn run(cmd: CatalogCommand) -> Result<ExitCode> {
             } else {
                 bail!("no directive, vendor or product with id `{id}`");
             };
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            crate::write_stdout(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
         }
         CatalogCommand::Validate { dir } => {
             let cat = crate::load_catalog(dir.as_ref())?;
-            println!(
-                "catalog ok: {} directive(s), {} vendor(s), {} product(s), {} active indicator(s)",
+            crate::write_stdout(&format!(
+                "catalog ok: {} directive(s), {} vendor(s), {} product(s), {} active indicator(s)\n",
                 cat.directives().count(),
                 cat.vendors().count(),
                 cat.products().count(),
                 cat.active_indicator_count()
-            );
+            ))?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The catalog as a table; names and titles (user catalog files may hold anything) are
+/// escaped for the terminal.
 fn list_table(cat: &Catalog) -> String {
+    let t = interdict_report::terminal_safe;
     let mut s = String::from("DIRECTIVES\n");
     for d in cat.directives() {
-        s += &format!("  {:<20} {}  {}\n", d.id, d.issued, d.title);
+        s += &format!("  {:<20} {}  {}\n", t(&d.id), d.issued, t(&d.title));
     }
     s += "\nVENDORS\n";
     for v in cat.vendors() {
-        s += &format!("  {:<20} {}\n", v.id, v.name);
+        s += &format!("  {:<20} {}\n", t(&v.id), t(&v.name));
     }
     s += "\nPRODUCTS\n";
     for p in cat.products() {
         s += &format!(
             "  {:<32} {:<11} {:<11} {:>3} indicators  {}\n",
-            p.id,
-            p.vendor,
+            t(&p.id),
+            t(&p.vendor),
             p.distribution.as_str(),
             p.indicators.len(),
-            p.name
+            t(&p.name)
         );
     }
     s

@@ -3,6 +3,10 @@
 //! Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it; 2 error (bad
 //! flags, unreadable catalog or root, or — with `--strict` — a source that could not be
 //! read).
+//!
+//! Output goes through [`write_stdout`] and [`eprint_line`]: a closed standard output
+//! (`interdict … | head -1`) ends the run quietly with exit 0, and every line on standard
+//! error has its control characters escaped.
 
 mod catalog_cmd;
 mod sbom_cmd;
@@ -106,11 +110,47 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of our output has gone (`| head`): a normal end, nothing to report.
+        Err(e) if e.downcast_ref::<StdoutClosed>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("interdict: error: {e:#}");
+            eprint_line(&format!("interdict: error: {e:#}"));
             ExitCode::from(2)
         }
     }
+}
+
+/// Standard output was closed by its reader (`EPIPE`); `main` exits 0 without a message.
+#[derive(Debug)]
+struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// Writes `text` to standard output and flushes it. Every command prints through this:
+/// a closed pipe becomes [`StdoutClosed`], which `main` turns into a quiet exit 0
+/// (Rust ignores `SIGPIPE`, so `print!` would panic instead).
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        other => Ok(other?),
+    }
+}
+
+/// Writes one line to standard error with control characters escaped
+/// ([`interdict_report::terminal_safe`]), so data in a warning cannot drive the terminal.
+/// A closed standard error is ignored (`eprintln!` would panic).
+fn eprint_line(line: &str) {
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{}",
+        interdict_report::terminal_safe(line)
+    );
 }
 
 /// The bundled catalog, extended by `dir` when given.
@@ -164,21 +204,14 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
         }
-        None => {
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(text.as_bytes())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(e.into());
-            }
-        }
+        None => write_stdout(&text)?,
     }
     for e in &report.errors {
         if !matches!(args.format, Format::Table) || args.output.is_some() {
-            eprintln!(
+            eprint_line(&format!(
                 "interdict: warning: [{}] {}: {}",
                 e.collector, e.location, e.message
-            );
+            ));
         }
     }
     Ok(exit_code(

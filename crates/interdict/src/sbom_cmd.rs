@@ -316,48 +316,58 @@ fn finish(
             out
         }
         Format::Table => {
+            let t = interdict_report::terminal_safe;
             let mut s = String::new();
             for u in &units {
-                s += &format!("{unit_key} {}: {} finding(s)\n", u.label, u.findings.len());
+                s += &format!(
+                    "{unit_key} {}: {} finding(s)\n",
+                    t(&u.label),
+                    u.findings.len()
+                );
                 for f in &u.findings {
                     s += &format!(
                         "  {:<10} {:<32} {}\n",
                         f.confidence.as_str(),
-                        f.product,
-                        f.directives.join(", ")
+                        t(&f.product),
+                        t(&f.directives.join(", "))
                     );
                     for e in &f.evidence {
-                        s += &format!("      {} {}  @ {}\n", e.kind, e.name, e.location);
+                        s += &format!(
+                            "      {} {}  @ {}\n",
+                            t(&e.kind),
+                            t(&e.name),
+                            t(&e.location)
+                        );
                     }
                 }
             }
             s += "\nPRODUCT                           COUNT\n";
             for (id, (_, _, count)) in &per_product {
-                s += &format!("  {:<32} {}\n", id, count);
+                s += &format!("  {:<32} {}\n", t(id), count);
             }
             if let Some(skipped) = extra.get("skipped").and_then(Value::as_object) {
                 for (query, rows) in skipped {
-                    s += &format!("skipped: {query} ({rows} row(s), no inventory)\n");
+                    s += &format!("skipped: {} ({rows} row(s), no inventory)\n", t(query));
                 }
             }
             for e in &errors {
                 let severity = e["severity"].as_str().unwrap_or("error");
                 s += &format!(
                     "{severity}: {}\n",
-                    e["message"].as_str().unwrap_or_default()
+                    t(e["message"].as_str().unwrap_or_default())
                 );
             }
             s
         }
         Format::Cyclonedx => bail!("--format cyclonedx is only for `interdict scan`"),
     };
-    print!("{text}");
+    crate::write_stdout(&text)?;
     for e in &errors {
-        eprintln!(
+        crate::eprint_line(&format!(
             "interdict: {}: {}",
             e["severity"].as_str().unwrap_or("error"),
             e["message"].as_str().unwrap_or_default()
-        );
+        ));
     }
     let code = crate::exit_code(check.fail_on, all.into_iter(), false);
     let failed = errors.iter().any(|e| e["severity"] != "warning");

@@ -165,17 +165,29 @@ impl<'a> Hive<'a> {
 
     /// Visits every key below the root (the root included, with an empty path) depth first,
     /// passing its `\`-separated path relative to the root. Fails on a key reached twice (a
-    /// cycle) or deeper than [`MAX_DEPTH`].
+    /// cycle, or a key shared by two parents) or deeper than [`MAX_DEPTH`].
+    ///
+    /// Bounds: each key is queued at most once (checked when queued, so a subkey list naming
+    /// one key 65,535 times fails at once instead of queueing 65,535 copies), so work and
+    /// memory grow with the number of distinct keys in the file; paths are built when a key
+    /// is visited, from one path per level, not stored per queued key.
     pub fn walk(&self, visit: &mut dyn FnMut(&str, &Key<'a>)) -> Result<(), FormatError> {
-        let mut seen = std::collections::HashSet::new();
-        let mut stack = vec![(String::new(), self.root()?, 0usize)];
-        while let Some((path, key, depth)) = stack.pop() {
-            if !seen.insert(key.offset()) {
-                return Err(FormatError::malformed(
-                    self.file_offset(key.offset()),
-                    "key reached twice: cycle in the key tree",
-                ));
+        let root = self.root()?;
+        let mut seen = std::collections::HashSet::from([root.offset()]);
+        let mut stack = vec![(root, 0usize)];
+        // ancestors[d]: the length of the path of the key last visited at depth d.
+        let mut ancestors: Vec<usize> = Vec::new();
+        let mut path = String::new();
+        while let Some((key, depth)) = stack.pop() {
+            ancestors.truncate(depth);
+            path.truncate(ancestors.last().copied().unwrap_or(0));
+            if depth > 1 {
+                path.push('\\');
             }
+            if depth > 0 {
+                path.push_str(key.name());
+            }
+            ancestors.push(path.len());
             visit(&path, &key);
             let children = key.subkeys()?;
             if !children.is_empty() && depth >= MAX_DEPTH {
@@ -185,12 +197,13 @@ impl<'a> Hive<'a> {
                 ));
             }
             for child in children.into_iter().rev() {
-                let child_path = if path.is_empty() {
-                    child.name().to_string()
-                } else {
-                    format!("{path}\\{}", child.name())
-                };
-                stack.push((child_path, child, depth.saturating_add(1)));
+                if !seen.insert(child.offset()) {
+                    return Err(FormatError::malformed(
+                        self.file_offset(child.offset()),
+                        "key reached twice: cycle in the key tree",
+                    ));
+                }
+                stack.push((child, depth.saturating_add(1)));
             }
         }
         Ok(())

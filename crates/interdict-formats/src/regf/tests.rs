@@ -276,6 +276,22 @@ fn a_cycle_in_the_key_tree_ends_the_walk_with_an_error() {
 }
 
 #[test]
+fn a_key_listed_many_times_fails_when_queued_not_after_queueing_every_copy() {
+    let mut b = Builder::new();
+    let leaf = b.nk("Leaf", &[], &[]);
+    let list = b.list(b"li", &[leaf; 60_000]);
+    let root = b.nk_raw("R", 60_000, list, 0, u32::MAX);
+    let data = b.finish(root, (1, 1));
+    let hive = Hive::parse(&data).unwrap();
+    let mut visited = Vec::new();
+    let err = hive
+        .walk(&mut |p, _| visited.push(p.to_string()))
+        .unwrap_err();
+    assert!(err.to_string().contains("reached twice"), "{err}");
+    assert_eq!(visited, [""], "only the root was visited");
+}
+
+#[test]
 fn bad_headers_and_offsets_are_named() {
     assert!(matches!(
         Hive::parse(b"regX"),
