@@ -116,6 +116,9 @@ pub struct Document {
     pub serial_number: Option<String>,
     /// Components read.
     pub components: usize,
+    /// Components skipped with a warning (nameless or malformed).
+    #[serde(default)]
+    pub warnings: usize,
 }
 
 /// How many endpoints (hosts, or SBOM documents) have one product: the day-30 count.
@@ -125,10 +128,10 @@ pub struct ProductCount {
     pub product: String,
     /// Product name.
     pub product_name: String,
-    /// Number of units (hosts or documents) with a finding of the product.
+    /// Endpoints with the product: one per host or document, and for an aggregated
+    /// inventory row (an Intune or Tanium count) the devices it stands for.
     pub count: usize,
-    /// Endpoints affected: `count`, or more where an aggregated inventory row stands for
-    /// several devices.
+    /// The same number, under the name the fleet API uses.
     pub endpoints: usize,
     /// SBOM reports: the documents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,6 +170,9 @@ pub struct Report {
     /// Imports: how many hosts (the 1.0 field; same as `hosts.len()`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosts_seen: Option<usize>,
+    /// Imports: rows of osquery queries that hold no inventory, by query name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<BTreeMap<String, usize>>,
     /// SBOM reports: the documents read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documents: Option<Vec<Document>>,
@@ -214,6 +220,50 @@ pub enum ReportError {
 }
 
 impl Report {
+    /// An empty report of `source`, written by interdict `tool_version` with `catalog`,
+    /// started at `started`: a fresh id, no host, no findings. The producer fills in the
+    /// rest and sets `finished`.
+    pub fn new(
+        source: SourceKind,
+        tool_version: &str,
+        catalog: CatalogStamp,
+        started: Timestamp,
+        id: String,
+    ) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION.to_string(),
+            id,
+            tool: Tool {
+                name: "interdict".to_string(),
+                version: tool_version.to_string(),
+            },
+            source,
+            catalog,
+            started,
+            finished: started,
+            duration_ms: 0,
+            host: None,
+            hosts: None,
+            hosts_seen: None,
+            skipped: None,
+            documents: None,
+            summary: Summary::default(),
+            findings: Vec::new(),
+            products: None,
+            errors: Vec::new(),
+            collectors: Vec::new(),
+            inventory: None,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `finished` to `now` and `duration_ms` from `started`, and recounts `summary`.
+    pub fn finish(&mut self, now: Timestamp) {
+        self.finished = now;
+        self.duration_ms = u64::try_from(now.duration_since(self.started).as_millis()).unwrap_or(0);
+        self.summary = Summary::of(&self.findings);
+    }
+
     /// Reads a report document; `file` names the input in errors. A document of a newer
     /// minor version parses, its unknown fields kept in [`Report::extra`]; another major
     /// version is refused.
@@ -272,8 +322,9 @@ pub fn product_counts<'a>(
                     documents: (source == SourceKind::Sbom).then(Vec::new),
                     hosts: (source != SourceKind::Sbom).then(Vec::new),
                 });
-            slot.count += 1;
-            slot.endpoints += weight(label, f).max(1);
+            let endpoints = weight(label, f).max(1);
+            slot.count += endpoints;
+            slot.endpoints += endpoints;
             if let Some(list) = slot.documents.as_mut().or(slot.hosts.as_mut()) {
                 list.push(label.to_string());
             }

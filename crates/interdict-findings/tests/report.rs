@@ -69,6 +69,7 @@ fn scan_report() -> Report {
         host: Some(Host::new("web1", os, ids).with_scan_fields("/", true)),
         hosts: None,
         hosts_seen: None,
+        skipped: None,
         documents: None,
         summary: Summary::of(&findings),
         findings,
@@ -172,7 +173,7 @@ fn products_count_units_and_weighted_endpoints() {
     );
     assert_eq!(counts.len(), 2);
     assert_eq!(counts[0].product, "kesl");
-    assert_eq!(counts[0].count, 2);
+    assert_eq!(counts[0].count, 41);
     assert_eq!(counts[0].endpoints, 41);
     assert_eq!(
         counts[0].hosts.as_deref(),

@@ -198,6 +198,22 @@ pub struct CollectError {
     pub location: String,
     /// What went wrong, in lower case, naming the problem.
     pub message: String,
+    /// `warning` for a record skipped while the rest of its source was read (a nameless
+    /// SBOM component); absent for an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+}
+
+/// How bad a [`CollectError`] is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// One record was skipped; the source was read and checked.
+    Warning,
+    /// The source (or part of it) could not be read.
+    Error,
 }
 
 impl CollectError {
@@ -207,7 +223,19 @@ impl CollectError {
             collector: collector.to_string(),
             location: location.into(),
             message: message.into(),
+            severity: None,
         }
+    }
+
+    /// The same record as a warning: a skipped record, not an unread source.
+    pub fn warning(mut self) -> Self {
+        self.severity = Some(Severity::Warning);
+        self
+    }
+
+    /// Whether this is only a warning (it does not make a run incomplete).
+    pub fn is_warning(&self) -> bool {
+        self.severity == Some(Severity::Warning)
     }
 }
 
@@ -307,6 +335,7 @@ pub mod attr {
     pub const SUPPLIER: &str = "supplier";
     /// Apple code-signing Team ID.
     pub const TEAM_ID: &str = "team-id";
-    /// Number of endpoints an aggregated inventory row stands for.
-    pub const DEVICE_COUNT: &str = "device-count";
+    /// Number of endpoints an aggregated inventory row stands for (an Intune or Tanium
+    /// count).
+    pub const ENDPOINT_COUNT: &str = "endpoint-count";
 }

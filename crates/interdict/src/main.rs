@@ -9,96 +9,21 @@
 //! error has its control characters escaped.
 
 mod catalog_cmd;
+mod cli;
 mod sbom_cmd;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::Parser;
+use cli::{Cli, Command, FailOn, Format, ScanArgs};
 use interdict_catalog::Catalog;
-use interdict_matcher::Confidence;
+use interdict_findings::{CatalogStamp, Confidence, Finding, Report, SourceKind};
 use interdict_scan::{ScanEvent, ScanOptions};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// From a government ban on a vendor's software to proven compliance.
-#[derive(Parser, Debug)]
-#[command(name = "interdict", version, about, long_about = None)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Scan this host, or an offline root, for products a directive covers.
-    Scan(ScanArgs),
-    /// Check SBOMs (CycloneDX, SPDX) for covered products, embedded ones included.
-    Sbom(sbom_cmd::SbomArgs),
-    /// Findings from inventories other tools collected (osquery results, CSV exports).
-    Import(sbom_cmd::ImportArgs),
-    /// List, show or validate catalog entries.
-    #[command(subcommand)]
-    Catalog(catalog_cmd::CatalogCommand),
-}
-
-/// Output formats.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    /// A readable table.
-    Table,
-    /// The JSON report (a stable contract).
-    Json,
-    /// One row per piece of evidence.
-    Csv,
-    /// `scan` only: the host's inventory as a CycloneDX 1.6 JSON SBOM.
-    Cyclonedx,
-}
-
-/// The `--fail-on` threshold.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum FailOn {
-    Possible,
-    Probable,
-    Confirmed,
-    Never,
-}
-
-#[derive(clap::Args, Debug)]
-struct ScanArgs {
-    /// Scan an offline root (a mounted disk image, a container rootfs) instead of this host.
-    #[arg(long, value_name = "DIR")]
-    root: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-    /// Report only findings covered by this directive (e.g. bod-17-01).
-    #[arg(long, value_name = "ID")]
-    directive: Option<String>,
-    /// Add the catalog files (*.toml) in DIR to the bundled catalog.
-    #[arg(long, value_name = "DIR")]
-    catalog: Option<PathBuf>,
-    /// Exit 1 when a finding has at least this confidence.
-    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Possible)]
-    fail_on: FailOn,
-    /// Include the whole normalized inventory in JSON output.
-    #[arg(long)]
-    inventory: bool,
-    /// Hash swept files with SHA-256 so hash indicators can match (slower).
-    #[arg(long)]
-    hash: bool,
-    /// Skip the file sweep.
-    #[arg(long)]
-    no_sweep: bool,
-    /// Let the file sweep cross into other mounted file systems.
-    #[arg(long)]
-    cross_mounts: bool,
-    /// Exit 2 when any source could not be read.
-    #[arg(long)]
-    strict: bool,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    output: Option<PathBuf>,
-}
+/// This interdict's version, as written in every report.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -107,6 +32,13 @@ fn main() -> ExitCode {
         Command::Sbom(args) => sbom_cmd::run_sbom(args),
         Command::Import(args) => sbom_cmd::run_import(args),
         Command::Catalog(cmd) => catalog_cmd::run(cmd),
+        Command::Completions { shell } => {
+            write_stdout(&cli::completions(shell)).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Manpage => cli::manpage()
+            .map_err(anyhow::Error::from)
+            .and_then(|page| write_stdout(&page))
+            .map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -161,14 +93,41 @@ fn load_catalog(dir: Option<&PathBuf>) -> Result<Catalog> {
     })
 }
 
+/// The catalog's stamp for a report: its version and the digest of the files loaded.
+fn catalog_stamp(catalog: &Catalog) -> CatalogStamp {
+    CatalogStamp {
+        version: catalog.version().to_string(),
+        digest: catalog.digest(),
+    }
+}
+
+/// An empty report of `source` made with `catalog`, started now.
+fn new_report(source: SourceKind, catalog: &Catalog) -> Report {
+    Report::new(
+        source,
+        VERSION,
+        catalog_stamp(catalog),
+        now(),
+        uuid::Uuid::new_v4().to_string(),
+    )
+}
+
+/// The current time, to the millisecond.
+fn now() -> jiff::Timestamp {
+    let t = jiff::Timestamp::now();
+    t.round(jiff::Unit::Millisecond).unwrap_or(t)
+}
+
 fn run_scan(args: ScanArgs) -> Result<ExitCode> {
-    let catalog = load_catalog(args.catalog.as_ref())?;
-    check_directive(&catalog, args.directive.as_deref())?;
+    let check = &args.check;
+    let catalog = load_catalog(check.catalog.as_ref())?;
+    check_directive(&catalog, check.directive.as_deref())?;
     let options = ScanOptions {
         root: args.root.clone(),
         hash: args.hash,
         cross_mounts: args.cross_mounts,
         no_sweep: args.no_sweep,
+        ..ScanOptions::default()
     };
     let bar = progress_bar();
     let on_event = |e: ScanEvent| match e {
@@ -178,25 +137,34 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             bar.inc(1);
         }
     };
-    let mut report = interdict_scan::scan(&catalog, &options, &on_event)?;
+    let mut report = new_report(SourceKind::Scan, &catalog);
+    interdict_scan::scan_into(&mut report, &catalog, &options, &on_event)?;
     bar.finish_and_clear();
-    interdict_report::filter_directive(&mut report.findings, args.directive.as_deref());
+    interdict_report::filter_directive(&mut report, check.directive.as_deref());
 
-    let version = env!("CARGO_PKG_VERSION");
-    let text = match args.format {
-        Format::Table => interdict_report::to_table(&report, &report.findings),
+    let text = match check.format {
+        Format::Table => interdict_report::to_table(&report),
         Format::Json => {
-            let doc = interdict_report::to_json(&report, version, args.inventory);
-            serde_json::to_string_pretty(&doc)? + "\n"
+            if !args.inventory {
+                report.inventory = None;
+            }
+            interdict_report::to_json(&report)?
         }
-        Format::Csv => interdict_report::to_csv(&report.findings)?,
+        Format::Csv => interdict_report::to_csv(&report)?,
         Format::Cyclonedx => {
-            let host = if report.host.hostname.is_empty() {
-                report.host.root.clone()
-            } else {
-                report.host.hostname.clone()
-            };
-            let bom = interdict_sbom::to_cyclonedx_json(&report.inventory, &host, version);
+            let host = report
+                .host
+                .as_ref()
+                .map(|h| {
+                    if h.name.is_empty() {
+                        h.root.clone().unwrap_or_default()
+                    } else {
+                        h.name.clone()
+                    }
+                })
+                .unwrap_or_default();
+            let inventory = report.inventory.as_deref().unwrap_or_default();
+            let bom = interdict_sbom::to_cyclonedx_json(inventory, &host, VERSION);
             serde_json::to_string_pretty(&bom)? + "\n"
         }
     };
@@ -207,18 +175,15 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         None => write_stdout(&text)?,
     }
     for e in &report.errors {
-        if !matches!(args.format, Format::Table) || args.output.is_some() {
+        if check.format != Format::Table || args.output.is_some() {
             eprint_line(&format!(
                 "interdict: warning: [{}] {}: {}",
                 e.collector, e.location, e.message
             ));
         }
     }
-    Ok(exit_code(
-        args.fail_on,
-        report.findings.iter(),
-        args.strict && !report.errors.is_empty(),
-    ))
+    let incomplete = args.strict && report.errors.iter().any(|e| !e.is_warning());
+    Ok(exit_code(check.fail_on, report.findings.iter(), incomplete))
 }
 
 /// Fails with the known ids when `directive` is not in the catalog.
@@ -232,10 +197,11 @@ fn check_directive(catalog: &Catalog, directive: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// 1 when a finding reaches `fail_on`; otherwise 2 when `incomplete`; otherwise 0.
+/// 2 when `incomplete` (a run that could not read everything proves nothing, whatever it
+/// found); otherwise 1 when a finding reaches `fail_on`; otherwise 0.
 fn exit_code<'a>(
     fail_on: FailOn,
-    mut findings: impl Iterator<Item = &'a interdict_matcher::Finding>,
+    mut findings: impl Iterator<Item = &'a Finding>,
     incomplete: bool,
 ) -> ExitCode {
     let threshold = match fail_on {
@@ -244,10 +210,10 @@ fn exit_code<'a>(
         FailOn::Confirmed => Some(Confidence::Confirmed),
         FailOn::Never => None,
     };
-    if threshold.is_some_and(|t| findings.any(|f| f.confidence >= t)) {
-        ExitCode::from(1)
-    } else if incomplete {
+    if incomplete {
         ExitCode::from(2)
+    } else if threshold.is_some_and(|t| findings.any(|f| f.confidence >= t)) {
+        ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }

@@ -1,33 +1,17 @@
 //! `interdict sbom FILE...` and `interdict import --from osquery|csv FILE...`: findings
 //! from SBOMs and from inventories other tools already collected.
 
-use crate::{FailOn, Format, load_catalog};
+use crate::cli::{CheckArgs, Format};
+use crate::{load_catalog, new_report};
 use anyhow::{Result, bail};
 use interdict_catalog::Catalog;
-use interdict_inventory::Artifact;
-use interdict_matcher::{Finding, Matcher};
+use interdict_findings::{Document, Finding, Host, Os, Report, SourceKind, product_counts};
+use interdict_inventory::{Artifact, CollectError};
+use interdict_matcher::Matcher;
 use interdict_sbom::{CsvMapping, OsqueryTable};
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Options shared by `sbom` and `import`.
-#[derive(clap::Args, Debug)]
-pub struct CheckArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Report only findings covered by this directive.
-    #[arg(long, value_name = "ID")]
-    pub directive: Option<String>,
-    /// Add the catalog files (*.toml) in DIR to the bundled catalog.
-    #[arg(long, value_name = "DIR")]
-    pub catalog: Option<PathBuf>,
-    /// Exit 1 when a finding has at least this confidence.
-    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Possible)]
-    pub fail_on: FailOn,
-}
 
 /// `interdict sbom`.
 #[derive(clap::Args, Debug)]
@@ -86,7 +70,7 @@ struct Unit {
     findings: Vec<Finding>,
     /// Endpoint counts of aggregated export rows (`endpoint-count`), by artifact
     /// location: a finding on such rows counts their devices, not one unit.
-    endpoints: BTreeMap<String, u64>,
+    endpoints: BTreeMap<String, usize>,
 }
 
 impl Unit {
@@ -100,13 +84,13 @@ impl Unit {
 
     /// How many endpoints `finding` stands for: the devices of the aggregated rows it
     /// was found on, else this one unit.
-    fn endpoint_count(&self, finding: &Finding) -> u64 {
+    fn endpoint_count(&self, finding: &Finding) -> usize {
         let locations: std::collections::BTreeSet<&str> = finding
             .evidence
             .iter()
             .map(|e| e.location.as_str())
             .collect();
-        let devices: u64 = locations
+        let devices: usize = locations
             .into_iter()
             .filter_map(|l| self.endpoints.get(l))
             .sum();
@@ -123,9 +107,9 @@ fn matcher(check: &CheckArgs) -> Result<(Catalog, Matcher)> {
 
 /// Runs `interdict sbom`.
 pub fn run_sbom(args: SbomArgs) -> Result<ExitCode> {
-    let (_, m) = matcher(&args.check)?;
+    let (catalog, m) = matcher(&args.check)?;
+    let mut report = new_report(SourceKind::Sbom, &catalog);
     let mut units = Vec::new();
-    let mut errors = Vec::new();
     let mut documents = Vec::new();
     for file in &args.files {
         let name = file.display().to_string();
@@ -134,32 +118,41 @@ pub fn run_sbom(args: SbomArgs) -> Result<ExitCode> {
             .and_then(|bytes| interdict_sbom::read_sbom(&bytes, &name).map_err(|e| e.to_string()));
         match doc {
             Ok(doc) => {
-                documents.push(json!({"file": name, "format": doc.format, "spec_version": doc.spec_version,
-                    "name": doc.name, "serial_number": doc.serial_number, "components": doc.components.len(),
-                    "warnings": doc.warnings.len()}));
+                documents.push(Document {
+                    file: name.clone(),
+                    format: doc.format.as_str().to_string(),
+                    spec_version: doc.spec_version.clone(),
+                    name: doc.name.clone(),
+                    serial_number: doc.serial_number.clone(),
+                    components: doc.components.len(),
+                    warnings: doc.warnings.len(),
+                });
                 // Skipped components: reported, but the document was read and checked.
-                errors.extend(doc.warnings.iter().map(|w| {
-                    json!({"collector": "sbom", "location": name, "message": w.to_string(), "severity": "warning"})
-                }));
+                report.errors.extend(
+                    doc.warnings
+                        .iter()
+                        .map(|w| CollectError::new("sbom", &name, w.to_string()).warning()),
+                );
                 units.push(Unit::new(name, m.match_artifacts(&doc.components)));
             }
-            Err(message) => {
-                errors.push(json!({"collector": "sbom", "location": name, "message": message}))
-            }
+            Err(message) => report
+                .errors
+                .push(CollectError::new("sbom", &name, message)),
         }
     }
-    finish(
-        &args.check,
-        "document",
-        units,
-        errors,
-        json!({ "documents": documents }),
-    )
+    for u in &mut units {
+        for f in &mut u.findings {
+            f.document = Some(u.label.clone());
+        }
+    }
+    report.documents = Some(documents);
+    finish(&args.check, report, units)
 }
 
 /// Runs `interdict import`.
 pub fn run_import(args: ImportArgs) -> Result<ExitCode> {
-    let (_, m) = matcher(&args.check)?;
+    let (catalog, m) = matcher(&args.check)?;
+    let mut report = new_report(SourceKind::Import, &catalog);
     let table = match &args.table {
         Some(t) => Some(
             OsqueryTable::from_name(t)
@@ -179,16 +172,15 @@ pub fn run_import(args: ImportArgs) -> Result<ExitCode> {
         }
     }
     let mut by_host: BTreeMap<String, Vec<Artifact>> = BTreeMap::new();
-    let mut errors = Vec::new();
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     for file in &args.files {
         let name = file.display().to_string();
         let bytes = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) => {
-                errors.push(
-                    json!({"collector": "import", "location": name, "message": format!("{name}: {e}")}),
-                );
+                report
+                    .errors
+                    .push(CollectError::new("import", &name, format!("{name}: {e}")));
                 continue;
             }
         };
@@ -202,11 +194,11 @@ pub fn run_import(args: ImportArgs) -> Result<ExitCode> {
         };
         match imported {
             Ok(imp) => {
-                for e in imp.errors {
-                    errors.push(
-                        json!({"collector": "import", "location": name, "message": e.to_string()}),
-                    );
-                }
+                report.errors.extend(
+                    imp.errors
+                        .iter()
+                        .map(|e| CollectError::new("import", &name, e.to_string())),
+                );
                 for (query, rows) in imp.skipped {
                     *skipped.entry(query).or_default() += rows;
                 }
@@ -214,32 +206,55 @@ pub fn run_import(args: ImportArgs) -> Result<ExitCode> {
                     by_host.entry(host).or_default().push(a);
                 }
             }
-            Err(e) => errors
-                .push(json!({"collector": "import", "location": name, "message": e.to_string()})),
+            Err(e) => report
+                .errors
+                .push(CollectError::new("import", &name, e.to_string())),
         }
     }
-    let hosts = by_host.len();
-    let units = by_host
-        .into_iter()
-        .map(|(host, artifacts)| {
-            let mut unit = Unit::new(host, m.match_artifacts(&artifacts));
-            unit.endpoints = artifacts
-                .iter()
-                .filter_map(|a| {
-                    let count = a.attr("endpoint-count")?.parse().ok()?;
-                    Some((a.location.clone(), count))
-                })
-                .collect();
-            unit
-        })
-        .collect();
-    finish(
-        &args.check,
-        "host",
-        units,
-        errors,
-        json!({ "hosts_seen": hosts, "skipped": skipped }),
-    )
+    let mut hosts = Vec::new();
+    let mut units = Vec::new();
+    for (name, artifacts) in by_host {
+        let host = imported_host(&name, &artifacts);
+        let mut unit = Unit::new(name, m.match_artifacts(&artifacts));
+        for f in &mut unit.findings {
+            f.host = Some(host.name.clone());
+            f.host_id = Some(host.id.clone());
+        }
+        unit.endpoints = artifacts
+            .iter()
+            .filter_map(|a| {
+                let count = a.attr(interdict_inventory::attr::ENDPOINT_COUNT)?.parse().ok()?;
+                Some((a.location.clone(), count))
+            })
+            .collect();
+        hosts.push(host);
+        units.push(unit);
+    }
+    report.hosts_seen = Some(hosts.len());
+    report.hosts = Some(hosts);
+    report.skipped = Some(skipped);
+    finish(&args.check, report, units)
+}
+
+/// A host of an import: its name and what the rows say about it (the platform, and any
+/// identifier column the export carries, such as Intune's device id).
+fn imported_host(name: &str, artifacts: &[Artifact]) -> Host {
+    let mut identifiers = BTreeMap::new();
+    for key in interdict_findings::IDENTIFIER_PRECEDENCE {
+        if let Some(v) = artifacts.iter().find_map(|a| a.attr(key)) {
+            identifiers.insert((*key).to_string(), v.to_string());
+        }
+    }
+    let os = Os {
+        platform: None,
+        name: artifacts
+            .iter()
+            .find_map(|a| a.attr("platform"))
+            .unwrap_or_default()
+            .to_string(),
+        ..Os::default()
+    };
+    Host::new(name, os, identifiers)
 }
 
 /// The kind of export in `bytes` when `--from` is not given: osquery writes JSON (an
@@ -252,125 +267,44 @@ fn detect_source(bytes: &[u8]) -> Source {
     }
 }
 
-/// Filters, renders, prints and picks the exit code.
-fn finish(
-    check: &CheckArgs,
-    unit_key: &str,
-    mut units: Vec<Unit>,
-    errors: Vec<Value>,
-    extra: Value,
-) -> Result<ExitCode> {
-    for u in &mut units {
-        interdict_report::filter_directive(&mut u.findings, check.directive.as_deref());
+/// Filters by directive, counts endpoints per product, renders, prints and picks the
+/// exit code. Warnings (skipped records) do not make a run fail; errors exit 2.
+fn finish(check: &CheckArgs, mut report: Report, mut units: Vec<Unit>) -> Result<ExitCode> {
+    if let Some(d) = check.directive.as_deref() {
+        for u in &mut units {
+            u.findings.retain(|f| f.directives.iter().any(|x| x == d));
+        }
     }
-    let all: Vec<&Finding> = units.iter().flat_map(|u| &u.findings).collect();
-    // The T+30 counts: products found and how many units (endpoints, documents) have each;
+    // The T+30 counts: products found and how many endpoints (hosts, documents) have each;
     // an aggregated export's row counts the devices it reports.
-    let mut per_product: BTreeMap<&str, (String, Vec<&str>, u64)> = BTreeMap::new();
-    for u in &units {
-        for f in &u.findings {
-            let slot = per_product
-                .entry(&f.product)
-                .or_insert_with(|| (f.product_name.clone(), Vec::new(), 0));
-            slot.1.push(&u.label);
-            slot.2 += u.endpoint_count(f);
-        }
-    }
+    let products = product_counts(
+        units.iter().map(|u| (u.label.as_str(), u.findings.as_slice())),
+        report.source,
+        |label, f| {
+            units
+                .iter()
+                .find(|u| u.label == label)
+                .map_or(1, |u| u.endpoint_count(f))
+        },
+    );
+    report.products = Some(products);
+    report.findings = units.into_iter().flat_map(|u| u.findings).collect();
+    report.finish(crate::now());
     let text = match check.format {
-        Format::Json => {
-            let findings: Vec<Value> = units
-                .iter()
-                .flat_map(|u| {
-                    u.findings.iter().map(move |f| {
-                        let mut v = json!(f);
-                        v[unit_key] = json!(u.label);
-                        v
-                    })
-                })
-                .collect();
-            let products: Vec<Value> = per_product
-                .iter()
-                .map(|(id, (name, labels, count))| json!({"product": id, "product_name": name, "count": count, format!("{unit_key}s"): labels}))
-                .collect();
-            let mut doc = json!({"findings": findings, "errors": errors, "products": products,
-                "summary": interdict_report::summary(all.iter().copied())});
-            if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
-                d.extend(e.clone());
-            }
-            serde_json::to_string_pretty(&doc)? + "\n"
-        }
-        Format::Csv => {
-            let mut out = String::new();
-            for (i, u) in units.iter().enumerate() {
-                let csv = interdict_report::to_csv(&u.findings)?;
-                let body = if i == 0 {
-                    csv.as_str()
-                } else {
-                    csv.split_once('\n').map(|x| x.1).unwrap_or("")
-                };
-                out.push_str(body);
-            }
-            if out.is_empty() {
-                out = interdict_report::to_csv(&[])?;
-            }
-            out
-        }
-        Format::Table => {
-            let t = interdict_report::terminal_safe;
-            let mut s = String::new();
-            for u in &units {
-                s += &format!(
-                    "{unit_key} {}: {} finding(s)\n",
-                    t(&u.label),
-                    u.findings.len()
-                );
-                for f in &u.findings {
-                    s += &format!(
-                        "  {:<10} {:<32} {}\n",
-                        f.confidence.as_str(),
-                        t(&f.product),
-                        t(&f.directives.join(", "))
-                    );
-                    for e in &f.evidence {
-                        s += &format!(
-                            "      {} {}  @ {}\n",
-                            t(&e.kind),
-                            t(&e.name),
-                            t(&e.location)
-                        );
-                    }
-                }
-            }
-            s += "\nPRODUCT                           COUNT\n";
-            for (id, (_, _, count)) in &per_product {
-                s += &format!("  {:<32} {}\n", t(id), count);
-            }
-            if let Some(skipped) = extra.get("skipped").and_then(Value::as_object) {
-                for (query, rows) in skipped {
-                    s += &format!("skipped: {} ({rows} row(s), no inventory)\n", t(query));
-                }
-            }
-            for e in &errors {
-                let severity = e["severity"].as_str().unwrap_or("error");
-                s += &format!(
-                    "{severity}: {}\n",
-                    t(e["message"].as_str().unwrap_or_default())
-                );
-            }
-            s
-        }
+        Format::Json => interdict_report::to_json(&report)?,
+        Format::Csv => interdict_report::to_csv(&report)?,
+        Format::Table => interdict_report::to_table(&report),
         Format::Cyclonedx => bail!("--format cyclonedx is only for `interdict scan`"),
     };
     crate::write_stdout(&text)?;
-    for e in &errors {
-        crate::eprint_line(&format!(
-            "interdict: {}: {}",
-            e["severity"].as_str().unwrap_or("error"),
-            e["message"].as_str().unwrap_or_default()
-        ));
+    for e in &report.errors {
+        let severity = if e.is_warning() { "warning" } else { "error" };
+        crate::eprint_line(&format!("interdict: {severity}: {}", e.message));
     }
-    let code = crate::exit_code(check.fail_on, all.into_iter(), false);
-    let failed = errors.iter().any(|e| e["severity"] != "warning");
+    // Findings decide first (1); a file that could not be read makes an otherwise clean
+    // run exit 2.
+    let code = crate::exit_code(check.fail_on, report.findings.iter(), false);
+    let failed = report.errors.iter().any(|e| !e.is_warning());
     Ok(if code == ExitCode::SUCCESS && failed {
         ExitCode::from(2)
     } else {

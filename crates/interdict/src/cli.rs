@@ -1,0 +1,132 @@
+//! The command-line definitions: every subcommand and flag, defined once. The same
+//! definitions generate shell completions (`interdict completions SHELL`) and the man page
+//! (`interdict manpage`).
+
+use crate::catalog_cmd::CatalogCommand;
+use crate::sbom_cmd::{ImportArgs, SbomArgs};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// From a government ban on a vendor's software to proven compliance.
+#[derive(Parser, Debug)]
+#[command(name = "interdict", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan this host, or an offline root, for products a directive covers.
+    Scan(ScanArgs),
+    /// Check SBOMs (CycloneDX, SPDX) for covered products, embedded ones included.
+    Sbom(SbomArgs),
+    /// Findings from inventories other tools collected (osquery results, CSV exports).
+    Import(ImportArgs),
+    /// List, show or validate catalog entries.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of interdict and its subcommands.
+    Manpage,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable table.
+    Table,
+    /// The JSON report document (a stable contract; schema in docs/report.schema.json).
+    Json,
+    /// One row per piece of evidence.
+    Csv,
+    /// `scan` only: the host's inventory as a CycloneDX 1.6 JSON SBOM.
+    Cyclonedx,
+}
+
+/// The `--fail-on` threshold.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    /// Any finding.
+    Possible,
+    /// Probable or confirmed findings.
+    Probable,
+    /// Confirmed findings only.
+    Confirmed,
+    /// Never exit 1 for findings.
+    Never,
+}
+
+/// The flags every checking command shares (`scan`, `sbom`, `import`).
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Report only findings covered by this directive (e.g. bod-17-01).
+    #[arg(long, value_name = "ID")]
+    pub directive: Option<String>,
+    /// Add the catalog files (*.toml) in DIR to the bundled catalog.
+    #[arg(long, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
+    /// Exit 1 when a finding has at least this confidence.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Possible)]
+    pub fail_on: FailOn,
+}
+
+/// `interdict scan`.
+#[derive(clap::Args, Debug)]
+pub struct ScanArgs {
+    /// Scan an offline root (a mounted disk image, a container rootfs) instead of this host.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The shared checking flags.
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Include the whole normalized inventory in JSON output.
+    #[arg(long)]
+    pub inventory: bool,
+    /// Hash swept files with SHA-256 so hash indicators can match (slower).
+    #[arg(long)]
+    pub hash: bool,
+    /// Skip the file sweep.
+    #[arg(long)]
+    pub no_sweep: bool,
+    /// Let the file sweep cross into other mounted file systems.
+    #[arg(long)]
+    pub cross_mounts: bool,
+    /// Exit 2 when any source could not be read (before findings: an incomplete scan
+    /// proves nothing).
+    #[arg(long)]
+    pub strict: bool,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "interdict", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The man page: `interdict(1)` followed by one section per subcommand.
+pub fn manpage() -> std::io::Result<String> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("interdict-{}", sub.get_name());
+        let sub = sub.clone().name(name);
+        clap_mangen::Man::new(sub).render(&mut out)?;
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
