@@ -19,6 +19,11 @@ use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::Name;
 
+mod reader;
+pub use reader::{
+    HEAD_READ, MAX_CERT_TABLE, MAX_HEADERS, MAX_VERSION_INFO, ReadAt, parse_pe_info_at,
+};
+
 /// The OID of the unsigned attribute carrying a nested Authenticode signature.
 const NESTED_SIGNATURE_OID: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.4.1");
@@ -117,6 +122,23 @@ pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
             guarded_parse(bytes, &opts)?
         }
     };
+    let mut info = header_info(&pe);
+    info.version_info = pe
+        .resource_data
+        .as_ref()
+        .and_then(|r| r.version_info.as_ref())
+        .map(convert_version);
+    add_signatures(
+        &mut info,
+        pe.certificates
+            .iter()
+            .map(|c| (c.certificate_type as u16, c.certificate)),
+    );
+    Ok(info)
+}
+
+/// The facts the PE headers give: machine, word size, DLL, subsystem, .NET.
+fn header_info(pe: &PE<'_>) -> PeInfo {
     let mut info = PeInfo {
         machine: machine_name(pe.header.coff_header.machine),
         is_64: pe.is_64,
@@ -131,16 +153,17 @@ pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
             .get_clr_runtime_header()
             .is_some_and(|d| d.virtual_address != 0 && d.size != 0);
     }
-    info.version_info = pe
-        .resource_data
-        .as_ref()
-        .and_then(|r| r.version_info.as_ref())
-        .map(convert_version);
-    for cert in &pe.certificates {
-        if cert.certificate_type as u16 != WIN_CERT_TYPE_PKCS_SIGNED_DATA {
+    info
+}
+
+/// Decodes the signers of every PKCS#7 entry of an attribute certificate table, given as
+/// `(wCertificateType, bCertificate)` pairs.
+fn add_signatures<'a>(info: &mut PeInfo, certs: impl Iterator<Item = (u16, &'a [u8])>) {
+    for (kind, der_bytes) in certs {
+        if kind != WIN_CERT_TYPE_PKCS_SIGNED_DATA {
             continue;
         }
-        match signers_of(cert.certificate, false, 0) {
+        match signers_of(der_bytes, false, 0) {
             Ok(mut s) => {
                 info.signed = true;
                 info.signers.append(&mut s);
@@ -148,7 +171,6 @@ pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
             Err(e) => info.signature_error = Some(e),
         }
     }
-    Ok(info)
 }
 
 /// Runs goblin, turning both its errors and (defensively) its panics into errors.
@@ -183,22 +205,70 @@ fn machine_name(m: u16) -> String {
     }
 }
 
+/// `VS_FIXEDFILEINFO` fields used: signature, file and product versions (`ms`, `ls`).
+#[derive(Debug, Clone, Copy)]
+struct FixedVersion {
+    signature: u32,
+    file: (u32, u32),
+    product: (u32, u32),
+}
+
+/// The string keys read from the VERSIONINFO string table.
+const VERSION_KEYS: [&str; 8] = [
+    "CompanyName",
+    "ProductName",
+    "FileDescription",
+    "OriginalFilename",
+    "InternalName",
+    "FileVersion",
+    "ProductVersion",
+    "LegalCopyright",
+];
+
+/// Builds [`VersionInfo`] from the fixed part and a lookup of the [`VERSION_KEYS`]: both
+/// parsers (whole file and positioned reads) end here, so they trim and filter alike.
+fn version_info(
+    fixed: Option<FixedVersion>,
+    string: impl Fn(&str) -> Option<String>,
+) -> VersionInfo {
+    let get = |key: &str| {
+        string(key)
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+    };
+    let fixed = fixed.filter(|f| f.signature == 0xFEEF_04BD);
+    VersionInfo {
+        company_name: get(VERSION_KEYS[0]),
+        product_name: get(VERSION_KEYS[1]),
+        file_description: get(VERSION_KEYS[2]),
+        original_filename: get(VERSION_KEYS[3]),
+        internal_name: get(VERSION_KEYS[4]),
+        file_version: get(VERSION_KEYS[5]),
+        product_version: get(VERSION_KEYS[6]),
+        legal_copyright: get(VERSION_KEYS[7]),
+        fixed_file_version: fixed.map(|f| four_part(f.file.0, f.file.1)),
+        fixed_product_version: fixed.map(|f| four_part(f.product.0, f.product.1)),
+    }
+}
+
 fn convert_version(v: &goblin::pe::resource::VersionInfo<'_>) -> VersionInfo {
     let s = &v.string_info;
-    let clean = |o: Option<String>| o.map(|x| x.trim().to_string()).filter(|x| !x.is_empty());
-    let fixed = v.fixed_info.as_ref().filter(|f| f.signature == 0xFEEF_04BD);
-    VersionInfo {
-        company_name: clean(s.company_name()),
-        product_name: clean(s.product_name()),
-        file_description: clean(s.file_description()),
-        original_filename: clean(s.original_filename()),
-        internal_name: clean(s.internal_name()),
-        file_version: clean(s.file_version()),
-        product_version: clean(s.product_version()),
-        legal_copyright: clean(s.legal_copyright()),
-        fixed_file_version: fixed.map(|f| four_part(f.file_version_ms, f.file_version_ls)),
-        fixed_product_version: fixed.map(|f| four_part(f.product_version_ms, f.product_version_ls)),
-    }
+    let fixed = v.fixed_info.as_ref().map(|f| FixedVersion {
+        signature: f.signature,
+        file: (f.file_version_ms, f.file_version_ls),
+        product: (f.product_version_ms, f.product_version_ls),
+    });
+    version_info(fixed, |key| match key {
+        "CompanyName" => s.company_name(),
+        "ProductName" => s.product_name(),
+        "FileDescription" => s.file_description(),
+        "OriginalFilename" => s.original_filename(),
+        "InternalName" => s.internal_name(),
+        "FileVersion" => s.file_version(),
+        "ProductVersion" => s.product_version(),
+        "LegalCopyright" => s.legal_copyright(),
+        _ => None,
+    })
 }
 
 fn four_part(ms: u32, ls: u32) -> String {
