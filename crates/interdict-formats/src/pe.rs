@@ -8,7 +8,7 @@
 
 use crate::FormatError;
 use cms::cert::CertificateChoices;
-use cms::content_info::ContentInfo;
+use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{SignedData, SignerIdentifier};
 use der::asn1::{BmpString, Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
 use der::oid::ObjectIdentifier;
@@ -277,13 +277,7 @@ fn four_part(ms: u32, ls: u32) -> String {
 
 /// The signers of one PKCS#7 Authenticode blob, then those of its nested signatures.
 fn signers_of(der_bytes: &[u8], nested: bool, depth: usize) -> Result<Vec<Signer>, String> {
-    // The authenticode crate validates the Authenticode structure and gives the digest
-    // algorithm of the signed image hash; certificates are taken from our own decode
-    // because its `certificates()` panics on unusual certificate choices.
-    let auth = authenticode::AuthenticodeSignature::from_bytes(der_bytes)
-        .map_err(|e| format!("authenticode: {}", e.to_string().to_lowercase()))?;
-    let signed = decode_signed_data(der_bytes)?;
-    let digest_alg = digest_name(&auth.digest_algorithm().oid);
+    let (signed, digest_alg) = decode_authenticode(der_bytes)?;
     let mut out = Vec::new();
     let certs = embedded_certificates(&signed);
     for si in signed.signer_infos.0.iter() {
@@ -314,6 +308,62 @@ fn signers_of(der_bytes: &[u8], nested: bool, depth: usize) -> Result<Vec<Signer
         }
     }
     Ok(out)
+}
+
+/// Decodes an Authenticode signature once and checks its shape as
+/// `authenticode::AuthenticodeSignature::from_bytes` does (signed data v1 with one digest
+/// algorithm, `SpcIndirectDataContent` inside, one v1 signer using that algorithm, a
+/// message digest among its signed attributes); returns it with the digest algorithm of
+/// the signed image hash. Done here rather than through that constructor because it
+/// clones the whole `SignedData` twice and cannot hand it back, so every signature was
+/// decoded twice — the largest cost of identifying a signed PE.
+fn decode_authenticode(der_bytes: &[u8]) -> Result<(SignedData, String), String> {
+    const SIGNED_DATA_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+    const MESSAGE_DIGEST_OID: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+    let bad = |what: &str| format!("authenticode: {what}");
+    let mut reader = SliceReader::new(der_bytes).map_err(|_| bad("empty signature"))?;
+    let ci =
+        ContentInfo::decode(&mut reader).map_err(|e| bad(&format!("invalid content info: {e}")))?;
+    if ci.content_type != SIGNED_DATA_OID {
+        return Err(bad(&format!(
+            "content type {} is not signed data",
+            ci.content_type
+        )));
+    }
+    let signed = ci
+        .content
+        .decode_as::<SignedData>()
+        .map_err(|e| bad(&format!("invalid signed data: {e}")))?;
+    if signed.version != CmsVersion::V1 {
+        return Err(bad("signed data version is not 1"));
+    }
+    let [digest] = signed.digest_algorithms.as_slice() else {
+        return Err(bad("not exactly one digest algorithm"));
+    };
+    let encap = &signed.encap_content_info;
+    if encap.econtent_type != authenticode::SPC_INDIRECT_DATA_OBJID {
+        return Err(bad("encapsulated content is not spc indirect data"));
+    }
+    let indirect = encap
+        .econtent
+        .as_ref()
+        .ok_or_else(|| bad("empty encapsulated content"))?
+        .decode_as::<authenticode::SpcIndirectDataContent>()
+        .map_err(|e| bad(&format!("invalid spc indirect data: {e}")))?;
+    let [signer] = signed.signer_infos.0.as_slice() else {
+        return Err(bad("not exactly one signer"));
+    };
+    if signer.version != CmsVersion::V1 || signer.digest_alg != *digest {
+        return Err(bad("signer version or digest algorithm mismatch"));
+    }
+    if let Some(attrs) = &signer.signed_attrs
+        && !attrs.iter().any(|a| a.oid == MESSAGE_DIGEST_OID)
+    {
+        return Err(bad("signed attributes without a message digest"));
+    }
+    let alg = digest_name(&indirect.message_digest.digest_algorithm.oid);
+    Ok((signed, alg))
 }
 
 /// The certificates embedded in a CMS `SignedData` (other certificate choices skipped).
