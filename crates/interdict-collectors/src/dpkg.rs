@@ -4,6 +4,7 @@ use crate::{Collector, Root, error_at};
 use interdict_formats::dpkg::{DpkgStatusEntry, PackageState, parse_dpkg_list, parse_dpkg_status};
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, Inventory};
 use rayon::prelude::*;
+use std::collections::HashSet;
 
 const ID: &str = "dpkg-status";
 const STATUS: &str = "var/lib/dpkg/status";
@@ -62,9 +63,10 @@ impl Collector for DpkgCollector {
                         .filter_map(|e| artifact(e, &source, &distro))
                         .collect();
                     if self.owned_files {
+                        let lists = list_files(root);
                         artifacts
                             .par_iter_mut()
-                            .for_each(|a| a.paths = owned_files(root, a));
+                            .for_each(|a| a.paths = owned_files(root, a, &lists));
                     }
                     inv.artifacts.extend(artifacts);
                 }
@@ -109,15 +111,30 @@ fn purl_escape(v: &str) -> String {
         .replace(':', "%3A")
 }
 
+/// The names of the `info/*.list` files, listed once: most multi-arch packages have only
+/// `<name>:<arch>.list`, so probing `<name>.list` first cost a failed lookup for each.
+fn list_files(root: &Root) -> HashSet<String> {
+    root.read_dir(INFO)
+        .map(|entries| {
+            entries
+                .into_iter()
+                .filter(|e| !e.is_dir && e.name.ends_with(".list"))
+                .map(|e| e.name)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Files of a package from `info/<name>.list` or `info/<name>:<arch>.list`.
-fn owned_files(root: &Root, a: &Artifact) -> Vec<String> {
+fn owned_files(root: &Root, a: &Artifact, lists: &HashSet<String>) -> Vec<String> {
     let arch = a.attr("arch").unwrap_or("");
     [
-        format!("{INFO}/{}.list", a.name),
-        format!("{INFO}/{}:{arch}.list", a.name),
+        format!("{}.list", a.name),
+        format!("{}:{arch}.list", a.name),
     ]
-    .iter()
-    .find_map(|p| root.read(p).ok())
+    .into_iter()
+    .find(|name| lists.contains(name))
+    .and_then(|name| root.read(&format!("{INFO}/{name}")).ok())
     .map(|b| parse_dpkg_list(&b))
     .unwrap_or_default()
 }
