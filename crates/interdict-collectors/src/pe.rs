@@ -10,9 +10,8 @@
 use crate::sweep::{FileInspector, SweepCollector, SweepFilter};
 use crate::{Collector, Root, error_at};
 use interdict_formats::FormatError;
-use interdict_formats::pe::{PeInfo, ReadAt, parse_pe_info, parse_pe_info_at};
+use interdict_formats::pe::{Counted, PeInfo, ReadAt, parse_pe_info, parse_pe_info_at};
 use interdict_inventory::{Artifact, ArtifactKind, CollectError, Inventory};
-use std::cell::Cell;
 use std::fs::File;
 use std::io;
 
@@ -75,43 +74,25 @@ pub fn has_pe_extension(name: &str) -> bool {
     PE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
 }
 
-/// An open file read with positioned reads (`pread`), counting the bytes it returns.
-pub struct PositionedFile {
-    file: File,
-    bytes_read: Cell<u64>,
-}
-
-impl PositionedFile {
-    /// Wraps an open file.
-    pub fn new(file: File) -> Self {
-        PositionedFile {
-            file,
-            bytes_read: Cell::new(0),
-        }
-    }
-
-    /// Bytes returned by [`ReadAt::read_at`] so far.
-    pub fn bytes_read(&self) -> u64 {
-        self.bytes_read.get()
-    }
-}
+/// An open file read with positioned reads (`pread`).
+#[derive(Debug)]
+pub struct PositionedFile(pub File);
 
 impl ReadAt for PositionedFile {
     fn size(&self) -> io::Result<u64> {
-        Ok(self.file.metadata()?.len())
+        Ok(self.0.metadata()?.len())
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         let mut done = 0;
         while done < buf.len() {
-            match pread(&self.file, &mut buf[done..], offset + done as u64) {
+            match pread(&self.0, &mut buf[done..], offset + done as u64) {
                 Ok(0) => break,
                 Ok(n) => done += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
-        self.bytes_read.set(self.bytes_read.get() + done as u64);
         Ok(done)
     }
 }
@@ -141,11 +122,11 @@ pub struct PeRead {
 /// without a PE header, is an error naming the file.
 pub fn read_pe(root: &Root, rel: &str, name: &str) -> Result<Option<PeRead>, CollectError> {
     let file = root.open(rel).map_err(|e| error_at(ID, rel, e))?;
-    let src = PositionedFile::new(file);
+    let src = Counted::new(PositionedFile(file));
     match parse_pe_info_at(&src) {
         Ok(info) => Ok(Some(PeRead {
             info,
-            bytes_read: src.bytes_read(),
+            bytes_read: src.bytes(),
         })),
         Err(FormatError::BadMagic { offset: 0, .. }) => Ok(None),
         Err(FormatError::BadMagic { .. }) if !has_pe_extension(name) => Ok(None),

@@ -21,7 +21,7 @@ use x509_cert::name::Name;
 
 mod reader;
 pub use reader::{
-    HEAD_READ, MAX_CERT_TABLE, MAX_HEADERS, MAX_VERSION_INFO, ReadAt, parse_pe_info_at,
+    Counted, HEAD_READ, MAX_CERT_TABLE, MAX_HEADERS, MAX_VERSION_INFO, ReadAt, parse_pe_info_at,
 };
 
 /// The OID of the unsigned attribute carrying a nested Authenticode signature.

@@ -2,8 +2,7 @@
 //! bounded reads on a large one, and errors (never panics) on broken input.
 
 use interdict_formats::FormatError;
-use interdict_formats::pe::{ReadAt, parse_pe_info, parse_pe_info_at};
-use std::cell::Cell;
+use interdict_formats::pe::{Counted, PeInfo, ReadAt, parse_pe_info, parse_pe_info_at};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
 const FIXTURES: &str = concat!(
@@ -38,48 +37,18 @@ fn load(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// A slice that counts the bytes handed out and the reads made.
-struct Counting<'a> {
-    data: &'a [u8],
-    bytes: Cell<u64>,
-    reads: Cell<u64>,
-}
-
-impl<'a> Counting<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        Counting {
-            data,
-            bytes: Cell::new(0),
-            reads: Cell::new(0),
-        }
-    }
-}
-
-impl ReadAt for Counting<'_> {
-    fn size(&self) -> std::io::Result<u64> {
-        Ok(self.data.len() as u64)
-    }
-
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.data.read_at(offset, buf)?;
-        self.bytes.set(self.bytes.get() + n as u64);
-        self.reads.set(self.reads.get() + 1);
-        Ok(n)
-    }
-}
-
 #[test]
 fn positioned_reads_give_the_whole_file_result_on_every_real_pe() {
     for name in FILES {
         let bytes = load(name);
         let whole = parse_pe_info(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let src = Counting::new(&bytes);
+        let src = Counted::new(&bytes[..]);
         let at = parse_pe_info_at(&src).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(at, whole, "{name}");
         assert!(
-            src.bytes.get() < 64 * 1024,
+            src.bytes() < 64 * 1024,
             "{name}: read {} bytes",
-            src.bytes.get()
+            src.bytes()
         );
     }
     // The facts are real, not two empty results agreeing.
@@ -122,28 +91,28 @@ fn a_50_mib_pe_costs_a_few_kilobytes_and_the_same_result() {
         let big = padded(&load(name), 50 * 1024 * 1024);
         let whole = parse_pe_info(&big).unwrap();
         assert!(whole.signed && whole.version_info.is_some(), "{name}");
-        let src = Counting::new(&big);
+        let src = Counted::new(&big[..]);
         let at = parse_pe_info_at(&src).unwrap();
         assert_eq!(at, whole, "{name}");
         assert!(
-            src.bytes.get() < 64 * 1024,
+            src.bytes() < 64 * 1024,
             "{name}: read {} of {} bytes",
-            src.bytes.get(),
+            src.bytes(),
             big.len()
         );
-        assert!(src.reads.get() <= 16, "{name}: {} reads", src.reads.get());
+        assert!(src.reads() <= 16, "{name}: {} reads", src.reads());
     }
 }
 
 #[test]
 fn a_non_pe_costs_one_read_and_is_bad_magic() {
     let text = vec![b'x'; 1 << 20];
-    let src = Counting::new(&text);
+    let src = Counted::new(&text[..]);
     assert!(matches!(
         parse_pe_info_at(&src),
         Err(FormatError::BadMagic { offset: 0, .. })
     ));
-    assert_eq!((src.reads.get(), src.bytes.get()), (1, 4096));
+    assert_eq!((src.reads(), src.bytes()), (1, 4096));
     // MZ without a PE signature (a DOS program, or a truncated file): not a PE image.
     let mut dos = vec![0u8; 256];
     dos[..2].copy_from_slice(b"MZ");
@@ -159,24 +128,38 @@ fn a_non_pe_costs_one_read_and_is_bad_magic() {
     assert!(parse_pe_info_at(&b""[..]).is_err());
 }
 
+/// Header facts both parsers report, when both succeed.
+fn header_facts(i: &PeInfo) -> (String, bool, bool, u16, bool) {
+    (
+        i.machine.clone(),
+        i.is_64,
+        i.is_dll,
+        i.subsystem,
+        i.is_dotnet,
+    )
+}
+
 #[test]
-fn truncated_and_flipped_pe_never_panic_under_positioned_reads() {
+fn damaged_pe_never_panics_and_headers_agree_with_the_whole_file_parser() {
     for name in [
         "corpus:pe/signify/sigcheck.exe",
         "corpus:pe/velociraptor/wkscli.dll",
         "fixture:signed-tool.exe",
     ] {
         let b = load(name);
+        // Truncations at many points, then bit flips (dense in the headers).
         let step = (b.len() / 300).max(1);
-        for len in (0..b.len()).step_by(step) {
-            let _ = parse_pe_info_at(&b[..len]);
-        }
-        let mut positions: Vec<usize> = (0..1024.min(b.len())).collect();
-        positions.extend((0..b.len()).step_by((b.len() / 500).max(1)));
-        for &p in &positions {
+        let cuts = (0..b.len()).step_by(step).map(|len| b[..len].to_vec());
+        let flip_at = (0..1024.min(b.len())).chain((0..b.len()).step_by((b.len() / 500).max(1)));
+        let flips = flip_at.map(|p| {
             let mut c = b.clone();
             c[p] ^= 0xff;
-            let _ = parse_pe_info_at(&c[..]);
+            c
+        });
+        for damaged in cuts.chain(flips) {
+            if let (Ok(at), Ok(whole)) = (parse_pe_info_at(&damaged[..]), parse_pe_info(&damaged)) {
+                assert_eq!(header_facts(&at), header_facts(&whole), "{name}");
+            }
         }
     }
 }

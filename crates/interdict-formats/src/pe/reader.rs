@@ -20,6 +20,7 @@ use goblin::pe::options::{ParseMode, ParseOptions};
 use goblin::pe::resource::{RT_VERSION, ResourceEntry, ResourceString, VS_VERSION_INFO_KEY};
 use goblin::pe::section_table::SectionTable;
 use goblin::pe::utils::find_offset;
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::io;
 
@@ -86,6 +87,49 @@ impl<T: ReadAt + ?Sized> ReadAt for &T {
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         (**self).read_at(offset, buf)
+    }
+}
+
+/// A [`ReadAt`] that counts the bytes and reads it hands out, to show what identifying
+/// a file cost.
+#[derive(Debug)]
+pub struct Counted<R> {
+    inner: R,
+    bytes: Cell<u64>,
+    reads: Cell<u64>,
+}
+
+impl<R: ReadAt> Counted<R> {
+    /// Wraps a source.
+    pub fn new(inner: R) -> Self {
+        Counted {
+            inner,
+            bytes: Cell::new(0),
+            reads: Cell::new(0),
+        }
+    }
+
+    /// Bytes returned so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.get()
+    }
+
+    /// Reads made so far.
+    pub fn reads(&self) -> u64 {
+        self.reads.get()
+    }
+}
+
+impl<R: ReadAt> ReadAt for Counted<R> {
+    fn size(&self) -> io::Result<u64> {
+        self.inner.size()
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read_at(offset, buf)?;
+        self.bytes.set(self.bytes.get() + n as u64);
+        self.reads.set(self.reads.get() + 1);
+        Ok(n)
     }
 }
 
