@@ -99,12 +99,11 @@ fn renamed_binaries_anywhere_are_found_by_header_and_the_decoy_is_cleared() {
     assert_volume_findings(&doc);
 
     let inventory = doc["inventory"].as_array().unwrap();
-    let item = |name: &str| {
-        inventory
-            .iter()
-            .find(|a| a["name"] == name)
-            .unwrap_or_else(|| panic!("{name} not in the inventory"))
-    };
+    let by_name: std::collections::HashMap<&str, &Value> = inventory
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap_or_default(), a))
+        .collect();
+    let item = |name: &str| *by_name.get(name).expect("in the inventory");
     for at in [IN_TEMP, AT_TOP] {
         let a = item(at);
         assert_eq!(a["collector"], "win-pe-files");
