@@ -71,7 +71,7 @@ seed_target() {
         regf)
             seed "$dir" -name '*.hve' -o -name '*.DAT' -o -name 'SYSTEM' -o -name 'SOFTWARE'
             ;;
-        pe) seed "$dir" -path '*/pe/*' -o -name '*.efi' -o -name '*.exe' -o -name '*.dll' ;;
+        pe | pe_reader) seed "$dir" -path '*/pe/*' -o -name '*.efi' -o -name '*.exe' -o -name '*.dll' ;;
         macho | plist) seed "$dir" -path '*/plist/*' ;;
         rpm_bdb) seed "$dir" -path '*/rpm/bdb-*' ;;
         rpm_ndb) seed "$dir" -path '*/rpm/ndb-*' ;;

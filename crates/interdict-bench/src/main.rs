@@ -15,20 +15,26 @@
 //! interdict-bench sbom FILE            read an SBOM and match it (platform `any`)
 //! interdict-bench json-value FILE      serde_json::Value parse only (the parse floor)
 //! interdict-bench pe-root DIR          the Windows PE collector on a root
+//! interdict-bench pe-bytes DIR         bytes read per PE image found on a root (median, p90, max)
 //! interdict-bench make-pe-root DIR N [CORPUS]   build a Windows-like root with N PE files
+//! interdict-bench make-volume-root DIR FILES PE [CORPUS]
+//!                                      build a Windows volume of FILES files, PE of them PE
+//!                                      images in arbitrary folders under arbitrary names
 //! ```
 #![forbid(unsafe_code)]
 
+mod volume;
+
 use interdict_catalog::Catalog;
 use interdict_collectors::dpkg::DpkgCollector;
-use interdict_collectors::sweep::{SweepCollector, SweepFilter};
+use interdict_collectors::sweep::{FileInspector, SweepCollector, SweepFilter};
 use interdict_collectors::{Collector, Root, pe};
 use interdict_formats::regf::{Hive, Key, ValueType};
 use interdict_matcher::Matcher;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 type Res<T> = Result<T, String>;
 
@@ -106,6 +112,14 @@ fn run(mut args: Vec<String>) -> Res<String> {
             let corpus = rest.get(2).map_or("../shared/corpus/pe", String::as_str);
             return make_pe_root(Path::new(arg(0)?), n, Path::new(corpus));
         }
+        "make-volume-root" => {
+            let number = |i: usize| arg(i)?.parse::<usize>().map_err(|e| e.to_string());
+            let corpus = rest.get(3).map_or("../shared/corpus/pe", String::as_str);
+            let mut sources = Vec::new();
+            collect_pe(Path::new(corpus), &mut sources)?;
+            sources.sort();
+            return volume::make_volume_root(Path::new(arg(0)?), number(1)?, number(2)?, &sources);
+        }
         "sbom" => {
             let catalog = Catalog::bundled().map_err(|e| e.to_string())?;
             let matcher = Matcher::new(&catalog, "any").map_err(|e| e.to_string())?;
@@ -137,7 +151,8 @@ fn run(mut args: Vec<String>) -> Res<String> {
 }
 
 const USAGE: &str = "usage: interdict-bench <dpkg|dpkg-full|inventory|sweep|sweep-catalog|hive|\
-sbom|json-value|pe-root> PATH [--repeat N] | make-pe-root DIR N [CORPUS]";
+sbom|json-value|pe-root|pe-bytes> PATH [--repeat N] | make-pe-root DIR N [CORPUS] | \
+make-volume-root DIR FILES PE [CORPUS]";
 
 /// One run of a subcommand that needs no set-up.
 fn once(cmd: &str, path: &str, sweep_opts: SweepOpts) -> Res<String> {
@@ -174,8 +189,58 @@ fn once(cmd: &str, path: &str, sweep_opts: SweepOpts) -> Res<String> {
                 inv.errors.len()
             ))
         }
+        "pe-bytes" => Ok(pe_bytes(&root_of(path)?)),
         _ => Err(USAGE.to_string()),
     }
+}
+
+/// Records `(bytes read, file size)` for each PE image the sweep's walk meets.
+#[derive(Default, Clone)]
+struct BytesPerPe(Arc<Mutex<Vec<(u64, u64)>>>);
+
+impl FileInspector for BytesPerPe {
+    fn inspect(
+        &self,
+        root: &Root,
+        rel: &str,
+        name: &str,
+        out: &mut interdict_inventory::Inventory,
+    ) {
+        match pe::read_pe(root, rel, name) {
+            Ok(Some(read)) => {
+                let size = root.metadata(rel).map_or(0, |m| m.len());
+                self.0
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((read.bytes_read, size));
+            }
+            Ok(None) => {}
+            Err(e) => out.errors.push(e),
+        }
+    }
+}
+
+/// Walks a root as the scan does and reports the bytes read per PE image found.
+fn pe_bytes(root: &Root) -> String {
+    let counter = BytesPerPe::default();
+    let mut sweep = SweepCollector::new(Box::new(Nothing));
+    sweep.inspector = Some(Box::new(counter.clone()));
+    let (inv, stats) = sweep.sweep(root);
+    let seen = std::mem::take(&mut *counter.0.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut read: Vec<u64> = seen.iter().map(|s| s.0).collect();
+    let total_size: u64 = seen.iter().map(|s| s.1).sum();
+    let total_read: u64 = read.iter().sum();
+    let (median, p90, max) = volume::percentiles(&mut read);
+    format!(
+        "pe-bytes: {} entries, {} PE files, bytes read per PE: median {median}, p90 {p90}, \
+         max {max}; {} of {} MB read ({:.2} %), {} errors",
+        stats.entries,
+        read.len(),
+        total_read / 1_000_000,
+        total_size / 1_000_000,
+        100.0 * total_read as f64 / total_size.max(1) as f64,
+        inv.errors.len()
+    )
 }
 
 /// `/` is the live host; anything else an offline root.

@@ -4,6 +4,7 @@ use crate::{Collector, Root, error_at};
 use interdict_formats::dpkg::{DpkgStatusEntry, PackageState, parse_dpkg_list, parse_dpkg_status};
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, CollectError, Inventory};
 use rayon::prelude::*;
+use std::collections::HashSet;
 
 const ID: &str = "dpkg-status";
 const STATUS: &str = "var/lib/dpkg/status";
@@ -72,9 +73,10 @@ impl Collector for DpkgCollector {
                         .filter_map(|e| artifact(e, &source, &distro))
                         .collect();
                     if self.owned_files {
+                        let lists = list_files(root, &mut inv);
                         let errors: Vec<_> = artifacts
                             .par_iter_mut()
-                            .filter_map(|a| match owned_files(root, a) {
+                            .filter_map(|a| match owned_files(root, a, &lists) {
                                 Ok(paths) => {
                                     a.paths = paths;
                                     None
@@ -127,21 +129,47 @@ fn purl_escape(v: &str) -> String {
         .replace(':', "%3A")
 }
 
-/// Files of a package from `info/<name>.list` or `info/<name>:<arch>.list`; none when
-/// neither exists, an error naming the list when one is there but cannot be read.
-fn owned_files(root: &Root, a: &Artifact) -> Result<Vec<String>, CollectError> {
-    let arch = a.attr("arch").unwrap_or("");
-    for p in [
-        format!("{INFO}/{}.list", a.name),
-        format!("{INFO}/{}:{arch}.list", a.name),
-    ] {
-        match root.read_limited(&p, MAX_LIST) {
-            Ok(b) => return Ok(parse_dpkg_list(&b)),
-            Err(e) if crate::root::is_absent(&e) => {}
-            Err(e) => return Err(error_at(ID, &p, e)),
+/// The names of the `info/*.list` files, listed once: most multi-arch packages have only
+/// `<name>:<arch>.list`, so probing `<name>.list` first cost a failed lookup for each. A
+/// folder that cannot be listed is an error in `inv` (and no package gets its files).
+fn list_files(root: &Root, inv: &mut Inventory) -> HashSet<String> {
+    match root.read_dir(INFO) {
+        Ok(entries) => entries
+            .into_iter()
+            .filter(|e| !e.is_dir && e.name.ends_with(".list"))
+            .map(|e| e.name)
+            .collect(),
+        Err(e) if crate::root::is_absent(&e) => HashSet::new(),
+        Err(e) => {
+            inv.errors.push(error_at(ID, INFO, e));
+            HashSet::new()
         }
     }
-    Ok(Vec::new())
+}
+
+/// Files of a package from `info/<name>.list` or `info/<name>:<arch>.list` (whichever
+/// `lists` names); none when neither exists, an error naming the list when one is there
+/// but cannot be read.
+fn owned_files(
+    root: &Root,
+    a: &Artifact,
+    lists: &HashSet<String>,
+) -> Result<Vec<String>, CollectError> {
+    let arch = a.attr("arch").unwrap_or("");
+    let Some(name) = [
+        format!("{}.list", a.name),
+        format!("{}:{arch}.list", a.name),
+    ]
+    .into_iter()
+    .find(|name| lists.contains(name)) else {
+        return Ok(Vec::new());
+    };
+    let p = format!("{INFO}/{name}");
+    match root.read_limited(&p, MAX_LIST) {
+        Ok(b) => Ok(parse_dpkg_list(&b)),
+        Err(e) if crate::root::is_absent(&e) => Ok(Vec::new()),
+        Err(e) => Err(error_at(ID, &p, e)),
+    }
 }
 
 #[cfg(test)]

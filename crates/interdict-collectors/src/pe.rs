@@ -1,41 +1,40 @@
-//! `win-pe-files`: PE files (`.exe`, `.dll`, `.sys`, `.com`, `.efi`) under the usual
-//! Windows install folders, identified by their VERSIONINFO and Authenticode signers, so a
-//! renamed binary is still recognized.
+//! `win-pe-files`: every PE image on a Windows root — found by its `MZ`/`PE\0\0` header,
+//! wherever it lies and whatever its name — identified by its VERSIONINFO and Authenticode
+//! signers, so a renamed binary in `Windows/Temp` is still recognized.
+//!
+//! Files are read with positioned reads of the headers, the version resource and the
+//! certificate table only ([`parse_pe_info_at`]); a 50 MB installer costs a few kilobytes.
+//! The walk is the file sweep's: [`PeInspector`] rides along the sweep in a scan, and
+//! [`WinPeFiles`] runs it alone.
 
-use crate::root::Entry;
+use crate::sweep::{FileInspector, SweepCollector, SweepFilter};
 use crate::{Collector, Root, error_at};
 use interdict_formats::FormatError;
-use interdict_formats::pe::{PeInfo, parse_pe_info};
-use interdict_inventory::{Artifact, ArtifactKind, Inventory};
-use rayon::prelude::*;
-use std::collections::BTreeSet;
+use interdict_formats::pe::{Counted, PeInfo, ReadAt, parse_pe_info, parse_pe_info_at};
+use interdict_inventory::{Artifact, ArtifactKind, CollectError, Inventory};
+use std::fs::File;
+use std::io;
 
 /// The collector id.
 pub const ID: &str = "win-pe-files";
 
-/// PE files larger than this are skipped with an error.
-pub const MAX_PE_SIZE: u64 = 256 * 1024 * 1024;
-
-/// Deepest directory level walked below each start folder.
-pub const MAX_DEPTH: usize = 12;
-
-/// Most candidate files taken from one root.
-pub const MAX_FILES: usize = 500_000;
-
-/// File name endings treated as PE files (compared case-insensitively).
+/// File name endings of PE files (compared case-insensitively). Not used to find PE
+/// files — the header does that — but a file so named that starts with `MZ` and has no
+/// readable PE header is reported as an error rather than skipped.
 pub const PE_EXTENSIONS: &[&str] = &[".exe", ".dll", ".sys", ".com", ".efi"];
 
-/// Start folders, relative to the system drive's root (looked up case-insensitively).
-const START_DIRS: &[&str] = &[
-    "Program Files",
-    "Program Files (x86)",
-    "ProgramData",
-    "Windows/System32/drivers",
-];
-
-/// Walks the Windows install folders for PE files and reads each one.
+/// Walks the whole root for PE images (by header) and reads each one.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct WinPeFiles;
+
+/// A sweep filter that selects no path: the sweep only carries the inspector.
+struct NoPaths;
+
+impl SweepFilter for NoPaths {
+    fn select(&self, _rel: &str, _name: &str, _is_dir: bool) -> bool {
+        false
+    }
+}
 
 impl Collector for WinPeFiles {
     fn id(&self) -> &'static str {
@@ -43,18 +42,29 @@ impl Collector for WinPeFiles {
     }
 
     fn collect(&self, root: &Root) -> Inventory {
-        let mut inv = Inventory::default();
-        let files = candidate_files(root, &mut inv);
-        let results: Vec<Result<Option<Artifact>, interdict_inventory::CollectError>> =
-            files.par_iter().map(|rel| read_one(root, rel)).collect();
-        for r in results {
-            match r {
-                Ok(Some(a)) => inv.artifacts.push(a),
-                Ok(None) => {}
-                Err(e) => inv.errors.push(e),
-            }
+        let mut sweep = SweepCollector::new(Box::new(NoPaths));
+        sweep.inspector = Some(Box::new(PeInspector));
+        let (mut inv, _) = sweep.sweep(root);
+        // Walk errors (an unlistable folder) are this collector's when it walks alone.
+        for e in &mut inv.errors {
+            e.collector = ID.to_string();
         }
         inv
+    }
+}
+
+/// Identifies PE images among the files a sweep walks past: a `win-pe-files` artifact
+/// for each, an error for each PE that cannot be read.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PeInspector;
+
+impl FileInspector for PeInspector {
+    fn inspect(&self, root: &Root, rel: &str, name: &str, out: &mut Inventory) {
+        match read_pe(root, rel, name) {
+            Ok(Some(read)) => out.artifacts.push(artifact_from_info(rel, &read.info)),
+            Ok(None) => {}
+            Err(e) => out.errors.push(e),
+        }
     }
 }
 
@@ -64,71 +74,62 @@ pub fn has_pe_extension(name: &str) -> bool {
     PE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
 }
 
-/// The folders walked: the fixed start folders plus each user profile `Users/*` as a
-/// whole, with their on-disk case. Whole profiles, not only `AppData`: per-user installs
-/// live in `AppData`, but renamed or portable binaries are dropped in `Downloads`,
-/// `Desktop` and the like.
-pub fn start_dirs(root: &Root) -> Vec<String> {
-    let mut out: Vec<String> = START_DIRS
-        .iter()
-        .filter_map(|d| root.find_case_insensitive(d))
-        .collect();
-    if let Some(users) = root.find_case_insensitive("Users") {
-        out.extend(
-            root.read_dir_or_note(&users)
-                .into_iter()
-                .filter(|e| e.is_dir && !e.is_symlink)
-                .map(|e| e.rel),
-        );
-    }
-    out.retain(|d| root.is_dir(d));
-    out.sort();
-    out.dedup();
-    out
-}
+/// An open file read with positioned reads (`pread`).
+#[derive(Debug)]
+pub struct PositionedFile(pub File);
 
-/// Every PE-named file under the start folders, sorted; symlinks are not followed.
-fn candidate_files(root: &Root, inv: &mut Inventory) -> Vec<String> {
-    let mut files = BTreeSet::new();
-    for dir in start_dirs(root) {
-        walk(root, &dir, 0, &mut files, inv);
+impl ReadAt for PositionedFile {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.0.metadata()?.len())
     }
-    files.into_iter().collect()
-}
 
-fn walk(root: &Root, dir: &str, depth: usize, files: &mut BTreeSet<String>, inv: &mut Inventory) {
-    if depth > MAX_DEPTH || files.len() >= MAX_FILES {
-        return;
-    }
-    let entries: Vec<Entry> = match root.read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            inv.errors
-                .push(error_at(ID, dir, format!("cannot list directory: {e}")));
-            return;
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            match pread(&self.0, &mut buf[done..], offset + done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
-    };
-    for e in entries {
-        if e.is_symlink {
-            continue;
-        }
-        if e.is_dir {
-            walk(root, &e.rel, depth + 1, files, inv);
-        } else if has_pe_extension(&e.name) && files.len() < MAX_FILES {
-            files.insert(e.rel);
-        }
+        Ok(done)
     }
 }
 
-fn read_one(root: &Root, rel: &str) -> Result<Option<Artifact>, interdict_inventory::CollectError> {
-    let bytes = root
-        .read_limited(rel, MAX_PE_SIZE)
-        .map_err(|e| error_at(ID, rel, e))?;
-    match pe_artifact(rel, &bytes) {
-        Ok(a) => Ok(Some(a)),
-        // A file named like a PE that is not one (a text stub, an empty file) is not a
-        // failure to read: it is simply not a PE.
-        Err(FormatError::BadMagic { .. }) => Ok(None),
+#[cfg(unix)]
+fn pread(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn pread(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+/// One PE image read from a root.
+#[derive(Debug, Clone)]
+pub struct PeRead {
+    /// What the image says about itself.
+    pub info: PeInfo,
+    /// Bytes read from the file to learn it.
+    pub bytes_read: u64,
+}
+
+/// Reads the file at `rel` (`name` is its last component) if it is a PE image: `None`
+/// when it is not one (no `MZ`; or `MZ` without a PE header in a file not named like a
+/// PE, such as a DOS program). A PE image whose headers are broken, or a PE-named `MZ` file
+/// without a PE header, is an error naming the file.
+pub fn read_pe(root: &Root, rel: &str, name: &str) -> Result<Option<PeRead>, CollectError> {
+    let file = root.open(rel).map_err(|e| error_at(ID, rel, e))?;
+    let src = Counted::new(PositionedFile(file));
+    match parse_pe_info_at(&src) {
+        Ok(info) => Ok(Some(PeRead {
+            info,
+            bytes_read: src.bytes(),
+        })),
+        Err(FormatError::BadMagic { offset: 0, .. }) => Ok(None),
+        Err(FormatError::BadMagic { .. }) if !has_pe_extension(name) => Ok(None),
         Err(e) => Err(error_at(ID, rel, e)),
     }
 }
@@ -195,6 +196,35 @@ fn pe_kind(info: &PeInfo) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 50 MiB PE on disk (a signed binary with a large overlay, as installers carry) is
+    /// identified with a few positioned reads, and to the same facts as the whole-file
+    /// parser gives for all of its bytes.
+    #[test]
+    fn a_large_pe_on_disk_is_identified_from_a_few_kilobytes() {
+        let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+        let bytes = std::fs::read(format!("{corpus}/pe/signify/sigcheck.exe")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("setup.bin");
+        std::fs::write(&path, &bytes).unwrap();
+        let size = 50 * 1024 * 1024;
+        File::options()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .set_len(size)
+            .unwrap();
+        let root = Root::offline(dir.path()).unwrap();
+        let read = read_pe(&root, "setup.bin", "setup.bin").unwrap().unwrap();
+        assert!(
+            read.bytes_read < 64 * 1024,
+            "read {} of {size} bytes",
+            read.bytes_read
+        );
+        let whole = parse_pe_info(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(read.info, whole);
+        assert!(read.info.signed && read.info.version_info.is_some());
+    }
 
     #[test]
     fn extensions_are_case_insensitive() {

@@ -4,6 +4,10 @@
 //! The walk uses ripgrep's `ignore` walker with every filter switched off. It never follows
 //! symlinks and, unless asked, never crosses into another file system, so `/proc`, `/sys`,
 //! `/dev` and network mounts of a live host are skipped.
+//!
+//! A [`FileInspector`] can look inside every regular file the walk meets (PE
+//! identification on a Windows root), so one walk serves both the path sweep and the file
+//! contents.
 
 use crate::root::escape_os;
 use crate::{Collector, Root, error_at};
@@ -32,6 +36,14 @@ pub trait SweepFilter: Send + Sync {
     }
 }
 
+/// Looks inside the regular files the sweep walks past, on the walker's threads, and adds
+/// what it finds (artifacts and errors under its own collector id) to the sweep's result.
+pub trait FileInspector: Send + Sync {
+    /// Inspects the regular file at `rel` (relative to the root, `/`-separated; `name` is
+    /// its last component). Reads go through `root`.
+    fn inspect(&self, root: &Root, rel: &str, name: &str, out: &mut Inventory);
+}
+
 /// Walks the root and reports the selected entries as `File` artifacts.
 pub struct SweepCollector {
     filter: Box<dyn SweepFilter>,
@@ -41,6 +53,8 @@ pub struct SweepCollector {
     pub cross_mounts: bool,
     /// Worker threads (0 = the walker's default).
     pub threads: usize,
+    /// Looks inside every regular file walked (none by default).
+    pub inspector: Option<Box<dyn FileInspector>>,
 }
 
 impl SweepCollector {
@@ -51,6 +65,7 @@ impl SweepCollector {
             hash: false,
             cross_mounts: false,
             threads: 0,
+            inspector: None,
         }
     }
 }
@@ -79,6 +94,7 @@ impl SweepCollector {
             .build_parallel();
         let mut builder = WorkerBuilder {
             sweep: self,
+            root,
             base: &base,
             live: root.is_live(),
             found: &found,
@@ -93,6 +109,7 @@ impl SweepCollector {
 
     fn visit(
         &self,
+        root: &Root,
         base: &Path,
         live: bool,
         entry: &ignore::DirEntry,
@@ -113,6 +130,11 @@ impl SweepCollector {
             return WalkState::Skip;
         }
         let name = escape_os(entry.file_name());
+        if let Some(inspector) = &self.inspector
+            && ft.is_some_and(|t| t.is_file())
+        {
+            inspector.inspect(root, &rel, &name, out);
+        }
         let mut selected = self.filter.select(&rel, &name, is_dir);
         let mut sha = None;
         if self.hash && ft.is_some_and(|t| t.is_file()) {
@@ -151,6 +173,7 @@ impl SweepCollector {
 /// Makes one [`Worker`] per walker thread.
 struct WorkerBuilder<'s> {
     sweep: &'s SweepCollector,
+    root: &'s Root,
     base: &'s Path,
     live: bool,
     found: &'s Mutex<Inventory>,
@@ -161,6 +184,7 @@ impl<'s> ignore::ParallelVisitorBuilder<'s> for WorkerBuilder<'s> {
     fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
         Box::new(Worker {
             sweep: self.sweep,
+            root: self.root,
             base: self.base,
             live: self.live,
             found: self.found,
@@ -174,6 +198,7 @@ impl<'s> ignore::ParallelVisitorBuilder<'s> for WorkerBuilder<'s> {
 /// A walker thread's visitor: collects locally, merges once when the thread ends.
 struct Worker<'s> {
     sweep: &'s SweepCollector,
+    root: &'s Root,
     base: &'s Path,
     live: bool,
     found: &'s Mutex<Inventory>,
@@ -186,6 +211,7 @@ impl ignore::ParallelVisitor for Worker<'_> {
     fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> WalkState {
         match entry {
             Ok(entry) => self.sweep.visit(
+                self.root,
                 self.base,
                 self.live,
                 &entry,

@@ -67,8 +67,18 @@ fn windows_root() -> tempfile::TempDir {
         "Users/bob/Downloads/renamed-sigcheck.exe",
         &corpus("pe/signify/sigcheck.exe"),
     );
-    // Not walked: outside the start folders, or not PE-named, or not a PE.
+    // Outside the install folders, and under a name that is not a PE's: found by header.
     put(r, "Temp/outside.exe", &corpus("pe/signify/pciide.sys"));
+    put(
+        r,
+        "Windows/Temp/payload.tmp",
+        &corpus("pe/signify/kdbazis.dll"),
+    );
+    // Not PE images: a text file, a PE-named text stub, an MZ file without a PE header
+    // under a neutral name (quietly skipped) and one named like a PE (an error).
+    let mut dos = vec![0u8; 128];
+    dos[..2].copy_from_slice(b"MZ");
+    put(r, "Temp/old-dos.dat", &dos);
     put(r, "Program Files/Foo/readme.txt", b"hello");
     put(r, "Program Files/Foo/stub.exe", b"not a pe at all");
     put(r, "Program Files/Foo/broken.dll", b"MZ\x90\x00truncated");
@@ -97,12 +107,17 @@ fn pe_files_are_identified_by_version_info_and_signers() {
             "Program Files/Foo/renamed.bin.exe",
             "Program Files/Kaspersky Lab/shim/shimx64.efi",
             "Program Files/Sysinternals/sigcheck.exe",
+            "Temp/outside.exe",
             "Users/alice/AppData/Local/Temp/kdbazis.dll",
             "Users/bob/Downloads/renamed-sigcheck.exe",
             "Windows/System32/drivers/pciide.sys",
             "Windows/System32/drivers/winpmem_x64.sys",
+            "Windows/Temp/payload.tmp",
         ]
     );
+    let payload = by_name(&inv.artifacts, "Windows/Temp/payload.tmp");
+    assert_eq!(payload.attr("original-filename"), Some("kdvm.dll"));
+    assert_eq!(payload.attr("signed"), Some("true"));
     // The truncated `broken.dll` is the only error; the non-PE stub is skipped quietly.
     assert_eq!(inv.errors.len(), 1, "{:?}", inv.errors);
     assert_eq!(inv.errors[0].location, "Program Files/Foo/broken.dll");
@@ -188,7 +203,8 @@ fn every_pe_file_of_a_large_tree_is_reported() {
     }
     let root = Root::offline(dir.path()).unwrap();
     let inv = WinPeFiles.collect(&root);
-    assert_eq!(inv.artifacts.len(), 1_000);
+    // The 1,000 links and their source at the root.
+    assert_eq!(inv.artifacts.len(), 1_001);
     assert!(inv.errors.is_empty());
     assert!(
         inv.artifacts

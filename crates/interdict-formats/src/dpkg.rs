@@ -124,10 +124,16 @@ pub fn parse_dpkg_status(data: &[u8]) -> Vec<DpkgStatusEntry> {
 /// Parses an `info/<package>.list` file: one absolute path per line (the last line may
 /// lack its newline). Returns paths without the leading `/`, skipping `/.`.
 pub fn parse_dpkg_list(data: &[u8]) -> Vec<String> {
-    data.split(|&b| b == b'\n')
-        .map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
-        .map(|l| l.trim_start_matches('/').to_string())
-        .filter(|l| !l.is_empty() && l != ".")
+    // One (fast) UTF-8 check of the whole file, then one allocation per path; only a file
+    // with invalid bytes is decoded lossily.
+    let text = match std::str::from_utf8(data) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(data),
+    };
+    text.split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l).trim_start_matches('/'))
+        .filter(|l| !l.is_empty() && *l != ".")
+        .map(str::to_string)
         .collect()
 }
 

@@ -8,7 +8,7 @@
 
 use crate::FormatError;
 use cms::cert::CertificateChoices;
-use cms::content_info::ContentInfo;
+use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{SignedData, SignerIdentifier};
 use der::asn1::{BmpString, Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
 use der::oid::ObjectIdentifier;
@@ -19,7 +19,11 @@ use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::Name;
 
+mod reader;
 mod resources;
+pub use reader::{
+    Counted, HEAD_READ, MAX_CERT_TABLE, MAX_HEADERS, MAX_VERSION_INFO, ReadAt, parse_pe_info_at,
+};
 pub use resources::MAX_RESOURCE_LEVELS;
 
 /// The OID of the unsigned attribute carrying a nested Authenticode signature.
@@ -116,6 +120,21 @@ pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
     // depth; a broken resource tree never hides the rest.
     opts.parse_resources = false;
     let pe = guarded_parse(bytes, &opts)?;
+    let mut info = header_info(&pe);
+    info.version_info = resources::version_info(bytes, &pe, &opts)
+        .as_ref()
+        .map(convert_version);
+    add_signatures(
+        &mut info,
+        pe.certificates
+            .iter()
+            .map(|c| (c.certificate_type as u16, c.certificate)),
+    );
+    Ok(info)
+}
+
+/// The facts the PE headers give: machine, word size, DLL, subsystem, .NET.
+fn header_info(pe: &PE<'_>) -> PeInfo {
     let mut info = PeInfo {
         machine: machine_name(pe.header.coff_header.machine),
         is_64: pe.is_64,
@@ -130,14 +149,17 @@ pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
             .get_clr_runtime_header()
             .is_some_and(|d| d.virtual_address != 0 && d.size != 0);
     }
-    info.version_info = resources::version_info(bytes, &pe, &opts)
-        .as_ref()
-        .map(convert_version);
-    for cert in &pe.certificates {
-        if cert.certificate_type as u16 != WIN_CERT_TYPE_PKCS_SIGNED_DATA {
+    info
+}
+
+/// Decodes the signers of every PKCS#7 entry of an attribute certificate table, given as
+/// `(wCertificateType, bCertificate)` pairs.
+fn add_signatures<'a>(info: &mut PeInfo, certs: impl Iterator<Item = (u16, &'a [u8])>) {
+    for (kind, der_bytes) in certs {
+        if kind != WIN_CERT_TYPE_PKCS_SIGNED_DATA {
             continue;
         }
-        match signers_of(cert.certificate, false, 0) {
+        match signers_of(der_bytes, false, 0) {
             Ok(mut s) => {
                 info.signed = true;
                 info.signers.append(&mut s);
@@ -145,7 +167,6 @@ pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
             Err(e) => info.signature_error = Some(e),
         }
     }
-    Ok(info)
 }
 
 /// Runs goblin, turning both its errors and (defensively) its panics into errors.
@@ -180,22 +201,70 @@ fn machine_name(m: u16) -> String {
     }
 }
 
+/// `VS_FIXEDFILEINFO` fields used: signature, file and product versions (`ms`, `ls`).
+#[derive(Debug, Clone, Copy)]
+struct FixedVersion {
+    signature: u32,
+    file: (u32, u32),
+    product: (u32, u32),
+}
+
+/// The string keys read from the VERSIONINFO string table.
+const VERSION_KEYS: [&str; 8] = [
+    "CompanyName",
+    "ProductName",
+    "FileDescription",
+    "OriginalFilename",
+    "InternalName",
+    "FileVersion",
+    "ProductVersion",
+    "LegalCopyright",
+];
+
+/// Builds [`VersionInfo`] from the fixed part and a lookup of the [`VERSION_KEYS`]: both
+/// parsers (whole file and positioned reads) end here, so they trim and filter alike.
+fn version_info(
+    fixed: Option<FixedVersion>,
+    string: impl Fn(&str) -> Option<String>,
+) -> VersionInfo {
+    let get = |key: &str| {
+        string(key)
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+    };
+    let fixed = fixed.filter(|f| f.signature == 0xFEEF_04BD);
+    VersionInfo {
+        company_name: get(VERSION_KEYS[0]),
+        product_name: get(VERSION_KEYS[1]),
+        file_description: get(VERSION_KEYS[2]),
+        original_filename: get(VERSION_KEYS[3]),
+        internal_name: get(VERSION_KEYS[4]),
+        file_version: get(VERSION_KEYS[5]),
+        product_version: get(VERSION_KEYS[6]),
+        legal_copyright: get(VERSION_KEYS[7]),
+        fixed_file_version: fixed.map(|f| four_part(f.file.0, f.file.1)),
+        fixed_product_version: fixed.map(|f| four_part(f.product.0, f.product.1)),
+    }
+}
+
 fn convert_version(v: &goblin::pe::resource::VersionInfo<'_>) -> VersionInfo {
     let s = &v.string_info;
-    let clean = |o: Option<String>| o.map(|x| x.trim().to_string()).filter(|x| !x.is_empty());
-    let fixed = v.fixed_info.as_ref().filter(|f| f.signature == 0xFEEF_04BD);
-    VersionInfo {
-        company_name: clean(s.company_name()),
-        product_name: clean(s.product_name()),
-        file_description: clean(s.file_description()),
-        original_filename: clean(s.original_filename()),
-        internal_name: clean(s.internal_name()),
-        file_version: clean(s.file_version()),
-        product_version: clean(s.product_version()),
-        legal_copyright: clean(s.legal_copyright()),
-        fixed_file_version: fixed.map(|f| four_part(f.file_version_ms, f.file_version_ls)),
-        fixed_product_version: fixed.map(|f| four_part(f.product_version_ms, f.product_version_ls)),
-    }
+    let fixed = v.fixed_info.as_ref().map(|f| FixedVersion {
+        signature: f.signature,
+        file: (f.file_version_ms, f.file_version_ls),
+        product: (f.product_version_ms, f.product_version_ls),
+    });
+    version_info(fixed, |key| match key {
+        "CompanyName" => s.company_name(),
+        "ProductName" => s.product_name(),
+        "FileDescription" => s.file_description(),
+        "OriginalFilename" => s.original_filename(),
+        "InternalName" => s.internal_name(),
+        "FileVersion" => s.file_version(),
+        "ProductVersion" => s.product_version(),
+        "LegalCopyright" => s.legal_copyright(),
+        _ => None,
+    })
 }
 
 fn four_part(ms: u32, ls: u32) -> String {
@@ -204,13 +273,7 @@ fn four_part(ms: u32, ls: u32) -> String {
 
 /// The signers of one PKCS#7 Authenticode blob, then those of its nested signatures.
 fn signers_of(der_bytes: &[u8], nested: bool, depth: usize) -> Result<Vec<Signer>, String> {
-    // The authenticode crate validates the Authenticode structure and gives the digest
-    // algorithm of the signed image hash; certificates are taken from our own decode
-    // because its `certificates()` panics on unusual certificate choices.
-    let auth = authenticode::AuthenticodeSignature::from_bytes(der_bytes)
-        .map_err(|e| format!("authenticode: {}", e.to_string().to_lowercase()))?;
-    let signed = decode_signed_data(der_bytes)?;
-    let digest_alg = digest_name(&auth.digest_algorithm().oid);
+    let (signed, digest_alg) = decode_authenticode(der_bytes)?;
     let mut out = Vec::new();
     let certs = embedded_certificates(&signed);
     for si in signed.signer_infos.0.iter() {
@@ -241,6 +304,62 @@ fn signers_of(der_bytes: &[u8], nested: bool, depth: usize) -> Result<Vec<Signer
         }
     }
     Ok(out)
+}
+
+/// Decodes an Authenticode signature once and checks its shape as
+/// `authenticode::AuthenticodeSignature::from_bytes` does (signed data v1 with one digest
+/// algorithm, `SpcIndirectDataContent` inside, one v1 signer using that algorithm, a
+/// message digest among its signed attributes); returns it with the digest algorithm of
+/// the signed image hash. Done here rather than through that constructor because it
+/// clones the whole `SignedData` twice and cannot hand it back, so every signature was
+/// decoded twice — the largest cost of identifying a signed PE.
+fn decode_authenticode(der_bytes: &[u8]) -> Result<(SignedData, String), String> {
+    const SIGNED_DATA_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+    const MESSAGE_DIGEST_OID: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+    let bad = |what: &str| format!("authenticode: {what}");
+    let mut reader = SliceReader::new(der_bytes).map_err(|_| bad("empty signature"))?;
+    let ci =
+        ContentInfo::decode(&mut reader).map_err(|e| bad(&format!("invalid content info: {e}")))?;
+    if ci.content_type != SIGNED_DATA_OID {
+        return Err(bad(&format!(
+            "content type {} is not signed data",
+            ci.content_type
+        )));
+    }
+    let signed = ci
+        .content
+        .decode_as::<SignedData>()
+        .map_err(|e| bad(&format!("invalid signed data: {e}")))?;
+    if signed.version != CmsVersion::V1 {
+        return Err(bad("signed data version is not 1"));
+    }
+    let [digest] = signed.digest_algorithms.as_slice() else {
+        return Err(bad("not exactly one digest algorithm"));
+    };
+    let encap = &signed.encap_content_info;
+    if encap.econtent_type != authenticode::SPC_INDIRECT_DATA_OBJID {
+        return Err(bad("encapsulated content is not spc indirect data"));
+    }
+    let indirect = encap
+        .econtent
+        .as_ref()
+        .ok_or_else(|| bad("empty encapsulated content"))?
+        .decode_as::<authenticode::SpcIndirectDataContent>()
+        .map_err(|e| bad(&format!("invalid spc indirect data: {e}")))?;
+    let [signer] = signed.signer_infos.0.as_slice() else {
+        return Err(bad("not exactly one signer"));
+    };
+    if signer.version != CmsVersion::V1 || signer.digest_alg != *digest {
+        return Err(bad("signer version or digest algorithm mismatch"));
+    }
+    if let Some(attrs) = &signer.signed_attrs
+        && !attrs.iter().any(|a| a.oid == MESSAGE_DIGEST_OID)
+    {
+        return Err(bad("signed attributes without a message digest"));
+    }
+    let alg = digest_name(&indirect.message_digest.digest_algorithm.oid);
+    Ok((signed, alg))
 }
 
 /// The certificates embedded in a CMS `SignedData` (other certificate choices skipped).

@@ -13,7 +13,7 @@
 use interdict_catalog::Catalog;
 use interdict_collectors::os::{OsInfo, detect_checked, hostname_checked};
 use interdict_collectors::sweep::{SweepCollector, SweepFilter};
-use interdict_collectors::{Collector, Root};
+use interdict_collectors::{Collector, Root, pe};
 use interdict_inventory::{Artifact, CollectError, Inventory, Platform};
 use interdict_matcher::{Finding, Matcher};
 use rayon::prelude::*;
@@ -151,33 +151,35 @@ pub fn collectors_for(platform: Platform) -> Vec<Box<dyn Collector>> {
     }
 }
 
-/// On Windows, files the sweep selected are read as PE files too (version info and
-/// signers identify a renamed binary and clear a look-alike name), and a file the PE
-/// collector already reported is not reported twice.
-fn enrich_windows_files(root: &Root, inv: &mut Inventory) {
+/// On Windows every PE image already has its `win-pe-files` artifact (the sweep's walk
+/// identified it by header), so a path the sweep also selected by name is not reported a
+/// second time; the PE artifact carries the version info and signers that identify a
+/// renamed binary or clear a look-alike name.
+fn drop_swept_pe_files(inv: &mut Inventory) {
     use interdict_collectors::pe;
     let known: std::collections::HashSet<String> = inv
         .artifacts
         .iter()
-        .filter(|a| a.collector == "win-pe-files")
+        .filter(|a| a.collector == pe::ID)
         .map(|a| a.name.to_lowercase())
         .collect();
     inv.artifacts
         .retain(|a| a.collector != "file-sweep" || !known.contains(&a.name.to_lowercase()));
-    let enriched: Vec<(usize, Artifact)> = inv
-        .artifacts
-        .par_iter()
-        .enumerate()
-        .filter(|(_, a)| a.collector == "file-sweep" && pe::has_pe_extension(&a.name))
-        .filter_map(|(i, a)| {
-            let bytes = root.read_limited(&a.name, pe::MAX_PE_SIZE).ok()?;
-            let mut e = pe::pe_artifact(&a.name, &bytes).ok()?;
-            e.collector = a.collector.clone();
-            Some((i, e))
-        })
-        .collect();
-    for (i, e) in enriched {
-        inv.artifacts[i] = e;
+}
+
+/// Moves the artifacts and errors of collector `id` out of `inv`.
+fn split_collector(inv: &mut Inventory, id: &str) -> Inventory {
+    let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut inv.artifacts)
+        .into_iter()
+        .partition(|a| a.collector == id);
+    inv.artifacts = rest;
+    let (errors, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut inv.errors)
+        .into_iter()
+        .partition(|e| e.collector == id);
+    inv.errors = rest;
+    Inventory {
+        artifacts: mine,
+        errors,
     }
 }
 
@@ -247,12 +249,19 @@ pub fn scan(
     let matcher =
         Arc::new(Matcher::new(catalog, platform).map_err(|e| ScanError::Catalog(e.to_string()))?);
 
-    let collectors = collectors_for(os.platform);
+    let mut collectors = collectors_for(os.platform);
     let mut sweep = SweepCollector::new(Box::new(CatalogFilter(matcher.clone())));
     sweep.hash = options.hash;
     sweep.cross_mounts = options.cross_mounts;
+    // One walk for both: on Windows the sweep identifies PE images by header as it goes,
+    // instead of the PE collector walking the volume a second time.
+    let pe_in_sweep = os.platform == Platform::Windows && !options.no_sweep;
+    if pe_in_sweep {
+        collectors.retain(|c| c.id() != pe::ID);
+        sweep.inspector = Some(Box::new(pe::PeInspector));
+    }
     progress(ScanEvent::Planned(
-        collectors.len() + usize::from(!options.no_sweep),
+        collectors.len() + usize::from(!options.no_sweep) + usize::from(pe_in_sweep),
     ));
 
     let run = |c: &dyn Collector| {
@@ -270,7 +279,14 @@ pub fn scan(
         },
         || (!options.no_sweep).then(|| run(&sweep)),
     );
-    results.extend(sweep_result);
+    if let Some((id, mut inv, millis)) = sweep_result {
+        if pe_in_sweep {
+            // Reported as its own collector, with the walk's time.
+            results.push((pe::ID, split_collector(&mut inv, pe::ID), millis));
+            progress(ScanEvent::Finished(pe::ID));
+        }
+        results.push((id, inv, millis));
+    }
 
     let mut all = Inventory {
         errors: os_errors,
@@ -289,7 +305,7 @@ pub fn scan(
         all.extend(inv);
     }
     if os.platform == Platform::Windows {
-        enrich_windows_files(&root, &mut all);
+        drop_swept_pe_files(&mut all);
     }
     // What the answer-only file checks could not tell (an unreadable folder) is reported
     // too, so it is never taken for an absence.
