@@ -38,7 +38,10 @@ impl Collector for DpkgCollector {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut inv = Inventory::default();
-        let distro = crate::os::detect(root).id;
+        // The scan recorded the system it recognised; detect only when run on its own.
+        let distro = root
+            .os()
+            .map_or_else(|| crate::os::detect(root).id, |os| os.id.clone());
         let mut sources: Vec<String> = Vec::new();
         match root.probe(STATUS) {
             Ok(None) => {}

@@ -45,7 +45,7 @@ use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Most symlinks followed while resolving one path (the kernel's own limit).
 const MAX_SYMLINKS: usize = 40;
@@ -120,6 +120,9 @@ pub struct Root {
     /// [`Root::find_case_insensitive`], [`Root::read_dir_or_note`]) could not return:
     /// `(location, message)`, shared by every clone, drained by [`Root::take_noted`].
     noted: Arc<Mutex<Vec<(String, String)>>>,
+    /// The system the scan recognised in this root, set once ([`Root::set_os`]) so
+    /// collectors read it instead of detecting it again.
+    os: Arc<OnceLock<crate::os::OsInfo>>,
 }
 
 /// The collector id of the errors [`Root::take_noted`] returns.
@@ -240,7 +243,19 @@ impl Root {
             live: true,
             shared: Arc::default(),
             noted: Arc::default(),
+            os: Arc::default(),
         }
+    }
+
+    /// Records the system recognised in this root (the scan does, once, before the
+    /// collectors run); a second call changes nothing.
+    pub fn set_os(&self, os: crate::os::OsInfo) {
+        let _ = self.os.set(os);
+    }
+
+    /// The system recognised in this root, when the scan has recorded it.
+    pub fn os(&self) -> Option<&crate::os::OsInfo> {
+        self.os.get()
     }
 
     /// An offline root at `dir`. Fails if it is not a directory.
@@ -257,6 +272,7 @@ impl Root {
             live: false,
             shared: Arc::default(),
             noted: Arc::default(),
+            os: Arc::default(),
         })
     }
 

@@ -18,7 +18,8 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Mutex;
 
-const ID: &str = "file-sweep";
+/// The collector id.
+pub const ID: &str = "file-sweep";
 
 /// Live-host directories that are never swept even when on the root file system.
 const PSEUDO: &[&str] = &["proc", "sys", "dev", "run"];

@@ -198,6 +198,10 @@ pub struct CollectError {
     pub location: String,
     /// What went wrong, in lower case, naming the problem.
     pub message: String,
+    /// When several collectors met the same failure at the same place (one registry
+    /// hive read by four collectors), every one of them; `collector` is the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collectors: Vec<String>,
     /// `warning` for a record skipped while the rest of its source was read (a nameless
     /// SBOM component); absent for an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,6 +227,7 @@ impl CollectError {
             collector: collector.to_string(),
             location: location.into(),
             message: message.into(),
+            collectors: Vec::new(),
             severity: None,
         }
     }

@@ -18,10 +18,10 @@ pub fn to_table(report: &Report) -> String {
 
 fn scan_table(report: &Report) -> String {
     let mut s = String::new();
-    let items = report.inventory.as_ref().map_or_else(
-        || report.collectors.iter().map(|c| c.items).sum(),
-        Vec::len,
-    );
+    let items = report
+        .inventory
+        .as_ref()
+        .map_or_else(|| report.collectors.iter().map(|c| c.items).sum(), Vec::len);
     let (root, os, name) = report.host.as_ref().map_or(("", "", ""), |h| {
         let os = if h.os.name.is_empty() {
             h.os.platform.map_or("", |p| p.as_str())
@@ -105,12 +105,7 @@ fn units_table(report: &Report) -> String {
             .iter()
             .filter(|f| f.document.as_deref().or(f.host.as_deref()) == Some(label.as_str()))
             .collect();
-        let _ = writeln!(
-            s,
-            "{unit_key} {}: {} finding(s)",
-            t(label),
-            findings.len()
-        );
+        let _ = writeln!(s, "{unit_key} {}: {} finding(s)", t(label), findings.len());
         for f in findings {
             let _ = writeln!(
                 s,
@@ -120,7 +115,13 @@ fn units_table(report: &Report) -> String {
                 t(&f.directives.join(", "))
             );
             for e in &f.evidence {
-                let _ = writeln!(s, "      {} {}  @ {}", t(&e.kind), t(&e.name), t(&e.location));
+                let _ = writeln!(
+                    s,
+                    "      {} {}  @ {}",
+                    t(&e.kind),
+                    t(&e.name),
+                    t(&e.location)
+                );
             }
         }
     }

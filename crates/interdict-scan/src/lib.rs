@@ -1,7 +1,8 @@
 //! Scan orchestration: recognise the root's system, run its collectors in parallel, match
-//! the inventory against the catalog, and return a [`ScanReport`].
+//! the inventory against the catalog, and fill in the report document
+//! ([`interdict_findings::Report`]).
 //!
-//! The entry point is [`scan`]. The collector set for each platform is chosen in
+//! The entry point is [`scan_into`]. The collector set for each platform is chosen in
 //! [`collectors_for`]; the file sweep runs beside the other collectors with a filter
 //! compiled from the catalog, so it reports only paths an indicator cares about.
 //!
@@ -11,13 +12,15 @@
 #![deny(missing_docs)]
 
 use interdict_catalog::Catalog;
+use interdict_collectors::identity::{host_identifiers, live_kernel};
 use interdict_collectors::os::{OsInfo, detect_checked, hostname_checked};
+use interdict_collectors::sweep;
 use interdict_collectors::sweep::{SweepCollector, SweepFilter};
 use interdict_collectors::{Collector, Root, pe};
-use interdict_inventory::{Artifact, CollectError, Inventory, Platform};
-use interdict_matcher::{Finding, Matcher};
+use interdict_findings::{CollectorStats, Host, Os, Report};
+use interdict_inventory::{CollectError, Inventory, Platform};
+use interdict_matcher::Matcher;
 use rayon::prelude::*;
-use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -52,38 +55,6 @@ pub enum ScanError {
     Catalog(String),
 }
 
-/// The scanned system.
-#[derive(Debug, Clone, Serialize)]
-pub struct HostInfo {
-    /// Host name (from the root's own files for an offline root).
-    pub hostname: String,
-    /// The root scanned (`/` for the live host).
-    pub root: String,
-    /// Whether this is the running host.
-    pub live: bool,
-    /// Platform family.
-    pub platform: Platform,
-    /// Distribution or product id.
-    pub os_id: String,
-    /// Version.
-    pub os_version: String,
-    /// Human-readable OS name.
-    pub os_name: String,
-}
-
-/// Per-collector counts and timing.
-#[derive(Debug, Clone, Serialize)]
-pub struct CollectorStats {
-    /// Collector id.
-    pub id: String,
-    /// Items found.
-    pub items: usize,
-    /// Errors met.
-    pub errors: usize,
-    /// Wall time in milliseconds.
-    pub millis: u64,
-}
-
 /// Progress events, for a progress bar.
 #[derive(Debug, Clone, Copy)]
 pub enum ScanEvent<'a> {
@@ -91,27 +62,6 @@ pub enum ScanEvent<'a> {
     Planned(usize),
     /// A collector finished.
     Finished(&'a str),
-}
-
-/// Everything a scan produced.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScanReport {
-    /// The system scanned.
-    pub host: HostInfo,
-    /// Start time, RFC 3339 UTC.
-    pub started: String,
-    /// Wall time in milliseconds.
-    pub duration_ms: u64,
-    /// Products found.
-    pub findings: Vec<Finding>,
-    /// Sources that could not be read. A source several collectors read (a registry
-    /// hive) that failed the same way for each is listed once, its `collector` naming them
-    /// all (`win-cert-store-hive, win-registry-keys`).
-    pub errors: Vec<CollectError>,
-    /// Per-collector counts.
-    pub collectors: Vec<CollectorStats>,
-    /// The whole normalized inventory, sorted.
-    pub inventory: Vec<Artifact>,
 }
 
 /// The collectors for a platform, without the file sweep.
@@ -164,7 +114,7 @@ fn drop_swept_pe_files(inv: &mut Inventory) {
         .map(|a| a.name.to_lowercase())
         .collect();
     inv.artifacts
-        .retain(|a| a.collector != "file-sweep" || !known.contains(&a.name.to_lowercase()));
+        .retain(|a| a.collector != sweep::ID || !known.contains(&a.name.to_lowercase()));
 }
 
 /// Moves the artifacts and errors of collector `id` out of `inv`.
@@ -184,7 +134,8 @@ fn split_collector(inv: &mut Inventory, id: &str) -> Inventory {
 }
 
 /// Merges errors with the same location and message (one source, read by several
-/// collectors, failing the same way) into one naming every collector; order is kept.
+/// collectors, failing the same way) into one: `collector` names the first collector
+/// that met it, `collectors` lists them all; order is kept.
 fn merge_shared_errors(errors: Vec<CollectError>) -> Vec<CollectError> {
     let mut out: Vec<CollectError> = Vec::with_capacity(errors.len());
     let mut seen: std::collections::HashMap<(String, String), usize> =
@@ -193,9 +144,13 @@ fn merge_shared_errors(errors: Vec<CollectError>) -> Vec<CollectError> {
         match seen.get(&(e.location.clone(), e.message.clone())) {
             Some(&i) => {
                 if let Some(first) = out.get_mut(i)
-                    && !first.collector.split(", ").any(|c| c == e.collector)
+                    && first.collector != e.collector
+                    && !first.collectors.contains(&e.collector)
                 {
-                    first.collector = format!("{}, {}", first.collector, e.collector);
+                    if first.collectors.is_empty() {
+                        first.collectors.push(first.collector.clone());
+                    }
+                    first.collectors.push(e.collector);
                 }
             }
             None => {
@@ -226,17 +181,16 @@ pub fn sweep_filter(matcher: Arc<Matcher>) -> Box<dyn SweepFilter> {
     Box::new(CatalogFilter(matcher))
 }
 
-/// Runs one scan.
-pub fn scan(
+/// Runs one scan and fills `report` with what it found: the host, the per-collector
+/// counts, the findings, the errors and the whole inventory; `finished`, `duration_ms` and
+/// `summary` are set last. The caller made `report` (its id, tool version, catalog stamp
+/// and start time), so the same scan serves the CLI and the agent.
+pub fn scan_into(
+    report: &mut Report,
     catalog: &Catalog,
     options: &ScanOptions,
     progress: &(dyn Fn(ScanEvent) + Sync),
-) -> Result<ScanReport, ScanError> {
-    let started_at = Instant::now();
-    let started = jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .unwrap_or_else(|_| jiff::Timestamp::now())
-        .to_string();
+) -> Result<(), ScanError> {
     let root = match &options.root {
         None => Root::live(),
         Some(p) => Root::offline(p).map_err(|e| ScanError::Root {
@@ -245,6 +199,8 @@ pub fn scan(
         })?,
     };
     let (os, os_errors) = detect_checked(&root);
+    // Collectors read the detected system from the root instead of detecting it again.
+    root.set_os(os.clone());
     let platform = os.platform.as_str();
     let matcher =
         Arc::new(Matcher::new(catalog, platform).map_err(|e| ScanError::Catalog(e.to_string()))?);
@@ -313,35 +269,34 @@ pub fn scan(
     all.sort();
     all.errors = merge_shared_errors(std::mem::take(&mut all.errors));
     stats.sort_by(|a, b| a.id.cmp(&b.id));
-    let findings = matcher.match_artifacts(&all.artifacts);
-    Ok(ScanReport {
-        host,
-        started,
-        duration_ms: started_at.elapsed().as_millis() as u64,
-        findings,
-        errors: all.errors,
-        collectors: stats,
-        inventory: all.artifacts,
-    })
+    report.findings = matcher.match_artifacts(&all.artifacts);
+    report.host = Some(host);
+    report.errors = all.errors;
+    report.collectors = stats;
+    report.inventory = Some(all.artifacts);
+    let now = jiff::Timestamp::now();
+    report.finish(now.round(jiff::Unit::Millisecond).unwrap_or(now));
+    Ok(())
 }
 
-/// The host facts, with the files naming the host that could not be read.
-fn host_info(root: &Root, os: &OsInfo) -> (HostInfo, Vec<CollectError>) {
+/// The host's identity (name, OS, the identifiers its records hold), with the files naming
+/// the host that could not be read.
+fn host_info(root: &Root, os: &OsInfo) -> (Host, Vec<CollectError>) {
     let (hostname, errors) = if root.is_live() {
         (sysinfo::System::host_name().unwrap_or_default(), Vec::new())
     } else {
         hostname_checked(root, os.platform)
     };
-    let info = HostInfo {
-        hostname,
-        root: root.base().display().to_string(),
-        live: root.is_live(),
-        platform: os.platform,
-        os_id: os.id.clone(),
-        os_version: os.version.clone(),
-        os_name: os.pretty_name.clone(),
+    let info = Os {
+        platform: Some(os.platform),
+        id: os.id.clone(),
+        version: os.version.clone(),
+        name: os.pretty_name.clone(),
+        kernel: live_kernel(root).unwrap_or_default(),
     };
-    (info, errors)
+    let host = Host::new(&hostname, info, host_identifiers(root, os.platform))
+        .with_scan_fields(&root.base().display().to_string(), root.is_live());
+    (host, errors)
 }
 
 #[cfg(test)]
@@ -358,10 +313,12 @@ mod tests {
             e("b", "other", "truncated"),
             e("c", "hive", "unreadable"),
         ]);
+        let mut shared = e("a", "hive", "truncated");
+        shared.collectors = vec!["a".into(), "b".into()];
         assert_eq!(
             merged,
             [
-                e("a, b", "hive", "truncated"),
+                shared,
                 e("b", "other", "truncated"),
                 e("c", "hive", "unreadable"),
             ]

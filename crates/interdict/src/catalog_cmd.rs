@@ -2,10 +2,12 @@
 
 use anyhow::{Result, bail};
 use clap::Subcommand;
-use interdict_catalog::Catalog;
+use interdict_catalog::{Catalog, Directive, ScheduledMilestone, schedule};
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod show;
 
 /// Catalog subcommands.
 #[derive(Subcommand, Debug)]
@@ -19,13 +21,17 @@ pub enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show one directive, vendor or product (with its indicators and sources) as JSON.
+    /// Show one directive (with its milestone dates), vendor or product (with its
+    /// indicators and sources).
     Show {
         /// The id.
         id: String,
         /// Add the catalog files in DIR to the bundled catalog.
         #[arg(long, value_name = "DIR")]
         catalog: Option<PathBuf>,
+        /// A readable view, or the entry as JSON.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
+        format: ShowFormat,
     },
     /// Check the bundled catalog, and DIR's files on top of it when given.
     Validate {
@@ -33,6 +39,18 @@ pub enum CatalogCommand {
         dir: Option<PathBuf>,
     },
 }
+
+/// How `catalog show` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShowFormat {
+    /// A readable view.
+    Table,
+    /// The entry as JSON.
+    Json,
+}
+
+/// How far `catalog show` lists a directive's recurring milestones: a year of them.
+const CALENDAR_DAYS: i64 = 365;
 
 /// Runs a catalog subcommand.
 pub fn run(cmd: CatalogCommand) -> Result<ExitCode> {
@@ -54,23 +72,17 @@ pub fn run(cmd: CatalogCommand) -> Result<ExitCode> {
                 crate::write_stdout(&list_table(&cat))?;
             }
         }
-        CatalogCommand::Show { id, catalog } => {
+        CatalogCommand::Show {
+            id,
+            catalog,
+            format,
+        } => {
             let cat = crate::load_catalog(catalog.as_ref())?;
-            let doc = if let Some(d) = cat.directive(&id) {
-                let due: Vec<_> = d
-                    .milestones
-                    .iter()
-                    .map(|m| json!({"offset_days": m.offset_days, "due": m.due(d.issued).to_string(), "deliverable": m.deliverable, "every_days": m.every_days, "description": m.description}))
-                    .collect();
-                json!({"directive": d, "schedule": due})
-            } else if let Some(v) = cat.vendor(&id) {
-                json!({"vendor": v})
-            } else if let Some(p) = cat.product(&id) {
-                json!({"product": p, "directives": cat.directives_for(p)})
-            } else {
-                bail!("no directive, vendor or product with id `{id}`");
+            let text = match format {
+                ShowFormat::Json => serde_json::to_string_pretty(&show_json(&cat, &id)?)? + "\n",
+                ShowFormat::Table => show::entry(&cat, &id)?,
             };
-            crate::write_stdout(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
+            crate::write_stdout(&text)?;
         }
         CatalogCommand::Validate { dir } => {
             let cat = crate::load_catalog(dir.as_ref())?;
@@ -84,6 +96,36 @@ pub fn run(cmd: CatalogCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A directive's dates from its issue date: each milestone's first due date, and the
+/// calendar of every due date (recurring status points included) for its first year.
+fn directive_dates(d: &Directive) -> (Vec<ScheduledMilestone>, Vec<ScheduledMilestone>) {
+    let until = d
+        .issued
+        .checked_add(jiff::Span::new().days(CALENDAR_DAYS))
+        .unwrap_or(d.issued);
+    let calendar = schedule(d, d.issued, until);
+    let firsts = calendar
+        .iter()
+        .filter(|m| m.occurrence == 0)
+        .cloned()
+        .collect();
+    (firsts, calendar)
+}
+
+/// The JSON of `catalog show`.
+fn show_json(cat: &Catalog, id: &str) -> Result<serde_json::Value> {
+    Ok(if let Some(d) = cat.directive(id) {
+        let (firsts, calendar) = directive_dates(d);
+        json!({"directive": d, "schedule": firsts, "calendar": calendar})
+    } else if let Some(v) = cat.vendor(id) {
+        json!({"vendor": v})
+    } else if let Some(p) = cat.product(id) {
+        json!({"product": p, "directives": cat.directives_for(p)})
+    } else {
+        bail!("no directive, vendor or product with id `{id}`");
+    })
 }
 
 /// The catalog as a table; names and titles (user catalog files may hold anything) are

@@ -124,9 +124,10 @@ pub fn manpage() -> std::io::Result<String> {
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        let name = format!("interdict-{}", sub.get_name());
-        let sub = sub.clone().name(name);
-        clap_mangen::Man::new(sub).render(&mut out)?;
+        let title = format!("interdict-{}", sub.get_name());
+        clap_mangen::Man::new(sub.clone())
+            .title(title)
+            .render(&mut out)?;
     }
     Ok(String::from_utf8_lossy(&out).into_owned())
 }

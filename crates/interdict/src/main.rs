@@ -127,7 +127,6 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         hash: args.hash,
         cross_mounts: args.cross_mounts,
         no_sweep: args.no_sweep,
-        ..ScanOptions::default()
     };
     let bar = progress_bar();
     let on_event = |e: ScanEvent| match e {

@@ -223,7 +223,10 @@ pub fn run_import(args: ImportArgs) -> Result<ExitCode> {
         unit.endpoints = artifacts
             .iter()
             .filter_map(|a| {
-                let count = a.attr(interdict_inventory::attr::ENDPOINT_COUNT)?.parse().ok()?;
+                let count = a
+                    .attr(interdict_inventory::attr::ENDPOINT_COUNT)?
+                    .parse()
+                    .ok()?;
                 Some((a.location.clone(), count))
             })
             .collect();
@@ -278,7 +281,9 @@ fn finish(check: &CheckArgs, mut report: Report, mut units: Vec<Unit>) -> Result
     // The T+30 counts: products found and how many endpoints (hosts, documents) have each;
     // an aggregated export's row counts the devices it reports.
     let products = product_counts(
-        units.iter().map(|u| (u.label.as_str(), u.findings.as_slice())),
+        units
+            .iter()
+            .map(|u| (u.label.as_str(), u.findings.as_slice())),
         report.source,
         |label, f| {
             units

@@ -19,7 +19,7 @@ fn list_show_and_validate_the_bundled_catalog() {
     ] {
         assert!(out.contains(id), "{id} missing from:\n{out}");
     }
-    let (code, out, _) = interdict(&["catalog", "show", "bod-17-01"]);
+    let (code, out, _) = interdict(&["catalog", "show", "bod-17-01", "--format", "json"]);
     assert_eq!(code, 0);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     let due: Vec<&str> = doc["schedule"]
@@ -36,7 +36,7 @@ fn list_show_and_validate_the_bundled_catalog() {
         doc["directive"]["issuer"],
         "U.S. Department of Homeland Security"
     );
-    let (code, out, _) = interdict(&["catalog", "show", "kesl"]);
+    let (code, out, _) = interdict(&["catalog", "show", "kesl", "--format", "json"]);
     assert_eq!(code, 0);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(

@@ -353,9 +353,15 @@ fn truncated_software_hive_is_one_error_and_system_is_still_read() {
     let errors = doc["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0]["location"], SOFTWARE);
+    // One collector in `collector`; every collector that met it in `collectors`.
+    assert_eq!(errors[0]["collector"], "win-cert-store-hive");
     assert_eq!(
-        errors[0]["collector"],
-        "win-cert-store-hive, win-registry-keys, win-uninstall-hive"
+        errors[0]["collectors"],
+        serde_json::json!([
+            "win-cert-store-hive",
+            "win-registry-keys",
+            "win-uninstall-hive"
+        ])
     );
     assert!(
         errors[0]["message"]

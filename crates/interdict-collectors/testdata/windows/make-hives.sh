@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the small generated hives used by the Windows collector tests:
 #   software.hive  SOFTWARE: Kaspersky Endpoint Security (WOW6432Node uninstall entry and
-#                  KasperskyLab vendor key), decoys, a Kaspersky TLS root in the ROOT store
+#                  KasperskyLab vendor key), decoys, a Kaspersky TLS root in the ROOT store,
+#                  MachineGuid 6f1a0c2e-… (attrib-software.hive has another: b3e1f7a0-…)
 #   system.hive    SYSTEM: Select\Current=2; ControlSet002 (current) with AVP21.3, klif,
 #                  WinDefend; ControlSet001 (stale) with klim6 and kneps, never reported
 #   ntuser.hive    NTUSER.DAT of alice: per-user "Kaspersky Password Manager"
@@ -133,6 +134,9 @@ Windows Registry Editor Version 5.00
 "Blob"=hex:$(reg_hex "$work/blob.bin")
 
 [HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SystemCertificates\CA\Certificates]
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Cryptography]
+"MachineGuid"="6f1a0c2e-5b7d-4b1b-9c4d-0123456789ab"
 EOF
 
 # --- SYSTEM --------------------------------------------------------------------------------
@@ -238,7 +242,9 @@ lab='C:\\Program Files (x86)\\Kaspersky Lab'
     reg_msi_product 872710A94F7F9FD44A28B0797BD07DDE 'Kaspersky Endpoint Security for Windows' 0c0601b6
     reg_msi_product ADEB42927D0EFAD42A42052D0E1BF2B5 'Kaspersky Security Center Network Agent' 0e026957
     printf '[HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\KasperskyLab\\protected\\KES.12.6\\environment]\n'
-    printf '"ProductName"="Kaspersky Endpoint Security for Windows"\n'
+    printf '"ProductName"="Kaspersky Endpoint Security for Windows"\n\n'
+    printf '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Cryptography]\n'
+    printf '"MachineGuid"="b3e1f7a0-22c4-4e9b-8f31-5d6c7e8f9a0b"\n'
 } > "$work/attrib-software.reg"
 
 img='\"C:\\Program Files (x86)\\Kaspersky Lab'

@@ -451,6 +451,7 @@ pub fn parse_header_blob(blob: &[u8]) -> Result<RpmHeader, FormatError> {
 }
 
 /// One entry to write: tag, type, count, encoded data.
+#[cfg(any(test, feature = "test-support"))]
 #[derive(Debug, Clone)]
 pub(crate) struct Item {
     pub(crate) tag: i32,
@@ -459,6 +460,7 @@ pub(crate) struct Item {
     pub(crate) data: Vec<u8>,
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl Item {
     fn string(tag: i32, typ: u32, s: &str) -> Item {
         let mut data: Vec<u8> = s.bytes().filter(|&b| b != 0).collect();
@@ -495,12 +497,14 @@ impl Item {
     }
 }
 
+#[cfg(any(test, feature = "test-support"))]
 fn len_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Writes region entries (inside a `HEADERIMMUTABLE` region) and dribble entries (after
 /// it) into a header blob.
+#[cfg(any(test, feature = "test-support"))]
 pub(crate) fn assemble(region: &[Item], dribble: &[Item]) -> Vec<u8> {
     let mut region: Vec<&Item> = region.iter().collect();
     region.sort_by_key(|i| i.tag);

@@ -250,7 +250,10 @@ impl Row<'_> {
         .with_attr("platform", self.value(columns.platform).unwrap_or_default())
         .with_attr("csv-export", export.unwrap_or_default());
         if let Some(devices) = devices {
-            artifact = artifact.with_attr(interdict_inventory::attr::ENDPOINT_COUNT, devices.to_string());
+            artifact = artifact.with_attr(
+                interdict_inventory::attr::ENDPOINT_COUNT,
+                devices.to_string(),
+            );
         }
         Ok(Some((host, artifact)))
     }
