@@ -122,7 +122,8 @@ fn run(mut args: Vec<String>) -> Res<String> {
         }
         "sbom" => {
             let catalog = Catalog::bundled().map_err(|e| e.to_string())?;
-            let matcher = Matcher::new(&catalog, "any").map_err(|e| e.to_string())?;
+            let matcher = Matcher::new(&catalog, interdict_inventory::Platform::Any)
+                .map_err(|e| e.to_string())?;
             for _ in 0..repeat {
                 last = sbom(&matcher, arg(0)?)?;
             }
@@ -131,7 +132,7 @@ fn run(mut args: Vec<String>) -> Res<String> {
             let catalog = Catalog::bundled().map_err(|e| e.to_string())?;
             let root = root_of(arg(0)?)?;
             let platform = interdict_collectors::os::detect(&root).platform;
-            let matcher = Matcher::new(&catalog, platform.as_str()).map_err(|e| e.to_string())?;
+            let matcher = Matcher::new(&catalog, platform).map_err(|e| e.to_string())?;
             let filter = Arc::new(matcher);
             for _ in 0..repeat {
                 last = sweep(

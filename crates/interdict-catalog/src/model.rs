@@ -1,6 +1,7 @@
 //! The validated catalog model: what the rest of interdict reads.
 
 pub use interdict_findings::{Distribution, IndicatorKind};
+pub use interdict_inventory::Platform;
 use jiff::civil::Date;
 use serde::Serialize;
 
@@ -146,7 +147,7 @@ impl Indicator {
     /// Whether letter case matters when scanning `platform`: names and paths on Linux are
     /// case-sensitive, on Windows and macOS they are not; an explicit catalog setting wins,
     /// and for `any` (SBOMs, imports) the indicator's own rule holds.
-    pub fn case_sensitive_on(&self, platform: &str) -> bool {
+    pub fn case_sensitive_on(&self, platform: Platform) -> bool {
         let name_like = matches!(
             self.kind,
             IndicatorKind::Package
@@ -158,17 +159,20 @@ impl Indicator {
         );
         match platform {
             _ if self.case_explicit || !name_like => self.case_sensitive,
-            "linux" => true,
-            "windows" | "macos" => false,
-            _ => self.case_sensitive,
+            Platform::Linux => true,
+            Platform::Windows | Platform::Macos => false,
+            Platform::Any => self.case_sensitive,
         }
     }
 
-    /// Whether the rule applies to a platform name (`any` matches everything).
-    pub fn applies_to(&self, platform: &str) -> bool {
+    /// Whether the rule applies when scanning `platform` (`any` matches everything).
+    pub fn applies_to(&self, platform: Platform) -> bool {
         self.platforms.is_empty()
-            || platform == "any"
-            || self.platforms.iter().any(|p| p == platform || p == "any")
+            || platform == Platform::Any
+            || self
+                .platforms
+                .iter()
+                .any(|p| p == platform.as_str() || p == "any")
     }
 }
 

@@ -1,9 +1,10 @@
 //! Alpine packages from `lib/apk/db/installed`.
 
+use crate::purl::package_url;
 use crate::root::is_absent;
 use crate::{Collector, Root, error_at};
 use interdict_formats::apk::parse_apk_installed;
-use interdict_inventory::{Artifact, ArtifactKind, Inventory};
+use interdict_inventory::{Artifact, ArtifactKind, Inventory, attr};
 
 /// The apk database path, relative to the root.
 pub const APK_INSTALLED: &str = "lib/apk/db/installed";
@@ -33,11 +34,13 @@ impl Collector for ApkCollector {
         match parse_apk_installed(&data) {
             Ok(pkgs) => {
                 for p in pkgs {
-                    let purl = if p.arch.is_empty() {
-                        format!("pkg:apk/alpine/{}@{}", p.name, p.version)
-                    } else {
-                        format!("pkg:apk/alpine/{}@{}?arch={}", p.name, p.version, p.arch)
-                    };
+                    let purl = package_url(
+                        "apk",
+                        Some("alpine"),
+                        &p.name,
+                        &p.version,
+                        &[("arch", &p.arch)],
+                    );
                     let mut a = Artifact::new(ArtifactKind::Package, p.name, APK_INSTALLED, id)
                         .with_version(p.version)
                         .with_publisher(p.maintainer)
@@ -45,7 +48,7 @@ impl Collector for ApkCollector {
                         .with_attr("origin", p.origin)
                         .with_attr("license", p.license)
                         .with_attr("description", p.description)
-                        .with_attr("purl", purl);
+                        .with_attr(attr::PURL, purl.unwrap_or_default());
                     a.paths = p.files;
                     inv.artifacts.push(a);
                 }

@@ -1,8 +1,9 @@
 //! dpkg: `var/lib/dpkg/status`, distroless `status.d/*`, and `info/*.list` file lists.
 
+use crate::purl::package_url;
 use crate::{Collector, Root, error_at};
 use interdict_formats::dpkg::{DpkgStatusEntry, PackageState, parse_dpkg_list, parse_dpkg_status};
-use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, CollectError, Inventory};
+use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, CollectError, Inventory, attr};
 use rayon::prelude::*;
 use std::collections::HashSet;
 
@@ -105,10 +106,13 @@ fn artifact(e: &DpkgStatusEntry, location: &str, distro: &str) -> Option<Artifac
         PackageState::NotInstalled => return None,
     };
     let distro = if distro.is_empty() { "debian" } else { distro };
-    let mut purl = format!("pkg:deb/{distro}/{}@{}", e.package, purl_escape(&e.version));
-    if !e.architecture.is_empty() {
-        purl.push_str(&format!("?arch={}", e.architecture));
-    }
+    let purl = package_url(
+        "deb",
+        Some(distro),
+        &e.package,
+        &e.version,
+        &[("arch", &e.architecture)],
+    );
     Some(
         Artifact::new(ArtifactKind::Package, &e.package, location, ID)
             .with_version(&e.version)
@@ -121,15 +125,8 @@ fn artifact(e: &DpkgStatusEntry, location: &str, distro: &str) -> Option<Artifac
             .with_attr("multi-arch", &e.multi_arch)
             .with_attr("summary", &e.description)
             .with_attr("line", e.line.to_string())
-            .with_attr("purl", purl),
+            .with_attr(attr::PURL, purl.unwrap_or_default()),
     )
-}
-
-/// Percent-encodes the characters a purl version may not carry as-is.
-fn purl_escape(v: &str) -> String {
-    v.replace('%', "%25")
-        .replace('+', "%2B")
-        .replace(':', "%3A")
 }
 
 /// The names of the `info/*.list` files, listed once: most multi-arch packages have only

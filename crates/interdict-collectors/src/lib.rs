@@ -23,6 +23,7 @@ pub mod os;
 pub mod pacman;
 pub mod pe;
 pub mod processes;
+pub mod purl;
 pub mod root;
 pub mod rpm;
 pub mod snap;

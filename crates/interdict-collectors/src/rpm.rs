@@ -196,24 +196,20 @@ pub fn evr(h: &RpmHeader) -> String {
 
 /// The package URL: `pkg:rpm/<name>@<version>-<release>?arch=<arch>&epoch=<n>`.
 pub fn purl(h: &RpmHeader) -> String {
-    let enc = |s: &str| percent_encode(s.as_bytes(), b"");
-    let mut p = format!("pkg:rpm/{}@{}", enc(&h.name), enc(&h.version));
-    if !h.release.is_empty() {
-        p.push('-');
-        p.push_str(&enc(&h.release));
-    }
-    let mut q = Vec::new();
-    if !h.arch.is_empty() {
-        q.push(format!("arch={}", enc(&h.arch)));
-    }
-    if let Some(e) = h.epoch {
-        q.push(format!("epoch={e}"));
-    }
-    if !q.is_empty() {
-        p.push('?');
-        p.push_str(&q.join("&"));
-    }
-    p
+    let version = if h.release.is_empty() {
+        h.version.clone()
+    } else {
+        format!("{}-{}", h.version, h.release)
+    };
+    let epoch = h.epoch.map(|e| e.to_string()).unwrap_or_default();
+    crate::purl::package_url(
+        "rpm",
+        None,
+        &h.name,
+        &version,
+        &[("arch", &h.arch), ("epoch", &epoch)],
+    )
+    .unwrap_or_default()
 }
 
 /// The artifact for one installed package found in the database at `location`.
@@ -240,7 +236,7 @@ pub fn package_artifact(h: &RpmHeader, location: &str, collector: &str) -> Artif
             h.install_time.map(|t| t.to_string()).unwrap_or_default(),
         )
         .with_attr("size", h.size.map(|s| s.to_string()).unwrap_or_default())
-        .with_attr("purl", purl(h));
+        .with_attr(interdict_inventory::attr::PURL, purl(h));
     a.paths = h
         .files
         .iter()

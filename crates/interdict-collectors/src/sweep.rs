@@ -158,7 +158,7 @@ impl SweepCollector {
                 .with_path(rel.as_str())
                 .with_attr("file-type", kind);
             if let Some(h) = sha {
-                a = a.with_attr("sha256", h);
+                a = a.with_attr(interdict_inventory::attr::SHA256, h);
             }
             if let Ok(md) = entry.metadata()
                 && md.is_file()

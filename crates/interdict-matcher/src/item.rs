@@ -364,6 +364,6 @@ fn evidence(a: &Artifact, rule: &rules::Rule, value: &str) -> Evidence {
         pattern: i.pattern.clone(),
         weight,
         source: i.source.clone(),
-        embedded: a.attr("embedded") == Some("true"),
+        embedded: a.attr(interdict_inventory::attr::EMBEDDED) == Some("true"),
     }
 }

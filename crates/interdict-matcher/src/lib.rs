@@ -69,7 +69,7 @@ pub mod rules;
 mod values;
 
 use interdict_catalog::{Catalog, Distribution, IndicatorKind, MatchMode};
-use interdict_inventory::Artifact;
+use interdict_inventory::{Artifact, Platform};
 use rules::{CompileError, RuleSet};
 use std::collections::BTreeSet;
 
@@ -86,12 +86,12 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// Compiles `catalog` for `platform` (`linux`, `windows`, `macos`, or `any`).
-    pub fn new(catalog: &Catalog, platform: &str) -> Result<Matcher, CompileError> {
+    /// Compiles `catalog` for `platform` (`Any` for SBOMs and imports).
+    pub fn new(catalog: &Catalog, platform: Platform) -> Result<Matcher, CompileError> {
         Ok(Matcher {
             rules: RuleSet::compile(catalog, platform)?,
             catalog: catalog.clone(),
-            paths_case_sensitive: platform == "linux",
+            paths_case_sensitive: platform == Platform::Linux,
         })
     }
 

@@ -5,6 +5,7 @@
 use aho_corasick::{AhoCorasick, Input, StartKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use interdict_catalog::{Catalog, Indicator, IndicatorKind, MatchMode, SourceConfidence, Strength};
+use interdict_inventory::Platform;
 use regex::RegexSet;
 use std::collections::HashMap;
 
@@ -67,7 +68,7 @@ impl RuleSet {
     /// Compiles the active indicators of `catalog` that apply to `platform` (`linux`,
     /// `windows`, `macos`, or `any` for SBOMs and imports), plus vendor-level rules
     /// derived from each vendor's publisher patterns and signer subjects.
-    pub fn compile(catalog: &Catalog, platform: &str) -> Result<RuleSet, CompileError> {
+    pub fn compile(catalog: &Catalog, platform: Platform) -> Result<RuleSet, CompileError> {
         let mut rules = Vec::new();
         for p in catalog.products() {
             for i in p

@@ -2,7 +2,7 @@ use super::*;
 use interdict_inventory::{Artifact, ArtifactKind as K, ArtifactState as S};
 
 fn linux() -> Matcher {
-    Matcher::new(&Catalog::bundled().unwrap(), "linux").unwrap()
+    Matcher::new(&Catalog::bundled().unwrap(), Platform::Linux).unwrap()
 }
 
 fn pkg(name: &str, publisher: &str, state: S) -> Artifact {
@@ -180,7 +180,7 @@ fn embedded_engine_is_outside_bod_17_01() {
 
 #[test]
 fn windows_rules_are_case_insensitive_and_most_specific_wins() {
-    let m = Matcher::new(&Catalog::bundled().unwrap(), "windows").unwrap();
+    let m = Matcher::new(&Catalog::bundled().unwrap(), Platform::Windows).unwrap();
     let na = Artifact::new(
         K::Package,
         "Kaspersky Security Center Network Agent",
@@ -238,14 +238,14 @@ fn sweep_reports_a_vendor_folder_once_and_product_files() {
     assert!(m.path_is_interesting("opt/kaspersky/kesl/bin/kesl-control", "kesl-control", false));
     assert!(!m.path_is_interesting("usr/bin/ls", "ls", false));
     assert!(!m.path_is_interesting("opt", "opt", true));
-    let w = Matcher::new(&Catalog::bundled().unwrap(), "windows").unwrap();
+    let w = Matcher::new(&Catalog::bundled().unwrap(), Platform::Windows).unwrap();
     assert!(w.path_is_interesting("Program Files (x86)/KASPERSKY LAB", "KASPERSKY LAB", true));
     assert!(w.path_is_interesting("Users/a/Downloads/KAVREMOVER.EXE", "KAVREMOVER.EXE", false));
 }
 
 #[test]
 fn open_source_components_are_for_review_only() {
-    let m = Matcher::new(&Catalog::bundled().unwrap(), "any").unwrap();
+    let m = Matcher::new(&Catalog::bundled().unwrap(), Platform::Any).unwrap();
     let c = Artifact::new(
         K::SbomComponent,
         "kaspresso",
@@ -262,7 +262,7 @@ fn open_source_components_are_for_review_only() {
 }
 
 fn windows() -> Matcher {
-    Matcher::new(&Catalog::bundled().unwrap(), "windows").unwrap()
+    Matcher::new(&Catalog::bundled().unwrap(), Platform::Windows).unwrap()
 }
 
 #[test]
@@ -367,8 +367,8 @@ fn a_package_known_only_by_its_publisher_is_its_own_uncatalogued_product() {
 #[test]
 fn case_rules_follow_the_scanned_platform() {
     let cat = Catalog::bundled().unwrap();
-    let linux = Matcher::new(&cat, "linux").unwrap();
-    let windows = Matcher::new(&cat, "windows").unwrap();
+    let linux = Matcher::new(&cat, Platform::Linux).unwrap();
+    let windows = Matcher::new(&cat, Platform::Windows).unwrap();
     // Linux paths are case-sensitive, even for an indicator that also applies elsewhere.
     let host = "home/a/.config/google-chrome/NativeMessagingHosts/com.kaspersky.ahkjpbeeocnddjkakilopmfdlnjdpcdm.host.json";
     assert!(linux.path_is_interesting(host, "x", false));

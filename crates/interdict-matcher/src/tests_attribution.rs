@@ -5,11 +5,11 @@ use super::*;
 use interdict_inventory::{Artifact, ArtifactKind as K, ArtifactState as S};
 
 fn windows() -> Matcher {
-    Matcher::new(&Catalog::bundled().unwrap(), "windows").unwrap()
+    Matcher::new(&Catalog::bundled().unwrap(), Platform::Windows).unwrap()
 }
 
 fn macos() -> Matcher {
-    Matcher::new(&Catalog::bundled().unwrap(), "macos").unwrap()
+    Matcher::new(&Catalog::bundled().unwrap(), Platform::Macos).unwrap()
 }
 
 const KES_FOLDER: &str = "Program Files (x86)/Kaspersky Lab/KES.11.11.0";

@@ -1,7 +1,7 @@
 //! Which values of an artifact each indicator kind is compared with.
 
 use interdict_catalog::IndicatorKind;
-use interdict_inventory::{Artifact, ArtifactKind};
+use interdict_inventory::{Artifact, ArtifactKind, attr};
 
 /// Attributes that name a supplier-like party (SBOMs, imports, PE version info).
 const PUBLISHER_ATTRS: &[&str] = &[
@@ -45,7 +45,7 @@ pub fn artifact_values(a: &Artifact) -> Vec<(IndicatorKind, &str)> {
         A::Extension => v.push((I::BrowserExtension, &a.name)),
         A::Registry => v.push((I::RegistryKey, &a.name)),
         A::Bundle => v.push((I::BundleId, &a.name)),
-        A::SbomComponent => match a.attr("interdict-kind") {
+        A::SbomComponent => match a.attr(attr::INTERDICT_KIND) {
             // A component of interdict's own CycloneDX export: match it as what it was.
             Some("service") => v.push((I::Service, &a.name)),
             Some("driver") => v.push((I::Driver, &a.name)),
@@ -80,8 +80,8 @@ pub fn artifact_values(a: &Artifact) -> Vec<(IndicatorKind, &str)> {
         v.push((I::CertificateSubject, s));
     }
     for (kind, key) in [
-        (I::FileHash, "sha256"),
-        (I::Purl, "purl"),
+        (I::FileHash, attr::SHA256),
+        (I::Purl, attr::PURL),
         (I::Cpe, "cpe"),
         (I::BundleId, "bundle-identifier"),
         (I::Domain, "domain"),

@@ -2,7 +2,7 @@
 //! [`Artifact`]s.
 
 use crate::error::SbomError;
-use interdict_inventory::{Artifact, ArtifactKind};
+use interdict_inventory::{Artifact, ArtifactKind, attr};
 use packageurl::PackageUrl;
 use std::str::FromStr;
 
@@ -170,7 +170,7 @@ fn to_artifact(component: &Component, context: &FlattenContext<'_>, path: &[&str
         ("originator", &component.originator),
         ("group", &component.group),
         ("component-type", &component.component_type),
-        ("purl", &component.purl),
+        (attr::PURL, &component.purl),
         ("cpe", &component.cpe),
         ("bom-ref", &component.bom_ref),
     ];
@@ -208,10 +208,10 @@ fn to_artifact(component: &Component, context: &FlattenContext<'_>, path: &[&str
         }
     }
     artifact
-        .with_attr("component-path", component_path)
-        .with_attr("depth", depth.to_string())
+        .with_attr(attr::COMPONENT_PATH, component_path)
+        .with_attr(attr::DEPTH, depth.to_string())
         .with_attr(
-            "embedded",
+            attr::EMBEDDED,
             if depth >= 1 && !host_item {
                 "true"
             } else {

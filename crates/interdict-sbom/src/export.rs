@@ -19,7 +19,7 @@ fn component_type(kind: ArtifactKind) -> &'static str {
 /// built for the Linux package managers (`dpkg`, `apk`, `pacman`) from name, version,
 /// `arch` and `distro`; `None` otherwise.
 fn purl_of(artifact: &Artifact) -> Option<String> {
-    if let Some(purl) = artifact.attr("purl") {
+    if let Some(purl) = artifact.attr(interdict_inventory::attr::PURL) {
         return Some(purl.to_string());
     }
     if artifact.kind != ArtifactKind::Package {

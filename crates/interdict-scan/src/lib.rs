@@ -201,9 +201,9 @@ pub fn scan_into(
     let (os, os_errors) = detect_checked(&root);
     // Collectors read the detected system from the root instead of detecting it again.
     root.set_os(os.clone());
-    let platform = os.platform.as_str();
-    let matcher =
-        Arc::new(Matcher::new(catalog, platform).map_err(|e| ScanError::Catalog(e.to_string()))?);
+    let matcher = Arc::new(
+        Matcher::new(catalog, os.platform).map_err(|e| ScanError::Catalog(e.to_string()))?,
+    );
 
     let mut collectors = collectors_for(os.platform);
     let mut sweep = SweepCollector::new(Box::new(CatalogFilter(matcher.clone())));

@@ -6,7 +6,7 @@ use crate::{load_catalog, new_report};
 use anyhow::{Result, bail};
 use interdict_catalog::Catalog;
 use interdict_findings::{Document, Finding, Host, Os, Report, SourceKind, product_counts};
-use interdict_inventory::{Artifact, CollectError};
+use interdict_inventory::{Artifact, CollectError, Platform};
 use interdict_matcher::Matcher;
 use interdict_sbom::{CsvMapping, OsqueryTable};
 use std::collections::BTreeMap;
@@ -101,7 +101,7 @@ impl Unit {
 fn matcher(check: &CheckArgs) -> Result<(Catalog, Matcher)> {
     let catalog = load_catalog(check.catalog.as_ref())?;
     crate::check_directive(&catalog, check.directive.as_deref())?;
-    let m = Matcher::new(&catalog, "any")?;
+    let m = Matcher::new(&catalog, Platform::Any)?;
     Ok((catalog, m))
 }
 
