@@ -52,7 +52,8 @@ mod tests {
                 &[("arch", "")]
             )
             .as_deref(),
-            Some("pkg:deb/ubuntu/libc6@2.35-0ubuntu3%3A1")
+            // The purl spec: a colon is never percent-encoded.
+            Some("pkg:deb/ubuntu/libc6@2.35-0ubuntu3:1")
         );
         assert_eq!(
             package_url(

@@ -249,7 +249,7 @@ fn third_party_and_scalibr_maintainers() {
     );
     assert_eq!(
         docker.attr("purl"),
-        Some("pkg:deb/debian/docker-ce@5%3A20.10.7~3-0~debian-buster?arch=amd64")
+        Some("pkg:deb/debian/docker-ce@5:20.10.7~3-0~debian-buster?arch=amd64")
     );
 
     let (_d, root) = root_with(&[(STATUS, &corpus().join("debian-12-scalibr/status"))]);
