@@ -65,12 +65,9 @@ fn assert_volume_findings(doc: &Value) {
     let f = &found[0];
     assert_eq!(f["vendor"], "kaspersky");
     assert_eq!(f["confidence"], "confirmed");
-    // The vendor comes from the version info today; product-level attribution from the
-    // ProductName may name KES itself.
-    assert!(
-        ["kaspersky-unidentified", "kes-windows"].contains(&f["product"].as_str().unwrap()),
-        "{f:#}"
-    );
+    // Attributed by the version info's ProductName, wherever the file lies and whatever
+    // it is called.
+    assert_eq!(f["product"], "kes-windows", "{f:#}");
     let row = |at: &str| {
         (
             at.to_string(),
