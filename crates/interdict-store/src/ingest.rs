@@ -101,8 +101,9 @@ fn units(report: &Report) -> Result<Vec<Unit>> {
     Ok(out)
 }
 
-/// Splits a report's own findings by host id: a scan's all go to its host; an import's by
-/// `host_id` (or `host` name); an SBOM report's by `document`.
+/// Splits a report's own findings by host id: by the `host_id`, `host` name or `document`
+/// a finding names; one naming none goes to the report's only host (a scan). A finding
+/// naming no host or document of the report is an error.
 pub fn findings_by_host(report: &Report) -> Result<HostFindings> {
     let units = units(report)?;
     let mut out: HostFindings = units.iter().map(|u| (u.id.clone(), Vec::new())).collect();
@@ -113,14 +114,20 @@ pub fn findings_by_host(report: &Report) -> Result<HostFindings> {
         .map(|d| (d.file.as_str(), sbom_unit_id(d)))
         .collect();
     for f in &report.findings {
-        let target = if units.len() == 1 {
-            Some(units[0].id.clone())
-        } else if let Some(id) = &f.host_id {
-            Some(id.clone())
-        } else if let Some(name) = &f.host {
-            units.iter().find(|u| &u.name == name).map(|u| u.id.clone())
-        } else {
-            f.document.as_deref().and_then(|d| docs.get(d).cloned())
+        // The host or document a finding names; a finding naming none belongs to the
+        // report's only unit.
+        let named = f
+            .host_id
+            .clone()
+            .or_else(|| {
+                let name = f.host.as_ref()?;
+                units.iter().find(|u| &u.name == name).map(|u| u.id.clone())
+            })
+            .or_else(|| f.document.as_deref().and_then(|d| docs.get(d).cloned()));
+        let target = match named {
+            Some(t) => Some(t),
+            None if units.len() == 1 && f.host.is_none() => Some(units[0].id.clone()),
+            None => None,
         };
         match target.and_then(|t| out.get_mut(&t)) {
             Some(list) => list.push(f.clone()),

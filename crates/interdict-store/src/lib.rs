@@ -62,9 +62,10 @@
 //! days of it, else `not-yet-due`.
 //!
 //! # As-of
-//! [`Store::findings`] with `as_of` and [`Store::milestones`] with a past `now` read the
-//! event history: each finding's state is that of its last event at or before the instant
-//! (the state as the server knew it then); findings created later are absent.
+//! [`Store::findings`] with `as_of`, [`Store::overview`] and [`Store::milestones`] with a
+//! past instant read the event history: each finding's state is that of its last event at
+//! or before the instant (the state as the server knew it then); findings created later
+//! are absent.
 //!
 //! # Audit
 //! Every operation appends one entry (who, when, what, the previous entry's hash; the hash
@@ -90,6 +91,7 @@ mod lifecycle;
 mod milestones;
 mod model;
 mod open;
+mod overview;
 mod query;
 mod util;
 
@@ -99,6 +101,7 @@ pub use ingest::{HostFindings, InventoryHost, StoredInventory, findings_by_host}
 pub use milestones::AT_RISK_DAYS;
 pub use model::*;
 pub use open::SQLITE_FILE;
+pub use overview::Overview;
 pub use query::{FindingFilter, HostFilter};
 
 /// The store: a handle on the database, cheap to clone (the pools are shared).

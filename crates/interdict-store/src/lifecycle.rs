@@ -265,6 +265,42 @@ async fn lock_finding(tx: &mut Tx, id: &str) -> Result<FindingState> {
     }
 }
 
+/// Closes exception `id` of `finding` for `reason` (`expired`, `revoked`) unless it is
+/// closed already (perhaps by another process); a finding still `excepted` by it reopens as
+/// `identified`. Returns whether this call closed it.
+async fn close_exception(
+    tx: &mut Tx,
+    id: &str,
+    finding: &str,
+    reason: &str,
+    ctx: &Ctx<'_>,
+    changes: &mut Vec<Value>,
+) -> Result<bool> {
+    let from = lock_finding(tx, finding).await?;
+    let closed = tx
+        .execute(
+            "UPDATE exceptions SET closed_ms = $1, closed_reason = $2 \
+             WHERE id = $3 AND closed_ms IS NULL",
+            args![ms(ctx.at), reason, id],
+        )
+        .await?;
+    if closed == 0 {
+        return Ok(false);
+    }
+    let current: Option<(Option<String>,)> = tx
+        .optional(
+            "SELECT exception_id FROM findings WHERE id = $1",
+            args![finding],
+        )
+        .await?;
+    if from == FindingState::Excepted && current.and_then(|c| c.0).as_deref() == Some(id) {
+        let why = format!("exception {id} {reason}");
+        let to = FindingState::Identified;
+        transition(tx, finding, Some(from), to, None, None, &why, ctx, changes).await?;
+    }
+    Ok(true)
+}
+
 impl Store {
     /// Plans the removal of every finding in `ids` (the bulk plan): each must be
     /// `identified`, `reappeared` or already `planned` (a re-plan). All or nothing.
@@ -475,40 +511,8 @@ impl Store {
         let mut changes = Vec::new();
         let mut expired = 0;
         for (id, finding) in due {
-            let from = lock_finding(&mut tx, &finding).await?;
-            // Another process may have closed it meanwhile.
-            let closed = tx
-                .execute(
-                    "UPDATE exceptions SET closed_ms = $1, closed_reason = 'expired' \
-                     WHERE id = $2 AND closed_ms IS NULL",
-                    args![ms(at), id.as_str()],
-                )
-                .await?;
-            if closed == 0 {
-                continue;
-            }
-            expired += 1;
-            let current: Option<(Option<String>,)> = tx
-                .optional(
-                    "SELECT exception_id FROM findings WHERE id = $1",
-                    args![finding.as_str()],
-                )
-                .await?;
-            if from == FindingState::Excepted && current.and_then(|c| c.0).as_deref() == Some(&id) {
-                let why = format!("exception {id} expired");
-                let to = FindingState::Identified;
-                transition(
-                    &mut tx,
-                    &finding,
-                    Some(from),
-                    to,
-                    None,
-                    None,
-                    &why,
-                    &ctx,
-                    &mut changes,
-                )
-                .await?;
+            if close_exception(&mut tx, &id, &finding, "expired", &ctx, &mut changes).await? {
+                expired += 1;
             }
         }
         if expired > 0 {
@@ -525,6 +529,38 @@ impl Store {
         }
         tx.commit().await?;
         Ok(expired)
+    }
+
+    /// Revokes exception `id` before its expiry; its finding, if still `excepted`,
+    /// reopens as `identified`.
+    pub async fn revoke_exception(&self, id: &str, at: Timestamp, actor: &str) -> Result<()> {
+        let row: Option<(String,)> = self
+            .db
+            .read()
+            .optional("SELECT finding_id FROM exceptions WHERE id = $1", args![id])
+            .await?;
+        let Some((finding,)) = row else {
+            return Err(StoreError::NotFound {
+                kind: "exception",
+                id: id.to_string(),
+            });
+        };
+        let mut tx = self.db.begin().await?;
+        let ctx = Ctx {
+            at,
+            actor,
+            report: None,
+        };
+        let mut changes = Vec::new();
+        if !close_exception(&mut tx, id, &finding, "revoked", &ctx, &mut changes).await? {
+            tx.rollback().await?;
+            return Err(StoreError::Invalid(format!(
+                "exception {id} is closed already"
+            )));
+        }
+        let detail = json!({"finding": finding, "changes": changes});
+        audit::append(&mut tx, at, actor, "exception.revoke", id, &detail).await?;
+        tx.commit().await
     }
 
     /// Exceptions of a finding (all of them when `finding` is `None`), newest first.

@@ -4,7 +4,6 @@ use crate::Store;
 use crate::audit;
 use crate::db::args;
 use crate::error::{Result, StoreError};
-use crate::lifecycle::state_of;
 use crate::model::{Activation, FindingState, MilestoneState, MilestoneStatus};
 use crate::util::{end_of_day_ms, ms, ts};
 use interdict_catalog::{Catalog, Deliverable, schedule};
@@ -223,22 +222,7 @@ impl Store {
                 args![at_ms, window_from],
             )
             .await?;
-        let rows: Vec<(String, i64)> = self
-            .db
-            .read()
-            .all(
-                "SELECT e.to_state, count(*) FROM finding_directives fd \
-                 JOIN finding_events e ON e.finding_id = fd.finding_id AND e.seq = \
-                 (SELECT max(l.seq) FROM finding_events l WHERE l.finding_id = fd.finding_id \
-                  AND l.at_ms <= $1) \
-                 WHERE fd.directive_id = $2 GROUP BY e.to_state",
-                args![at_ms, directive],
-            )
-            .await?;
-        let mut states = BTreeMap::new();
-        for (s, n) in rows {
-            states.insert(state_of(&s)?, n);
-        }
+        let states = self.state_counts(at_ms, Some(directive)).await?;
         Ok(Facts {
             known,
             scanned,

@@ -8,6 +8,7 @@ use crate::lifecycle::state_of;
 use crate::model::{
     Coverage, FindingEvent, FindingRecord, FindingState, HostRecord, Page, Plan, ProductEndpoints,
 };
+use crate::overview::AS_OF_EVENTS;
 use crate::util::{decode_cursor, ms, page_limit, paginate, parse_list, ts};
 use interdict_findings::Evidence;
 use jiff::Timestamp;
@@ -227,26 +228,23 @@ impl Store {
         let limit = page_limit(limit);
         let mut w = Vec::new();
         let mut a = Vec::new();
-        push(&mut w, &mut a, "f.id > ?", decode_cursor(cursor)?);
+        // The as-of instant, when given, is always `$1` (see AS_OF_EVENTS).
         let (state_cols, from) = match as_of {
             None => (
-                "f.state, f.owner, f.due_ms, f.removal_method, f.exception_id, f.updated_ms AS changed_ms",
-                "findings f".to_string(),
+                "f.state, f.owner, f.due_ms, f.removal_method, f.exception_id, \
+                 f.updated_ms AS changed_ms",
+                "findings f",
             ),
             Some(t) => {
                 a.push(Arg::from(ms(t)));
                 (
                     "e.to_state AS state, e.owner, e.due_ms, e.removal_method, \
                      f.exception_id, e.at_ms AS changed_ms",
-                    format!(
-                        "findings f JOIN finding_events e ON e.finding_id = f.id AND e.seq = \
-                         (SELECT max(l.seq) FROM finding_events l WHERE l.finding_id = f.id \
-                         AND l.at_ms <= ${})",
-                        a.len()
-                    ),
+                    AS_OF_EVENTS,
                 )
             }
         };
+        push(&mut w, &mut a, "f.id > ?", decode_cursor(cursor)?);
         let state_col = if as_of.is_some() {
             "e.to_state"
         } else {

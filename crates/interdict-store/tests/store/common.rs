@@ -199,12 +199,51 @@ pub fn package(name: &str) -> Value {
     })
 }
 
+/// The skeleton every report shares, with `source`-specific `fields` merged in.
+fn document(
+    id: &str,
+    source: &str,
+    finished: Timestamp,
+    findings: Vec<Value>,
+    fields: Value,
+) -> Report {
+    let confirmed = findings.len();
+    let mut doc = json!({
+        "schema_version": "1.1",
+        "id": id,
+        "tool": {"name": "interdict", "version": "0.1.0"},
+        "source": source,
+        "catalog": {"version": "2026.12.1", "digest": "sha256:00"},
+        "started": (finished - jiff::SignedDuration::from_secs(5)).to_string(),
+        "finished": finished.to_string(),
+        "duration_ms": 5000,
+        "summary": {"confirmed": confirmed, "probable": 0, "possible": 0},
+        "findings": findings,
+        "errors": []
+    });
+    if let (Some(doc), Value::Object(more)) = (doc.as_object_mut(), fields) {
+        doc.extend(more);
+    }
+    let bytes = serde_json::to_vec(&doc).expect("json");
+    Report::from_json(&bytes, id).expect("a valid report document")
+}
+
+/// A host as reports carry it (id `machine-id:<name>`).
+fn host(name: &str) -> Value {
+    json!({
+        "id": format!("machine-id:{name}"),
+        "name": name,
+        "os": {"platform": "linux", "id": "debian", "version": "12", "name": "Debian GNU/Linux 12"},
+        "identifiers": {"machine-id": name}
+    })
+}
+
 /// A scan report of host `host` (id `machine-id:<host>`) finished at `finished`:
 /// collectors `dpkg-status` and `files`, those in `failed` with an error; `findings` as
 /// [`finding`] builds them; `inventory` the items when given.
 pub fn scan(
     id: &str,
-    host: &str,
+    name: &str,
     finished: Timestamp,
     findings: Vec<Value>,
     failed: &[&str],
@@ -221,35 +260,57 @@ pub fn scan(
         .iter()
         .map(|c| json!({"collector": c, "location": "var/lib/dpkg/status", "message": "permission denied"}))
         .collect();
-    let confirmed = findings.len();
-    let mut doc = json!({
-        "schema_version": "1.1",
-        "id": id,
-        "tool": {"name": "interdict", "version": "0.1.0"},
-        "source": "scan",
-        "catalog": {"version": "2026.12.1", "digest": "sha256:00"},
-        "started": (finished - jiff::SignedDuration::from_secs(5)).to_string(),
-        "finished": finished.to_string(),
-        "duration_ms": 5000,
-        "host": {
-            "id": format!("machine-id:{host}"),
-            "name": host,
-            "os": {"platform": "linux", "id": "debian", "version": "12", "name": "Debian GNU/Linux 12"},
-            "identifiers": {"machine-id": host},
-            "hostname": host,
-            "root": "/",
-            "live": true
-        },
-        "summary": {"confirmed": confirmed, "probable": 0, "possible": 0},
-        "findings": findings,
-        "errors": errors,
-        "collectors": collectors
-    });
+    let mut h = host(name);
+    h["hostname"] = json!(name);
+    h["root"] = json!("/");
+    h["live"] = json!(true);
+    let mut fields = json!({"host": h, "errors": errors, "collectors": collectors});
     if let Some(items) = inventory {
-        doc["inventory"] = Value::Array(items);
+        fields["inventory"] = Value::Array(items);
     }
-    let bytes = serde_json::to_vec(&doc).expect("json");
-    Report::from_json(&bytes, id).expect("a valid report document")
+    document(id, "scan", finished, findings, fields)
+}
+
+/// An import report of several hosts: (name, findings, inventory) each; findings get
+/// their host's name and id.
+pub fn import(id: &str, finished: Timestamp, hosts: Vec<(&str, Vec<Value>, Vec<Value>)>) -> Report {
+    let mut all = Vec::new();
+    let mut listed = Vec::new();
+    for (name, findings, inventory) in hosts {
+        for mut f in findings {
+            f["host"] = json!(name);
+            f["host_id"] = json!(format!("machine-id:{name}"));
+            all.push(f);
+        }
+        let mut h = host(name);
+        h["inventory"] = Value::Array(inventory);
+        listed.push(h);
+    }
+    let count = listed.len();
+    document(
+        id,
+        "import",
+        finished,
+        all,
+        json!({"hosts": listed, "hosts_seen": count}),
+    )
+}
+
+/// An SBOM report over documents: (file, serial number, findings) each.
+pub fn sbom(id: &str, finished: Timestamp, docs: Vec<(&str, &str, Vec<Value>)>) -> Report {
+    let mut all = Vec::new();
+    let mut listed = Vec::new();
+    for (file, serial, findings) in docs {
+        for mut f in findings {
+            f["document"] = json!(file);
+            all.push(f);
+        }
+        listed.push(
+            json!({"file": file, "format": "cyclonedx-json", "spec_version": "1.6",
+            "name": file, "serial_number": serial, "components": 12}),
+        );
+    }
+    document(id, "sbom", finished, all, json!({"documents": listed}))
 }
 
 /// Ingests `report` with its own findings at `at` as `actor` "host".

@@ -200,6 +200,45 @@ async fn exception_expires(b: &Backend) {
     assert_eq!(listed[0].closed_reason.as_deref(), Some("expired"));
     // Expiry is processed once.
     assert_eq!(store.expire_exceptions(day(12), "system").await.unwrap(), 0);
+
+    // A revoked exception reopens its finding too, and cannot be revoked twice.
+    let exc = store
+        .grant_exception(&f.id, "vendor migration", "ciso", day(30), day(13), "alice")
+        .await
+        .unwrap();
+    store
+        .revoke_exception(&exc.id, day(14), "bob")
+        .await
+        .unwrap();
+    assert_eq!(store.finding(&f.id).await.unwrap().state, S::Identified);
+    assert!(
+        store
+            .revoke_exception(&exc.id, day(15), "bob")
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .revoke_exception("nope", day(15), "bob")
+            .await
+            .is_err()
+    );
+    // An exception on a removed finding is refused.
+    ingest(
+        store,
+        &scan("r3", "db1", day(16), vec![], &[], None),
+        day(16),
+    )
+    .await;
+    let err = store
+        .grant_exception(&f.id, "x", "y", day(40), day(17), "alice")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("cannot go from removed to excepted"),
+        "{err}"
+    );
 }
 both_backends!(exception_expiry_reopens, super::exception_expires);
 

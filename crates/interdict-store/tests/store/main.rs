@@ -8,3 +8,4 @@ mod concurrency;
 mod history;
 mod lifecycle;
 mod open;
+mod reports;
