@@ -310,11 +310,7 @@ impl Store {
                 id: host_id.to_string(),
             });
         }
-        let ctx = Ctx {
-            at,
-            actor,
-            report: None,
-        };
+        let ctx = Ctx::manual(at, actor);
         let mut changes = Vec::new();
         reconcile(&mut tx, host_id, findings, None, &ctx, &mut changes).await?;
         let n = changes.len();
@@ -479,6 +475,21 @@ async fn upsert_host(
         "SELECT last_scan_ms FROM hosts WHERE id = $1{}",
         tx.for_update()
     );
+    // One argument list for the insert and the update ($1 id … $12 inventory hash).
+    let values = args![
+        u.id.as_str(),
+        u.name.as_str(),
+        platform_name(&u.os),
+        u.os.id.as_str(),
+        u.os.version.as_str(),
+        u.os.name.as_str(),
+        ms(at),
+        scan_ms,
+        report.id.as_str(),
+        ran,
+        failed,
+        inventory_hash
+    ];
     loop {
         let prev: Option<(i64,)> = tx.optional(&lock, args![u.id.as_str()]).await?;
         let Some((prev,)) = prev else {
@@ -489,20 +500,7 @@ async fn upsert_host(
                      collectors_failed, inventory_hash) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12) \
                      ON CONFLICT (id) DO NOTHING",
-                    args![
-                        u.id.as_str(),
-                        u.name.as_str(),
-                        platform_name(&u.os),
-                        u.os.id.as_str(),
-                        u.os.version.as_str(),
-                        u.os.name.as_str(),
-                        ms(at),
-                        scan_ms,
-                        report.id.as_str(),
-                        ran,
-                        failed,
-                        inventory_hash.clone()
-                    ],
+                    values.clone(),
                 )
                 .await?;
             if inserted == 1 {
@@ -521,24 +519,11 @@ async fn upsert_host(
             return Ok(false);
         }
         tx.execute(
-            "UPDATE hosts SET name = $1, os_platform = $2, os_id = $3, os_version = $4, \
-             os_name = $5, last_seen_ms = CASE WHEN last_seen_ms < $6 THEN $6 ELSE last_seen_ms END, \
-             last_scan_ms = $7, last_report_id = $8, collectors_ran = $9, collectors_failed = $10, \
-             inventory_hash = COALESCE($11, inventory_hash) WHERE id = $12",
-            args![
-                u.name.as_str(),
-                platform_name(&u.os),
-                u.os.id.as_str(),
-                u.os.version.as_str(),
-                u.os.name.as_str(),
-                ms(at),
-                scan_ms,
-                report.id.as_str(),
-                ran,
-                failed,
-                inventory_hash,
-                u.id.as_str()
-            ],
+            "UPDATE hosts SET name = $2, os_platform = $3, os_id = $4, os_version = $5, \
+             os_name = $6, last_seen_ms = CASE WHEN last_seen_ms < $7 THEN $7 ELSE last_seen_ms END, \
+             last_scan_ms = $8, last_report_id = $9, collectors_ran = $10, collectors_failed = $11, \
+             inventory_hash = COALESCE($12, inventory_hash) WHERE id = $1",
+            values,
         )
         .await?;
         return Ok(true);

@@ -24,6 +24,17 @@ pub(crate) struct Ctx<'a> {
     pub report: Option<&'a str>,
 }
 
+impl<'a> Ctx<'a> {
+    /// A change made by a person (or the system), not by a report.
+    pub(crate) fn manual(at: Timestamp, actor: &'a str) -> Ctx<'a> {
+        Ctx {
+            at,
+            actor,
+            report: None,
+        }
+    }
+}
+
 /// Applies one state change to finding `id` (currently `from`): updates the row, sets
 /// `plan` fields when given, sets the exception (cleared unless `exception` is given),
 /// appends the event and describes it in `changes`.
@@ -140,35 +151,33 @@ pub(crate) async fn reconcile(
             continue;
         }
         let directives = json_list(&f.directives);
-        let collectors = json_list(&collectors_of(f));
-        let evidence = serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".into());
-        let distribution = f.distribution.as_str();
-        let confidence = f.confidence.as_str();
-        match existing.remove(&f.product) {
+        let known = existing.remove(&f.product);
+        let id = known.as_ref().map_or_else(new_id, |r| r.id.clone());
+        // One argument list for the insert and the update ($1 id … $13 time).
+        let values = args![
+            id.as_str(),
+            host_id,
+            f.product.as_str(),
+            f.product_name.as_str(),
+            f.vendor.as_str(),
+            f.family.as_str(),
+            f.distribution.as_str(),
+            f.confidence.as_str(),
+            i64::from(f.catalogued),
+            directives.clone(),
+            json_list(&collectors_of(f)),
+            serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".into()),
+            ms(ctx.at)
+        ];
+        match known {
             None => {
-                let id = new_id();
                 tx.execute(
                     "INSERT INTO findings (id, host_id, product, product_name, vendor, family, \
                      distribution, confidence, catalogued, directives, collectors, evidence, \
-                     state, first_seen_ms, last_seen_ms, updated_ms, event_seq) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, \
-                     $14, 0)",
-                    args![
-                        id.clone(),
-                        host_id,
-                        f.product.as_str(),
-                        f.product_name.as_str(),
-                        f.vendor.as_str(),
-                        f.family.as_str(),
-                        distribution,
-                        confidence,
-                        i64::from(f.catalogued),
-                        directives,
-                        collectors,
-                        evidence,
-                        FindingState::Identified.as_str(),
-                        ms(ctx.at)
-                    ],
+                     first_seen_ms, last_seen_ms, updated_ms, state, event_seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13, \
+                     'identified', 0)",
+                    values,
                 )
                 .await?;
                 set_directives(tx, &id, &f.directives).await?;
@@ -178,22 +187,11 @@ pub(crate) async fn reconcile(
             Some(row) => {
                 let state = state_of(&row.state)?;
                 tx.execute(
-                    "UPDATE findings SET product_name = $1, vendor = $2, family = $3, \
-                     distribution = $4, confidence = $5, catalogued = $6, directives = $7, \
-                     collectors = $8, evidence = $9, last_seen_ms = $10 WHERE id = $11",
-                    args![
-                        f.product_name.as_str(),
-                        f.vendor.as_str(),
-                        f.family.as_str(),
-                        distribution,
-                        confidence,
-                        i64::from(f.catalogued),
-                        directives.clone(),
-                        collectors,
-                        evidence,
-                        ms(ctx.at),
-                        row.id.as_str()
-                    ],
+                    "UPDATE findings SET product_name = $4, vendor = $5, family = $6, \
+                     distribution = $7, confidence = $8, catalogued = $9, directives = $10, \
+                     collectors = $11, evidence = $12, last_seen_ms = $13 \
+                     WHERE id = $1 AND host_id = $2 AND product = $3",
+                    values,
                 )
                 .await?;
                 if row.directives != directives {
@@ -358,11 +356,7 @@ impl Store {
         reason: &str,
     ) -> Result<usize> {
         let mut tx = self.db.begin().await?;
-        let ctx = Ctx {
-            at,
-            actor,
-            report: None,
-        };
+        let ctx = Ctx::manual(at, actor);
         let mut changes = Vec::new();
         let ids: BTreeSet<&String> = ids.iter().collect();
         for id in &ids {
@@ -450,11 +444,7 @@ impl Store {
             ],
         )
         .await?;
-        let ctx = Ctx {
-            at,
-            actor,
-            report: None,
-        };
+        let ctx = Ctx::manual(at, actor);
         let mut changes = Vec::new();
         let why = format!("exception {id} approved by {approver}: {justification}");
         let to = FindingState::Excepted;
@@ -503,11 +493,7 @@ impl Store {
             return Ok(0);
         }
         let mut tx = self.db.begin().await?;
-        let ctx = Ctx {
-            at,
-            actor,
-            report: None,
-        };
+        let ctx = Ctx::manual(at, actor);
         let mut changes = Vec::new();
         let mut expired = 0;
         for (id, finding) in due {
@@ -546,11 +532,7 @@ impl Store {
             });
         };
         let mut tx = self.db.begin().await?;
-        let ctx = Ctx {
-            at,
-            actor,
-            report: None,
-        };
+        let ctx = Ctx::manual(at, actor);
         let mut changes = Vec::new();
         if !close_exception(&mut tx, id, &finding, "revoked", &ctx, &mut changes).await? {
             tx.rollback().await?;

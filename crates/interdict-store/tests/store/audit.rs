@@ -1,6 +1,6 @@
 //! The audit chain: intact after real work; an edit and a deletion are named.
 
-use crate::common::{Backend, both_backends, day, finding, ingest, scan};
+use crate::common::{Backend, both_backends, day, finding, scan_on};
 use interdict_store::Role;
 
 async fn audit_chain(b: &Backend) {
@@ -9,29 +9,19 @@ async fn audit_chain(b: &Backend) {
         .create_user("alice", Role::Analyst, Some("pw"), day(0), "admin")
         .await
         .unwrap();
-    ingest(
+    scan_on(
         store,
-        &scan(
-            "r1",
-            "web1",
-            day(1),
-            vec![finding("kesl", "bod-17-01", "dpkg-status")],
-            &[],
-            None,
-        ),
-        day(1),
+        "r1",
+        "web1",
+        1,
+        vec![finding("kesl", "bod-17-01", "dpkg-status")],
     )
     .await;
     store
         .create_token("ci", Role::Auditor, day(2), "admin")
         .await
         .unwrap();
-    ingest(
-        store,
-        &scan("r2", "web1", day(3), vec![], &[], None),
-        day(3),
-    )
-    .await;
+    scan_on(store, "r2", "web1", 3, vec![]).await;
     store
         .create_enrollment_secret(None, day(4), "admin")
         .await

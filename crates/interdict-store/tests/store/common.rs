@@ -326,6 +326,31 @@ pub async fn ingest(
         .expect("ingest")
 }
 
+/// Ingests a clean scan `id` of host `name`, finished and received on day `d`.
+pub async fn scan_on(
+    store: &Store,
+    id: &str,
+    name: &str,
+    d: i64,
+    findings: Vec<Value>,
+) -> interdict_store::IngestOutcome {
+    ingest(store, &scan(id, name, day(d), findings, &[], None), day(d)).await
+}
+
+/// The finding of `product` on host `name`; panics when there is none.
+pub async fn finding_on(
+    store: &Store,
+    name: &str,
+    product: &str,
+) -> interdict_store::FindingRecord {
+    let host = format!("machine-id:{name}");
+    store
+        .finding_of(&host, product)
+        .await
+        .expect("finding_of")
+        .unwrap_or_else(|| panic!("no {product} finding on {host}"))
+}
+
 /// Parses findings built with [`finding`].
 pub fn findings(values: Vec<Value>) -> Vec<Finding> {
     serde_json::from_value(Value::Array(values)).expect("findings")

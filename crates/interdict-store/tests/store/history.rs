@@ -1,6 +1,6 @@
 //! As-of queries and milestone status over a history of several dates.
 
-use crate::common::{Backend, both_backends, day, finding, ingest, scan};
+use crate::common::{Backend, both_backends, day, finding, finding_on, scan_on};
 use interdict_catalog::Catalog;
 use interdict_store::{FindingFilter, FindingState as S, MilestoneState as M, Plan};
 
@@ -9,17 +9,8 @@ const BOD: &str = "bod-17-01";
 async fn as_of_history(b: &Backend) {
     let store = &b.store;
     let kesl = || vec![finding("kesl", BOD, "dpkg-status")];
-    ingest(
-        store,
-        &scan("r1", "web1", day(0), kesl(), &[], None),
-        day(0),
-    )
-    .await;
-    let f = store
-        .finding_of("machine-id:web1", "kesl")
-        .await
-        .unwrap()
-        .unwrap();
+    scan_on(store, "r1", "web1", 0, kesl()).await;
+    let f = finding_on(store, "web1", "kesl").await;
     let plan = Plan {
         owner: "ops".into(),
         due: jiff::civil::date(2026, 1, 20),
@@ -29,31 +20,11 @@ async fn as_of_history(b: &Backend) {
         .plan_findings(std::slice::from_ref(&f.id), &plan, day(2), "alice", "plan")
         .await
         .unwrap();
-    ingest(
-        store,
-        &scan("r2", "web1", day(4), vec![], &[], None),
-        day(4),
-    )
-    .await;
-    ingest(
-        store,
-        &scan("r3", "web1", day(6), vec![], &[], None),
-        day(6),
-    )
-    .await;
+    scan_on(store, "r2", "web1", 4, vec![]).await;
+    scan_on(store, "r3", "web1", 6, vec![]).await;
     // A second host appears on day 5 and its product is removed on day 8 (the last removal).
-    ingest(
-        store,
-        &scan("r4", "web2", day(5), kesl(), &[], None),
-        day(5),
-    )
-    .await;
-    ingest(
-        store,
-        &scan("r5", "web2", day(8), vec![], &[], None),
-        day(8),
-    )
-    .await;
+    scan_on(store, "r4", "web2", 5, kesl()).await;
+    scan_on(store, "r5", "web2", 8, vec![]).await;
 
     let view = |t| async move {
         let page = store
@@ -138,17 +109,12 @@ async fn milestone_rules(b: &Backend) {
             .is_err()
     );
 
-    ingest(
+    scan_on(
         store,
-        &scan(
-            "r1",
-            "web1",
-            day(1),
-            vec![finding("kesl", BOD, "dpkg-status")],
-            &[],
-            None,
-        ),
-        day(1),
+        "r1",
+        "web1",
+        1,
+        vec![finding("kesl", BOD, "dpkg-status")],
     )
     .await;
     // web2 is enrolled on day 2 but reports only on day 26.
@@ -156,17 +122,8 @@ async fn milestone_rules(b: &Backend) {
         .create_host_credential("machine-id:web2", day(2), "admin")
         .await
         .unwrap();
-    ingest(
-        store,
-        &scan("r2", "web2", day(26), vec![], &[], None),
-        day(26),
-    )
-    .await;
-    let f = store
-        .finding_of("machine-id:web1", "kesl")
-        .await
-        .unwrap()
-        .unwrap();
+    scan_on(store, "r2", "web2", 26, vec![]).await;
+    let f = finding_on(store, "web1", "kesl").await;
     let plan = Plan {
         owner: "ops".into(),
         due: jiff::civil::date(2026, 3, 1),

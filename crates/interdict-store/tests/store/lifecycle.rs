@@ -1,7 +1,7 @@
 //! identified → planned → removal-in-progress → removed → verified; reappearance; a
 //! duplicate report id counted once; an exception that expires and reopens its finding.
 
-use crate::common::{Backend, both_backends, day, finding, ingest, scan};
+use crate::common::{Backend, both_backends, day, finding, finding_on, ingest, scan, scan_on};
 use interdict_store::{FindingFilter, FindingState as S, IngestOutcome, Plan};
 
 const KESL: &str = "kesl";
@@ -68,12 +68,7 @@ async fn full_lifecycle(b: &Backend) {
     );
 
     // A newer scan no longer shows it: removed.
-    ingest(
-        store,
-        &scan("r2", "web1", day(3), vec![], &[], None),
-        day(3),
-    )
-    .await;
+    scan_on(store, "r2", "web1", 3, vec![]).await;
     assert_eq!(store.finding(&f.id).await.unwrap().state, S::Removed);
     // A later scan without it, but the collector that found it failed: still removed.
     ingest(
@@ -86,21 +81,11 @@ async fn full_lifecycle(b: &Backend) {
     let host = store.host("machine-id:web1").await.unwrap().unwrap();
     assert_eq!(host.coverage.failed, ["dpkg-status"]);
     // A clean later scan: verified.
-    ingest(
-        store,
-        &scan("r4", "web1", day(5), vec![], &[], None),
-        day(5),
-    )
-    .await;
+    scan_on(store, "r4", "web1", 5, vec![]).await;
     assert_eq!(store.finding(&f.id).await.unwrap().state, S::Verified);
 
     // It shows up again: reappeared, flagged in the listing by state.
-    ingest(
-        store,
-        &scan("r5", "web1", day(6), with(), &[], None),
-        day(6),
-    )
-    .await;
+    scan_on(store, "r5", "web1", 6, with()).await;
     assert_eq!(store.finding(&f.id).await.unwrap().state, S::Reappeared);
     let flagged = store
         .findings(
@@ -160,11 +145,7 @@ async fn exception_expires(b: &Backend) {
         None,
     );
     ingest(store, &r1, day(0)).await;
-    let f = store
-        .finding_of("machine-id:db1", KESL)
-        .await
-        .unwrap()
-        .unwrap();
+    let f = finding_on(store, "db1", KESL).await;
     let exc = store
         .grant_exception(&f.id, "isolated lab host", "ciso", day(10), day(1), "alice")
         .await
@@ -175,17 +156,12 @@ async fn exception_expires(b: &Backend) {
         (S::Excepted, Some(exc.id.as_str()))
     );
     // A scan that still shows the product keeps the exception.
-    ingest(
+    scan_on(
         store,
-        &scan(
-            "r2",
-            "db1",
-            day(5),
-            vec![finding(KESL, BOD, "dpkg-status")],
-            &[],
-            None,
-        ),
-        day(5),
+        "r2",
+        "db1",
+        5,
+        vec![finding(KESL, BOD, "dpkg-status")],
     )
     .await;
     assert_eq!(store.finding(&f.id).await.unwrap().state, S::Excepted);
@@ -224,12 +200,7 @@ async fn exception_expires(b: &Backend) {
             .is_err()
     );
     // An exception on a removed finding is refused.
-    ingest(
-        store,
-        &scan("r3", "db1", day(16), vec![], &[], None),
-        day(16),
-    )
-    .await;
+    scan_on(store, "r3", "db1", 16, vec![]).await;
     let err = store
         .grant_exception(&f.id, "x", "y", day(40), day(17), "alice")
         .await

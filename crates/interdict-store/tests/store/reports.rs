@@ -1,6 +1,8 @@
 //! Imports (many hosts), SBOM reports, out-of-order scans and the overview.
 
-use crate::common::{Backend, both_backends, day, finding, import, ingest, package, sbom, scan};
+use crate::common::{
+    Backend, both_backends, day, finding, finding_on, import, ingest, package, sbom, scan, scan_on,
+};
 use interdict_store::{FindingState as S, IngestOutcome};
 
 async fn import_report(b: &Backend) {
@@ -55,11 +57,7 @@ async fn import_report(b: &Backend) {
         day(2),
     )
     .await;
-    let f = store
-        .finding_of("machine-id:ws1", "kesl")
-        .await
-        .unwrap()
-        .unwrap();
+    let f = finding_on(store, "ws1", "kesl").await;
     assert_eq!(f.state, S::Verified);
     // A finding naming no host of the report is refused, and nothing is stored.
     let mut bad = import("imp4", day(3), vec![("ws9", vec![], vec![])]);
@@ -113,12 +111,7 @@ both_backends!(sbom_documents_as_units, super::sbom_report);
 async fn out_of_order(b: &Backend) {
     let store = &b.store;
     let kesl = || vec![finding("kesl", "bod-17-01", "dpkg-status")];
-    ingest(
-        store,
-        &scan("new", "web1", day(5), vec![], &[], None),
-        day(5),
-    )
-    .await;
+    scan_on(store, "new", "web1", 5, vec![]).await;
     // An older scan delivered late: kept in the history, but it moves nothing.
     let late = ingest(
         store,
@@ -151,9 +144,9 @@ both_backends!(older_scans_delivered_late_move_nothing, super::out_of_order);
 async fn overview(b: &Backend) {
     let store = &b.store;
     let kesl = || vec![finding("kesl", "bod-17-01", "dpkg-status")];
-    ingest(store, &scan("r1", "a", day(0), kesl(), &[], None), day(0)).await;
-    ingest(store, &scan("r2", "b", day(1), kesl(), &[], None), day(1)).await;
-    ingest(store, &scan("r3", "a", day(2), vec![], &[], None), day(2)).await;
+    scan_on(store, "r1", "a", 0, kesl()).await;
+    scan_on(store, "r2", "b", 1, kesl()).await;
+    scan_on(store, "r3", "a", 2, vec![]).await;
     let now = store.overview(day(3), None).await.unwrap();
     assert_eq!((now.hosts, now.affected_hosts, now.reports), (2, 1, 3));
     assert_eq!(now.findings, [(S::Identified, 1), (S::Removed, 1)].into());
