@@ -30,8 +30,8 @@
 //! | — | `identified` | a scan (or a re-evaluation) shows a product the host had no finding of |
 //! | `identified`, `reappeared`, `planned` | `planned` | [`Store::plan_findings`] (owner, due date, method) |
 //! | `planned` | `removal-in-progress` | [`Store::start_removal`] |
-//! | any present state | `removed` | a newer scan of the host no longer shows the product |
-//! | `removed` | `verified` | a later scan still without it, in which every collector that had found it ran without error |
+//! | any present state | `removed` | a newer scan of the host no longer shows the product, and the collectors that had found it ran without error (a failed collector proves no absence) |
+//! | `removed` | `verified` | a later scan still without it, in which again every collector that had found it ran without error |
 //! | `removed`, `verified` | `reappeared` | a scan shows the product again |
 //! | open state | `excepted` | [`Store::grant_exception`] (justification, approver, expiry) |
 //! | `excepted` | `identified` | the exception expired ([`Store::expire_exceptions`]) |

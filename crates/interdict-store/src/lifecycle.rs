@@ -119,8 +119,9 @@ fn collectors_of(f: &Finding) -> Vec<String> {
 }
 
 /// Brings host `host_id`'s findings in line with `findings` (one per product; the first
-/// wins). With `coverage` (a scan) products no longer shown are `removed`, removed ones
-/// confirmed by a clean scan are `verified`; without it (a re-evaluation of a stored
+/// wins). With `coverage` (a scan) products no longer shown are `removed` and removed ones
+/// still absent are `verified` — both only when the collectors that had found the product
+/// ran without error (else the absence proves nothing and the state stays); without it (a re-evaluation of a stored
 /// inventory) findings are only added or updated, never closed: only a scan can show a
 /// removal. The host row must be locked by the caller.
 pub(crate) async fn reconcile(
@@ -216,21 +217,26 @@ pub(crate) async fn reconcile(
     };
     for row in existing.into_values() {
         let state = state_of(&row.state)?;
-        if state.is_present() {
-            let why = format!("report {report} no longer shows it");
-            let to = FindingState::Removed;
-            transition(tx, &row.id, Some(state), to, None, None, &why, ctx, changes).await?;
-        } else if state == FindingState::Removed {
-            let found_by = parse_list(&row.collectors, "finding collectors")?;
-            if found_by.iter().all(|c| coverage.clean(c)) {
-                let why = format!(
-                    "report {report} is clean and its collectors that found it ({}) ran without error",
-                    found_by.join(", ")
-                );
-                let to = FindingState::Verified;
-                transition(tx, &row.id, Some(state), to, None, None, &why, ctx, changes).await?;
-            }
+        // The absence proves something only where the collectors that found the product
+        // ran without error.
+        let found_by = parse_list(&row.collectors, "finding collectors")?;
+        if !found_by.iter().all(|c| coverage.clean(c)) {
+            continue;
         }
+        let (to, why) = if state.is_present() {
+            let why = format!("report {report} no longer shows it");
+            (FindingState::Removed, why)
+        } else if state == FindingState::Removed {
+            let why = format!(
+                "report {report} still does not show it and its collectors that found it \
+                 ({}) ran without error",
+                found_by.join(", ")
+            );
+            (FindingState::Verified, why)
+        } else {
+            continue;
+        };
+        transition(tx, &row.id, Some(state), to, None, None, &why, ctx, changes).await?;
     }
     Ok(())
 }

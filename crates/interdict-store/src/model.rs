@@ -427,3 +427,25 @@ pub struct MilestoneStatus {
     /// The figures behind the status, in words.
     pub detail: String,
 }
+
+/// One scan of a host: its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ScanRecord {
+    /// The report.
+    pub report: String,
+    /// The host.
+    pub host_id: String,
+    /// When the scan finished (the report's `finished`).
+    pub scanned: Timestamp,
+    /// When the report was received.
+    pub received: Timestamp,
+    /// Which collectors ran and failed.
+    pub coverage: Coverage,
+    /// Hash of the inventory it carried.
+    pub inventory_hash: Option<String>,
+    /// Findings it carried for the host.
+    pub findings: i64,
+    /// It was the host's newest scan when it arrived, so it moved the lifecycle (an older
+    /// scan delivered late is kept but moves nothing).
+    pub applied: bool,
+}

@@ -7,6 +7,7 @@ use crate::error::{Result, StoreError};
 use crate::lifecycle::state_of;
 use crate::model::{
     Coverage, FindingEvent, FindingRecord, FindingState, HostRecord, Page, Plan, ProductEndpoints,
+    ScanRecord,
 };
 use crate::overview::AS_OF_EVENTS;
 use crate::util::{decode_cursor, ms, page_limit, paginate, parse_list, ts};
@@ -365,6 +366,69 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The scans of host `host`, newest received first, paginated.
+    pub async fn scans(
+        &self,
+        host: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<ScanRecord>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            report_id: String,
+            host_id: String,
+            scanned_ms: i64,
+            received_ms: i64,
+            collectors_ran: String,
+            collectors_failed: String,
+            inventory_hash: Option<String>,
+            findings: i64,
+            applied: i64,
+        }
+        let limit = page_limit(limit);
+        let after = decode_cursor(cursor)?;
+        let (before_ms, before_id) = match after.split_once('|') {
+            Some((t, id)) => (
+                t.parse::<i64>()
+                    .map_err(|_| StoreError::Invalid("invalid cursor".into()))?,
+                id.to_string(),
+            ),
+            None => (i64::MAX, String::new()),
+        };
+        let rows: Vec<Row> = self
+            .db
+            .read()
+            .all(
+                "SELECT report_id, host_id, scanned_ms, received_ms, collectors_ran, \
+                 collectors_failed, inventory_hash, findings, applied FROM scans \
+                 WHERE host_id = $1 AND (received_ms < $2 OR (received_ms = $2 AND report_id < $3)) \
+                 ORDER BY received_ms DESC, report_id DESC LIMIT $4",
+                args![host, before_ms, before_id, limit + 1],
+            )
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                Ok(ScanRecord {
+                    coverage: Coverage {
+                        ran: parse_list(&r.collectors_ran, "scan coverage")?,
+                        failed: parse_list(&r.collectors_failed, "scan coverage")?,
+                    },
+                    report: r.report_id,
+                    host_id: r.host_id,
+                    scanned: ts(r.scanned_ms),
+                    received: ts(r.received_ms),
+                    inventory_hash: r.inventory_hash,
+                    findings: r.findings,
+                    applied: r.applied != 0,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(paginate(items, limit, |s| {
+            format!("{}|{}", ms(s.received), s.report)
+        }))
     }
 
     /// Products with endpoint counts (optionally only those a directive covers), by

@@ -67,7 +67,25 @@ async fn full_lifecycle(b: &Backend) {
         "{err}"
     );
 
-    // A newer scan no longer shows it: removed.
+    // A newer scan without it, but the collector that found it failed: that proves no
+    // absence, the removal stays in progress.
+    let failed = scan(
+        "r1b",
+        "web1",
+        day(2) + jiff::SignedDuration::from_hours(1),
+        vec![],
+        &["dpkg-status"],
+        None,
+    );
+    assert!(matches!(
+        ingest(store, &failed, day(2)).await,
+        IngestOutcome::Created { changes: 0, .. }
+    ));
+    assert_eq!(
+        store.finding(&f.id).await.unwrap().state,
+        S::RemovalInProgress
+    );
+    // A newer scan no longer shows it, its collectors clean: removed.
     scan_on(store, "r2", "web1", 3, vec![]).await;
     assert_eq!(store.finding(&f.id).await.unwrap().state, S::Removed);
     // A later scan without it, but the collector that found it failed: still removed.
@@ -130,7 +148,7 @@ async fn full_lifecycle(b: &Backend) {
     assert_eq!(events[1].actor, "alice");
     assert_eq!(events[1].reason, "day-60 plan");
     assert_eq!(events[3].report.as_deref(), Some("r2"));
-    assert_eq!(store.report_count().await.unwrap(), 5);
+    assert_eq!(store.report_count().await.unwrap(), 6);
 }
 both_backends!(lifecycle_end_to_end, super::full_lifecycle);
 

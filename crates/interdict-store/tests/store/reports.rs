@@ -138,6 +138,22 @@ async fn out_of_order(b: &Backend) {
     assert_eq!(host.last_report, "new");
     assert_eq!(host.last_seen, day(6));
     assert!(store.host("machine-id:nobody").await.unwrap().is_none());
+    // The scan history keeps both, newest received first, paginated.
+    let first = store.scans("machine-id:web1", None, 1).await.unwrap();
+    assert_eq!(
+        (first.items[0].report.as_str(), first.items[0].applied),
+        ("old", false)
+    );
+    let rest = store
+        .scans("machine-id:web1", first.next.as_deref(), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (rest.items[0].report.as_str(), rest.items[0].applied),
+        ("new", true)
+    );
+    assert_eq!(rest.items[0].coverage.ran, ["dpkg-status", "files"]);
+    assert!(rest.next.is_none());
 }
 both_backends!(older_scans_delivered_late_move_nothing, super::out_of_order);
 
