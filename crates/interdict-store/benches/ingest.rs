@@ -35,7 +35,7 @@ fn report(h: usize, items: usize, at: Timestamp) -> Report {
                 "location": "var/lib/dpkg/status", "collector": "dpkg-status", "state": "active"})
         })
         .collect();
-    let findings: Vec<Value> = if h % 10 == 0 {
+    let findings: Vec<Value> = if h.is_multiple_of(10) {
         vec![
             json!({"vendor": "kaspersky", "product": "kesl", "product_name": "Kaspersky Endpoint Security for Linux",
             "family": "endpoint", "distribution": "branded", "confidence": "confirmed", "directives": ["bod-17-01"],
