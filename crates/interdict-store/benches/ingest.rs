@@ -120,23 +120,25 @@ async fn run(store: &Store, hosts: usize, items: usize, size: impl AsyncFnOnce()
             .inventories_for_reevaluation(cursor.as_deref(), 100)
             .await
             .expect("inv");
+        let mut batch = Vec::new();
         for g in &page.items {
             groups += 1;
             let parsed: Vec<Value> = serde_json::from_str(&g.json).expect("json");
             let hit = parsed.iter().any(|i| i["name"] == "pkg-1499");
             for h in &g.hosts {
-                host_count += 1;
                 let f = if hit {
                     report(0, 0, at).findings
                 } else {
                     vec![]
                 };
-                store
-                    .replace_findings(&h.id, &f, at, "bench")
-                    .await
-                    .expect("replace");
+                batch.push((h.id.clone(), f));
             }
         }
+        host_count += batch.len();
+        store
+            .replace_findings_batch(&batch, at, "bench")
+            .await
+            .expect("replace");
         match page.next {
             Some(n) => cursor = Some(n),
             None => break,

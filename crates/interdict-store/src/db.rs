@@ -120,6 +120,34 @@ macro_rules! on_exec {
     };
 }
 
+/// Runs `$body` (an expression using the transaction `$tx`, giving
+/// `Result<(value, commit)>`) in a write transaction of `$db`: committed when `commit` is
+/// true, rolled back when it is false or on an error. A PostgreSQL deadlock or
+/// serialization failure runs it again (a few times). Evaluates to `Result<value>`.
+/// (A macro rather than a function taking an async closure: such a closure's future
+/// cannot be proven `Send`, and the server needs `Send` futures.)
+macro_rules! write_tx {
+    ($db:expr, $tx:ident => $body:expr) => {{
+        let mut attempt = 0;
+        loop {
+            let mut $tx = $db.begin().await?;
+            let outcome: $crate::error::Result<_> = match $body {
+                Ok((value, true)) => $tx.commit().await.map(|()| value),
+                Ok((value, false)) => $tx.rollback().await.map(|()| value),
+                Err(e) => {
+                    let _ = $tx.rollback().await;
+                    Err(e)
+                }
+            };
+            match outcome {
+                Err(e) if e.is_retryable() && attempt < 8 => attempt += 1,
+                other => break other,
+            }
+        }
+    }};
+}
+pub(crate) use write_tx;
+
 /// The connection pools of one database.
 #[derive(Clone, Debug)]
 pub(crate) enum Db {

@@ -12,7 +12,7 @@
 
 use crate::Store;
 use crate::audit;
-use crate::db::{Tx, args};
+use crate::db::{Tx, args, write_tx};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::{Ctx, reconcile};
 use crate::model::{Coverage, IngestOutcome, Page};
@@ -221,31 +221,12 @@ impl Store {
         };
         let packed = compress(&raw);
         self.expire_exceptions(at, "system").await?;
-        let mut attempt = 0;
-        loop {
-            let mut tx = self.db.begin().await?;
-            let result =
-                ingest_tx(&mut tx, report, &units, &raw, &packed, findings, at, actor).await;
-            match result {
-                Ok(IngestOutcome::Duplicate) => {
-                    tx.rollback().await?;
-                    return Ok(IngestOutcome::Duplicate);
-                }
-                Ok(outcome) => match tx.commit().await {
-                    Ok(()) => return Ok(outcome),
-                    Err(e) if e.is_retryable() && attempt < 8 => attempt += 1,
-                    Err(e) => return Err(e),
-                },
-                Err(e) if e.is_retryable() && attempt < 8 => {
-                    let _ = tx.rollback().await;
-                    attempt += 1;
-                }
-                Err(e) => {
-                    let _ = tx.rollback().await;
-                    return Err(e);
-                }
-            }
-        }
+        write_tx!(self.db, tx => ingest_tx(&mut tx, report, &units, &raw, &packed, findings, at, actor)
+        .await
+        .map(|outcome| {
+            let commit = outcome != IngestOutcome::Duplicate;
+            (outcome, commit)
+        }))
     }
 
     /// Stored inventories that hosts currently hold, each once however many hosts share
@@ -289,10 +270,7 @@ impl Store {
     }
 
     /// Replaces host `host_id`'s findings with ones the caller computed from its stored
-    /// inventory (a re-evaluation after a catalog change, no new report): new products
-    /// become `identified`, known ones are updated (a removed one that now matches is
-    /// `reappeared`); none is closed — only a scan shows a removal. Returns the number of
-    /// lifecycle changes.
+    /// inventory; see [`Store::replace_findings_batch`].
     pub async fn replace_findings(
         &self,
         host_id: &str,
@@ -300,26 +278,27 @@ impl Store {
         at: Timestamp,
         actor: &str,
     ) -> Result<usize> {
-        let mut tx = self.db.begin().await?;
-        let sql = format!("SELECT id FROM hosts WHERE id = $1{}", tx.for_update());
-        let host: Option<(String,)> = tx.optional(&sql, args![host_id]).await?;
-        if host.is_none() {
-            tx.rollback().await?;
-            return Err(StoreError::NotFound {
-                kind: "host",
-                id: host_id.to_string(),
-            });
-        }
-        let ctx = Ctx::manual(at, actor);
-        let mut changes = Vec::new();
-        reconcile(&mut tx, host_id, findings, None, &ctx, &mut changes).await?;
-        let n = changes.len();
-        if n > 0 {
-            let detail = json!({"changes": changes});
-            audit::append(&mut tx, at, actor, "findings.reevaluate", host_id, &detail).await?;
-        }
-        tx.commit().await?;
-        Ok(n)
+        let one = [(host_id.to_string(), findings.to_vec())];
+        self.replace_findings_batch(&one, at, actor).await
+    }
+
+    /// Replaces the findings of each host in `hosts` with ones the caller computed from
+    /// its stored inventory (a re-evaluation after a catalog change, no new report), in one
+    /// transaction (all or nothing; one commit for many hosts keeps a fleet re-evaluation
+    /// fast): new products become `identified`, known ones are updated (a removed one that
+    /// now matches is `reappeared`); none is closed — only a scan shows a removal. Returns
+    /// the number of lifecycle changes. Retried on PostgreSQL deadlocks.
+    pub async fn replace_findings_batch(
+        &self,
+        hosts: &[(String, Vec<Finding>)],
+        at: Timestamp,
+        actor: &str,
+    ) -> Result<usize> {
+        let mut sorted: Vec<&(String, Vec<Finding>)> = hosts.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        write_tx!(self.db, tx => reevaluate_tx(&mut tx, &sorted, at, actor)
+            .await
+            .map(|n| (n, true)))
     }
 
     /// The raw document of report `id`, as received.
@@ -342,6 +321,35 @@ impl Store {
             .await?;
         Ok(n)
     }
+}
+
+/// The body of one re-evaluation attempt: hosts locked in id order.
+async fn reevaluate_tx(
+    tx: &mut Tx,
+    hosts: &[&(String, Vec<Finding>)],
+    at: Timestamp,
+    actor: &str,
+) -> Result<usize> {
+    let lock = format!("SELECT id FROM hosts WHERE id = $1{}", tx.for_update());
+    let ctx = Ctx::manual(at, actor);
+    let mut changes = Vec::new();
+    for (host_id, findings) in hosts {
+        let host: Option<(String,)> = tx.optional(&lock, args![host_id.as_str()]).await?;
+        if host.is_none() {
+            return Err(StoreError::NotFound {
+                kind: "host",
+                id: host_id.clone(),
+            });
+        }
+        reconcile(tx, host_id, findings, None, &ctx, &mut changes).await?;
+    }
+    let n = changes.len();
+    if n > 0 {
+        let subject = format!("{} hosts", hosts.len());
+        let detail = json!({"changes": changes});
+        audit::append(tx, at, actor, "findings.reevaluate", &subject, &detail).await?;
+    }
+    Ok(n)
 }
 
 /// The body of one ingest attempt.

@@ -110,3 +110,55 @@ pub struct Store {
     db: db::Db,
     location: String,
 }
+
+/// The futures of the public API are `Send` (a server spawns them on a multi-threaded
+/// runtime); this only has to compile.
+#[cfg(test)]
+#[allow(dead_code)]
+mod send_check {
+    use crate::*;
+    use jiff::Timestamp;
+
+    fn send<T: Send>(_: &T) {}
+
+    async fn api_futures_are_send(
+        s: Store,
+        c: interdict_catalog::Catalog,
+        r: interdict_findings::Report,
+        t: Timestamp,
+    ) {
+        send(&s.ingest(&r, None, &HostFindings::new(), t, "a"));
+        send(&s.replace_findings_batch(&[], t, "a"));
+        send(&s.inventories_for_reevaluation(None, 1));
+        send(&s.plan_findings(&[], &plan(), t, "a", "r"));
+        send(&s.start_removal(&[], t, "a", "r"));
+        send(&s.grant_exception("f", "j", "a", t, t, "a"));
+        send(&s.revoke_exception("e", t, "a"));
+        send(&s.expire_exceptions(t, "a"));
+        send(&s.activate(&c, "d", None, t, "a"));
+        send(&s.milestones(&c, t));
+        send(&s.overview(t, None));
+        send(&s.hosts(&HostFilter::default(), None, 1));
+        send(&s.findings(&FindingFilter::default(), Some(t), None, 1));
+        send(&s.products(None, None, 1));
+        send(&s.scans("h", None, 1));
+        send(&s.audit_entries(None, 1));
+        send(&s.verify_audit());
+        send(&s.create_user("u", Role::Admin, None, t, "a"));
+        send(&s.authenticate_user("u", "p"));
+        send(&s.create_token("n", Role::Admin, t, "a"));
+        send(&s.token_by_secret("x"));
+        send(&s.create_host_credential("h", t, "a"));
+        send(&s.host_by_credential("x"));
+        send(&Store::connect("postgres://x"));
+        send(&Store::open_data_dir(std::path::Path::new("x")));
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            owner: "o".into(),
+            due: jiff::civil::date(2026, 1, 1),
+            removal_method: "m".into(),
+        }
+    }
+}

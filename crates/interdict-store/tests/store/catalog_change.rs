@@ -113,6 +113,23 @@ async fn reevaluation(b: &Backend) {
             .await
             .is_err()
     );
+    // A batch is all or nothing: an unknown host fails it and host c gains nothing.
+    let batch = [
+        ("machine-id:c".to_string(), again.clone()),
+        ("machine-id:nope".to_string(), again.clone()),
+    ];
+    let err = store
+        .replace_findings_batch(&batch, day(3), "x")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("machine-id:nope"), "{err}");
+    assert!(
+        store
+            .finding_of("machine-id:c", "kav-agent")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.verify_audit().await.unwrap().intact());
 }
 both_backends!(catalog_change_reaches_earlier_hosts, super::reevaluation);
