@@ -15,6 +15,16 @@ fn evaluate(inventory_json: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Whether host `name` has a finding of the new product.
+async fn has_new_finding(store: &interdict_store::Store, name: &str) -> bool {
+    let host = format!("machine-id:{name}");
+    store
+        .finding_of(&host, "kav-agent")
+        .await
+        .unwrap()
+        .is_some()
+}
+
 async fn reevaluation(b: &Backend) {
     let store = &b.store;
     let shared = || vec![package("bash"), package("kav-agent")];
@@ -85,13 +95,7 @@ async fn reevaluation(b: &Backend) {
         assert_eq!(history[0].actor, "catalog-update");
         assert_eq!(history[0].report, None);
     }
-    assert!(
-        store
-            .finding_of("machine-id:c", "kav-agent")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!has_new_finding(store, "c").await);
     assert_eq!(store.report_count().await.unwrap(), 4, "no new report");
     // Re-evaluating again changes nothing; a later scan still showing it keeps it open.
     let again = findings(
@@ -123,13 +127,7 @@ async fn reevaluation(b: &Backend) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("machine-id:nope"), "{err}");
-    assert!(
-        store
-            .finding_of("machine-id:c", "kav-agent")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!has_new_finding(store, "c").await);
     assert!(store.verify_audit().await.unwrap().intact());
 }
 both_backends!(catalog_change_reaches_earlier_hosts, super::reevaluation);
