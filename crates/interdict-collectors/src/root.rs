@@ -35,6 +35,7 @@
 //! Every error a `Root` method returns names the path it concerns (as given, escaped).
 
 pub mod escape;
+mod walked;
 
 pub use escape::{escape_bytes, escape_os, unescape};
 
@@ -45,7 +46,8 @@ use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Most symlinks followed while resolving one path (the kernel's own limit).
 const MAX_SYMLINKS: usize = 40;
@@ -120,6 +122,16 @@ pub struct Root {
     /// [`Root::find_case_insensitive`], [`Root::read_dir_or_note`]) could not return:
     /// `(location, message)`, shared by every clone, drained by [`Root::take_noted`].
     noted: Arc<Mutex<Vec<(String, String)>>>,
+    /// The root directory handle of [`Root::open_walked_os`], shared by every clone.
+    walk: Arc<WalkDir>,
+}
+
+/// State of [`Root::open_walked_os`]: the root directory, opened on first use, and whether
+/// the kernel lacks `openat2`.
+#[derive(Debug, Default)]
+struct WalkDir {
+    dir: OnceLock<Option<std::os::fd::OwnedFd>>,
+    no_openat2: AtomicBool,
 }
 
 /// The collector id of the errors [`Root::take_noted`] returns.
@@ -199,6 +211,11 @@ fn open_nonblocking(path: &Path) -> io::Result<(File, Metadata)> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
         .open(path)?;
+    checked_handle(file)
+}
+
+/// `fstat` on an open handle: the file with its metadata when it is a regular file.
+fn checked_handle(file: File) -> io::Result<(File, Metadata)> {
     let meta = file.metadata()?;
     let kind = Kind::of(meta.file_type());
     if kind != Kind::File {
@@ -240,6 +257,7 @@ impl Root {
             live: true,
             shared: Arc::default(),
             noted: Arc::default(),
+            walk: Arc::default(),
         }
     }
 
@@ -257,6 +275,7 @@ impl Root {
             live: false,
             shared: Arc::default(),
             noted: Arc::default(),
+            walk: Arc::default(),
         })
     }
 
