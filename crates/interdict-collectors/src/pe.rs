@@ -10,7 +10,9 @@
 use crate::sweep::{FileInspector, SweepCollector, SweepFilter};
 use crate::{Collector, Root, error_at};
 use interdict_formats::FormatError;
-use interdict_formats::pe::{Counted, PeInfo, ReadAt, parse_pe_info, parse_pe_info_at};
+use interdict_formats::pe::{
+    CertCache, Counted, PeInfo, ReadAt, parse_pe_info, parse_pe_info_at_cached,
+};
 use interdict_inventory::{Artifact, ArtifactKind, CollectError, Inventory};
 use std::ffi::OsStr;
 use std::fs::File;
@@ -44,7 +46,7 @@ impl Collector for WinPeFiles {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut sweep = SweepCollector::new(Box::new(NoPaths));
-        sweep.inspector = Some(Box::new(PeInspector));
+        sweep.inspector = Some(Box::new(PeInspector::default()));
         let (mut inv, _) = sweep.sweep(root);
         // Walk errors (an unlistable folder) are this collector's when it walks alone.
         for e in &mut inv.errors {
@@ -55,9 +57,12 @@ impl Collector for WinPeFiles {
 }
 
 /// Identifies PE images among the files a sweep walks past: a `win-pe-files` artifact
-/// for each, an error for each PE that cannot be read.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct PeInspector;
+/// for each, an error for each PE that cannot be read. Holds the scan's certificate cache
+/// (each distinct signing certificate is decoded once), so use one per scan.
+#[derive(Debug, Default)]
+pub struct PeInspector {
+    certs: CertCache,
+}
 
 impl PeInspector {
     fn add(rel: &str, read: Result<Option<PeRead>, CollectError>, out: &mut Inventory) {
@@ -82,7 +87,11 @@ impl FileInspector for PeInspector {
         name: &str,
         out: &mut Inventory,
     ) {
-        Self::add(rel, read_walked_pe(root, os_rel, rel, name), out);
+        Self::add(
+            rel,
+            read_walked_pe(root, os_rel, rel, name, &self.certs),
+            out,
+        );
     }
 }
 
@@ -163,22 +172,29 @@ pub struct PeRead {
 /// without a PE header, is an error naming the file.
 pub fn read_pe(root: &Root, rel: &str, name: &str) -> Result<Option<PeRead>, CollectError> {
     let file = root.open(rel).map_err(|e| error_at(ID, rel, e))?;
-    parse_file(Counted::new(PositionedFile(file)), rel, name)
+    parse_file(
+        Counted::new(PositionedFile(file)),
+        rel,
+        name,
+        &CertCache::default(),
+    )
 }
 
 /// [`read_pe`] for a file the sweep's walker listed (`os_rel`: its path as bytes, with no
-/// symlink on the way), opened with [`Root::open_walked_os`]; same result.
+/// symlink on the way), opened with [`Root::open_walked_os`], its signing certificates
+/// decoded through the scan's `certs`; same result.
 pub fn read_walked_pe(
     root: &Root,
     os_rel: &OsStr,
     rel: &str,
     name: &str,
+    certs: &CertCache,
 ) -> Result<Option<PeRead>, CollectError> {
     let (file, meta) = root
         .open_walked_os(os_rel)
         .map_err(|e| error_at(ID, rel, e))?;
     let size = meta.len();
-    parse_file(Counted::new(SizedFile { file, size }), rel, name)
+    parse_file(Counted::new(SizedFile { file, size }), rel, name, certs)
 }
 
 /// Parses an open file as [`read_pe`] describes.
@@ -186,8 +202,9 @@ fn parse_file<R: ReadAt>(
     src: Counted<R>,
     rel: &str,
     name: &str,
+    certs: &CertCache,
 ) -> Result<Option<PeRead>, CollectError> {
-    match parse_pe_info_at(&src) {
+    match parse_pe_info_at_cached(&src, certs) {
         Ok(info) => Ok(Some(PeRead {
             info,
             bytes_read: src.bytes(),

@@ -11,7 +11,8 @@
 //! [`super::parse_pe_info`] on well-formed files (tested on every corpus PE).
 
 use super::{
-    FixedVersion, PeInfo, VERSION_KEYS, add_signatures, guarded_parse, header_info, version_info,
+    CertCache, FixedVersion, PeInfo, VERSION_KEYS, add_signatures, guarded_parse, header_info,
+    version_info,
 };
 use crate::FormatError;
 use goblin::pe::certificate_table::AttributeCertificate;
@@ -189,6 +190,16 @@ fn extend_head<R: ReadAt + ?Sized>(
 /// other errors mean a PE image whose headers cannot be read. A bad resource section or a
 /// bad signature only leaves the matching fields empty, as in [`super::parse_pe_info`].
 pub fn parse_pe_info_at<R: ReadAt + ?Sized>(src: &R) -> Result<PeInfo, FormatError> {
+    parse_pe_info_at_cached(src, &CertCache::default())
+}
+
+/// [`parse_pe_info_at`] decoding each distinct signing certificate once per `cache`: pass
+/// one cache to every file of a scan (from any thread) and the certificates that repeat
+/// across the volume's signed images are decoded once. Same result.
+pub fn parse_pe_info_at_cached<R: ReadAt + ?Sized>(
+    src: &R,
+    cache: &CertCache,
+) -> Result<PeInfo, FormatError> {
     let mut head = read_upto(src, 0, HEAD_READ)?;
     if head.get(0..2) != Some(b"MZ") {
         return Err(FormatError::BadMagic {
@@ -246,7 +257,7 @@ pub fn parse_pe_info_at<R: ReadAt + ?Sized>(src: &R) -> Result<PeInfo, FormatErr
         match certificate_table(src, size, dd) {
             Ok(table) => {
                 if let Some(certs) = attribute_certificates(&table) {
-                    add_signatures(&mut info, certs.into_iter());
+                    add_signatures(&mut info, certs.into_iter(), cache);
                 }
             }
             Err(e) => info.signature_error = Some(e),
