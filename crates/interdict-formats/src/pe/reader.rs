@@ -266,11 +266,18 @@ pub fn parse_pe_info_at_cached<R: ReadAt + ?Sized>(
     Ok(info)
 }
 
+/// Bytes of the resource section fetched at once: its directory records (tens of bytes
+/// each, usually all within the first kilobyte or two) are then served from memory, so
+/// walking to `RT_VERSION` costs one read instead of one per record.
+const RESOURCE_BLOCK: usize = 4096;
+
 /// The resource section as a bounded window of the source: offsets relative to its start.
 struct Resources<'a, R: ?Sized> {
     src: &'a R,
     start: u64,
     len: u64,
+    /// The last block read: its offset in the section and its bytes.
+    block: std::cell::RefCell<(u64, Vec<u8>)>,
 }
 
 impl<R: ReadAt + ?Sized> Resources<'_, R> {
@@ -282,12 +289,23 @@ impl<R: ReadAt + ?Sized> Resources<'_, R> {
                 "resource directory record past the resource section",
             ));
         }
-        read_exact(
-            self.src,
-            self.start + offset,
-            len,
-            "resource directory record",
-        )
+        let mut block = self.block.borrow_mut();
+        let (at, bytes) = &mut *block;
+        let inside =
+            |at: u64, bytes: &[u8]| offset >= at && offset + len as u64 <= at + bytes.len() as u64;
+        if !inside(*at, bytes) {
+            // The record fits in the section (checked above), so this block holds it.
+            let want = (self.len - offset).min(RESOURCE_BLOCK.max(len) as u64) as usize;
+            *bytes = read_exact(
+                self.src,
+                self.start + offset,
+                want,
+                "resource directory record",
+            )?;
+            *at = offset;
+        }
+        let from = (offset - *at) as usize;
+        Ok(bytes[from..from + len].to_vec())
     }
 
     /// `(named + id entry count, offset of the first entry)` of the directory at `offset`,
@@ -384,6 +402,7 @@ fn version_resource<R: ReadAt + ?Sized>(
         src,
         start,
         len: dd.size as u64,
+        block: Default::default(),
     };
     let Some(version) = rsrc.version_type()? else {
         return Ok(None);
