@@ -72,3 +72,96 @@ impl Root {
             .as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::os::unix::fs::symlink;
+    use std::path::Path;
+
+    /// What opening gives, comparable: the bytes or the error text.
+    fn outcome(r: io::Result<File>) -> Result<Vec<u8>, String> {
+        let mut f = r.map_err(|e| e.to_string())?;
+        let mut buf = Vec::new();
+        f.read_to_end(&mut buf).map_err(|e| e.to_string())?;
+        Ok(buf)
+    }
+
+    fn both(root: &Root, rel: &str) -> (Result<Vec<u8>, String>, Result<Vec<u8>, String>) {
+        let rel = OsStr::new(rel);
+        (
+            outcome(root.open_walked_os(rel).map(|(f, _)| f)),
+            outcome(root.open_os(rel)),
+        )
+    }
+
+    /// Whatever a listed path turns out to be by the time it is opened — a plain file, or
+    /// a path with a symlink swapped in (absolute, climbing, escaping, a loop) — the
+    /// walked open gives exactly what the resolving open gives, and never leaves the root.
+    #[test]
+    fn walked_opens_give_what_open_gives_even_after_symlink_swaps() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "outside").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        std::fs::create_dir_all(r.join("usr/share/ca")).unwrap();
+        std::fs::write(r.join("usr/share/ca/a.pem"), "inside").unwrap();
+        std::fs::write(r.join("secret"), "root-secret").unwrap();
+        symlink("/usr/share/ca", r.join("abs")).unwrap();
+        symlink("../../../../..", r.join("usr/climb")).unwrap();
+        symlink(outside.path(), r.join("escape")).unwrap();
+        symlink("/usr/share/ca/a.pem", r.join("last")).unwrap();
+        symlink("loop2", r.join("loop1")).unwrap();
+        symlink("loop1", r.join("loop2")).unwrap();
+        let root = Root::offline(r).unwrap();
+        let (walked, open) = both(&root, "usr/share/ca/a.pem");
+        assert_eq!(walked, Ok(b"inside".to_vec()));
+        assert_eq!(walked, open);
+        let (walked, _) = both(&root, "abs/a.pem");
+        assert_eq!(walked, Ok(b"inside".to_vec()), "re-rooted like open");
+        let (walked, _) = both(&root, "usr/climb/secret");
+        assert_eq!(
+            walked,
+            Ok(b"root-secret".to_vec()),
+            "`..` stops at the root"
+        );
+        for rel in [
+            "escape/secret",
+            "last",
+            "loop1/x",
+            "missing",
+            "usr/share",
+            "../secret",
+        ] {
+            let (walked, open) = both(&root, rel);
+            assert_eq!(walked, open, "{rel}");
+            assert_ne!(walked, Ok(b"outside".to_vec()), "{rel}");
+        }
+    }
+
+    /// A FIFO or device listed as a file (swapped since the listing) is refused at once
+    /// with open's error, never read or waited on.
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(made, "mkfifo");
+        let root = Root::offline(dir.path()).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let r2 = root.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(both(&r2, "pipe"));
+        });
+        let (walked, open) = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("opening a FIFO blocked");
+        assert_eq!(walked, open);
+        assert!(walked.unwrap_err().contains("FIFO"));
+        assert!(Path::new(&path).exists());
+    }
+}

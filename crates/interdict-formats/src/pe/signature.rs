@@ -43,6 +43,17 @@ pub struct CertCache {
 }
 
 impl CertCache {
+    /// Distinct certificates held.
+    pub fn len(&self) -> usize {
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.values().map(Vec::len).sum()
+    }
+
+    /// Whether no certificate is held yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The certificate whose DER encoding is `der`, decoded on first sight.
     fn get(&self, der: &[u8]) -> der::Result<Arc<Certificate>> {
         let key = fingerprint(der);
@@ -83,7 +94,19 @@ pub(super) fn signers_of(
     depth: usize,
     cache: &CertCache,
 ) -> Result<Vec<Signer>, String> {
-    if let Some(out) = fast_signers(der_bytes, nested, depth, cache) {
+    signers_with(der_bytes, nested, depth, Some(cache))
+}
+
+/// [`signers_of`]; without a cache, every blob (nested ones too) is decoded completely.
+fn signers_with(
+    der_bytes: &[u8],
+    nested: bool,
+    depth: usize,
+    cache: Option<&CertCache>,
+) -> Result<Vec<Signer>, String> {
+    if let Some(cache) = cache
+        && let Some(out) = fast_signers(der_bytes, nested, depth, cache)
+    {
         return Ok(out);
     }
     let (signed, digest_alg) = decode_authenticode(der_bytes)?;
@@ -143,7 +166,7 @@ fn fast_signers(
         &digest_alg,
         nested,
         depth,
-        cache,
+        Some(cache),
     ))
 }
 
@@ -154,7 +177,7 @@ fn signers_from(
     digest_alg: &str,
     nested: bool,
     depth: usize,
-    cache: &CertCache,
+    cache: Option<&CertCache>,
 ) -> Vec<Signer> {
     let mut out = Vec::new();
     for si in signer_infos.0.iter() {
@@ -177,7 +200,7 @@ fn signers_from(
             for value in attr.values.iter() {
                 let Ok(inner) = value.to_der() else { continue };
                 // A broken nested signature does not void the primary one.
-                if let Ok(mut more) = signers_of(&inner, true, depth + 1, cache) {
+                if let Ok(mut more) = signers_with(&inner, true, depth + 1, cache) {
                     out.append(&mut more);
                 }
             }
@@ -326,3 +349,6 @@ fn decode_authenticode(der_bytes: &[u8]) -> Result<(SignedData, String), String>
     )?;
     Ok((signed, alg))
 }
+
+#[cfg(test)]
+mod tests;
