@@ -39,8 +39,11 @@ const SIGNED_DATA_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.
 pub struct CertCache {
     /// A cheap fingerprint (length and the trailing signature bytes) to the certificates
     /// that have it; equality is always checked on the whole DER.
-    map: Mutex<HashMap<u64, Vec<(Box<[u8]>, Arc<Certificate>)>>>,
+    map: Mutex<HashMap<u64, Vec<Cached>>>,
 }
+
+/// A certificate's DER bytes and its decoded form.
+type Cached = (Box<[u8]>, Arc<Certificate>);
 
 impl CertCache {
     /// Distinct certificates held.
