@@ -442,10 +442,14 @@ fn parse_version_blob(data: &[u8]) -> Option<super::VersionInfo> {
             Err(_) => return None,
         }
     }
-    let fixed = match strings
-        .iter()
-        .find(|s| s.key_string().as_deref() == Some(VS_VERSION_INFO_KEY))
-    {
+    // Each key decoded from UTF-16 once, not once per key looked up.
+    let keys: Vec<Option<String>> = strings.iter().map(|s| s.key_string()).collect();
+    let find = |key: &str| {
+        keys.iter()
+            .position(|k| k.as_deref() == Some(key))
+            .map(|i| &strings[i])
+    };
+    let fixed = match find(VS_VERSION_INFO_KEY) {
         Some(s) if s.value.len() < FIXED_INFO_SIZE => return None,
         Some(s) => {
             let v = |i: usize| u32_at(s.value, 4 * i).unwrap_or(0);
@@ -459,10 +463,7 @@ fn parse_version_blob(data: &[u8]) -> Option<super::VersionInfo> {
     };
     Some(version_info(fixed, |key| {
         debug_assert!(VERSION_KEYS.contains(&key));
-        strings
-            .iter()
-            .find(|s| s.key_string().as_deref() == Some(key))
-            .and_then(|s| s.value_string())
+        find(key).and_then(|s| s.value_string())
     }))
 }
 
