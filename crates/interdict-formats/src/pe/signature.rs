@@ -43,7 +43,25 @@ pub struct CertCache {
 }
 
 /// A certificate's DER bytes and its decoded form.
-type Cached = (Box<[u8]>, Arc<Certificate>);
+type Cached = (Box<[u8]>, Arc<Decoded>);
+
+/// A decoded certificate with the text a [`Signer`] shows of it, formatted on first use.
+#[derive(Debug)]
+struct Decoded {
+    cert: Certificate,
+    described: std::sync::OnceLock<Described>,
+}
+
+/// Subject, issuer and serial number of a certificate as a [`Signer`] shows them.
+type Described = (String, String, String);
+
+fn describe(cert: &Certificate) -> Described {
+    (
+        format_name(&cert.tbs_certificate.subject),
+        format_name(&cert.tbs_certificate.issuer),
+        hex_upper(cert.tbs_certificate.serial_number.as_bytes()),
+    )
+}
 
 impl CertCache {
     /// Distinct certificates held.
@@ -58,7 +76,7 @@ impl CertCache {
     }
 
     /// The certificate whose DER encoding is `der`, decoded on first sight.
-    fn get(&self, der: &[u8]) -> der::Result<Arc<Certificate>> {
+    fn get(&self, der: &[u8]) -> der::Result<Arc<Decoded>> {
         let key = fingerprint(der);
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(hit) = map
@@ -69,7 +87,10 @@ impl CertCache {
         }
         let full = map.len() >= MAX_CACHED_CERTS || der.len() > MAX_CACHED_CERT_LEN;
         drop(map);
-        let cert = Arc::new(Certificate::from_der(der)?);
+        let cert = Arc::new(Decoded {
+            cert: Certificate::from_der(der)?,
+            described: Default::default(),
+        });
         if !full {
             let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
             let bucket = map.entry(key).or_default();
@@ -116,6 +137,7 @@ fn signers_with(
     let certs = embedded_certificates(&signed);
     Ok(signers_from(
         &certs,
+        &describe,
         &signed.signer_infos,
         &digest_alg,
         nested,
@@ -145,13 +167,21 @@ fn fast_signers(
         // A set with a duplicate is an error for the complete decoder.
         return None;
     }
-    let decoded: Vec<Arc<Certificate>> = shell
+    let decoded: Vec<Arc<Decoded>> = shell
         .certs
         .iter()
         .map(|der| cache.get(der))
         .collect::<der::Result<_>>()
         .ok()?;
-    let certs: Vec<&Certificate> = decoded.iter().map(Arc::as_ref).collect();
+    let certs: Vec<&Certificate> = decoded.iter().map(|d| &d.cert).collect();
+    // Each distinct certificate's text is formatted once, too.
+    let described = |cert: &Certificate| {
+        decoded
+            .iter()
+            .find(|d| std::ptr::eq(&d.cert, cert))
+            .map(|d| d.described.get_or_init(|| describe(&d.cert)).clone())
+            .unwrap_or_else(|| describe(cert))
+    };
     // The complete decoder sorts the set; which certificate is found first matters only
     // when more than one matches a signer.
     for si in shell.signer_infos.0.iter() {
@@ -165,6 +195,7 @@ fn fast_signers(
     }
     Some(signers_from(
         &certs,
+        &described,
         &shell.signer_infos,
         &digest_alg,
         nested,
@@ -176,6 +207,7 @@ fn fast_signers(
 /// The signers named by `signer_infos` among `certs`, then their nested signatures'.
 fn signers_from(
     certs: &[&Certificate],
+    describe: &dyn Fn(&Certificate) -> Described,
     signer_infos: &SignerInfos,
     digest_alg: &str,
     nested: bool,
@@ -185,10 +217,11 @@ fn signers_from(
     let mut out = Vec::new();
     for si in signer_infos.0.iter() {
         if let Some(cert) = signer_certificate(certs, &si.sid) {
+            let (subject, issuer, serial) = describe(cert);
             out.push(Signer {
-                subject: format_name(&cert.tbs_certificate.subject),
-                issuer: format_name(&cert.tbs_certificate.issuer),
-                serial: hex_upper(cert.tbs_certificate.serial_number.as_bytes()),
+                subject,
+                issuer,
+                serial,
                 digest_alg: digest_alg.to_string(),
                 nested,
             });

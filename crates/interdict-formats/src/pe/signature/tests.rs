@@ -64,7 +64,7 @@ fn a_repeated_certificate_is_the_same_decoded_value() {
     let first = cache.get(shell.certs[0]).unwrap();
     let again = cache.get(shell.certs[0]).unwrap();
     assert!(Arc::ptr_eq(&first, &again));
-    assert_eq!(*first, Certificate::from_der(shell.certs[0]).unwrap());
+    assert_eq!(first.cert, Certificate::from_der(shell.certs[0]).unwrap());
 }
 
 /// Corrupting any byte (or cutting the blob short) gives exactly what the complete
