@@ -11,7 +11,7 @@
 //! no `openat2`, the file went away, permission denied) the file is opened the slow way,
 //! [`Root::open`], so the result and the error text are exactly what it gives.
 
-use super::{Root, checked_handle};
+use super::{Root, checked_handle, escape_os};
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 use std::ffi::OsStr;
 use std::fs::{File, Metadata};
@@ -51,6 +51,14 @@ impl Root {
             }
         }
         self.open_checked(rel)
+    }
+
+    /// Reads the regular file at `rel` that a listing ([`Root::read_dir`], a walker) showed
+    /// as a regular file, opened as by [`Root::open_walked_os`], refusing one over `limit`
+    /// bytes; same result as [`Root::read_os_limited`].
+    pub fn read_walked_limited(&self, rel: &OsStr, limit: u64) -> io::Result<Vec<u8>> {
+        let (file, meta) = self.open_walked_os(rel)?;
+        super::read_bounded(file, meta.len(), limit).map_err(|e| super::named(&escape_os(rel), e))
     }
 
     /// The root directory, opened once (`O_PATH`) for [`Root::open_walked_os`]; `None`
@@ -126,6 +134,14 @@ mod tests {
             Ok(b"root-secret".to_vec()),
             "`..` stops at the root"
         );
+        for limit in [3, 100] {
+            let rel = OsStr::new("usr/share/ca/a.pem");
+            let walked = root
+                .read_walked_limited(rel, limit)
+                .map_err(|e| e.to_string());
+            let read = root.read_os_limited(rel, limit).map_err(|e| e.to_string());
+            assert_eq!(walked, read, "limit {limit}");
+        }
         for rel in [
             "escape/secret",
             "last",
