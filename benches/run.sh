@@ -60,7 +60,8 @@ hf sweep "$bench sweep /usr" "fdfind -u . /usr" "$bench sweep-catalog /usr"
 hf hive "$bench hive $work/SYSTEM" "hivexml $work/SYSTEM"
 hf sbom "$bench sbom $work/bom.json" "$bench json-value $work/bom.json"
 hf pe "$bench pe-root $work/peroot" "$interdict scan --root $work/peroot --format json --fail-on never --output /dev/null"
-hf volume "$interdict scan --root $work/volume --format json --fail-on never --output /dev/null" "fdfind -u . $work/volume"
+hf volume "$interdict scan --root $work/volume --format json --fail-on never --output /dev/null" "fdfind -u . $work/volume" \
+    "$bench head-floor $work/volume"
 
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n1; }
 {
@@ -117,6 +118,8 @@ row("10k-PE Windows root (PE collector)", "pe-root", "pe", 0, target="< 10 s", o
 row("10k-PE Windows root (whole `interdict scan`)", "pe-scan", "pe", 1, target="< 10 s", ok=lambda m, k, r: m < 10_000)
 row("100k-file volume, 20k PE anywhere (whole `interdict scan`)", "volume-scan", "volume", 0,
     ("fdfind -u . volume", 1), target="≤ 3× fd", ok=lambda m, k, r: r <= 3.0)
+row("100k-file volume: open + fstat + 4 KiB pread of every file, no parsing (the floor)", "head-floor",
+    "volume", 2, ("fdfind -u . volume", 1))
 
 # Bytes read per PE image on the volume (interdict-bench pe-bytes).
 import re

@@ -16,6 +16,8 @@
 //! interdict-bench json-value FILE      serde_json::Value parse only (the parse floor)
 //! interdict-bench pe-root DIR          the Windows PE collector on a root
 //! interdict-bench pe-bytes DIR         bytes read per PE image found on a root (median, p90, max)
+//! interdict-bench head-floor DIR       the sweep opening every file and reading its first 4 KiB,
+//!                                      parsing nothing (the floor under header identification)
 //! interdict-bench make-pe-root DIR N [CORPUS]   build a Windows-like root with N PE files
 //! interdict-bench make-volume-root DIR FILES PE [CORPUS]
 //!                                      build a Windows volume of FILES files, PE of them PE
@@ -152,7 +154,7 @@ fn run(mut args: Vec<String>) -> Res<String> {
 }
 
 const USAGE: &str = "usage: interdict-bench <dpkg|dpkg-full|inventory|sweep|sweep-catalog|hive|\
-sbom|json-value|pe-root|pe-bytes> PATH [--repeat N] | make-pe-root DIR N [CORPUS] | \
+sbom|json-value|pe-root|pe-bytes|head-floor> PATH [--repeat N] | make-pe-root DIR N [CORPUS] | \
 make-volume-root DIR FILES PE [CORPUS]";
 
 /// One run of a subcommand that needs no set-up.
@@ -191,6 +193,18 @@ fn once(cmd: &str, path: &str, sweep_opts: SweepOpts) -> Res<String> {
             ))
         }
         "pe-bytes" => Ok(pe_bytes(&root_of(path)?)),
+        "head-floor" => {
+            let floor = volume::HeadFloor::default();
+            let mut sweep = SweepCollector::new(Box::new(Nothing));
+            sweep.inspector = Some(Box::new(floor.clone()));
+            let (inv, stats) = sweep.sweep(&root_of(path)?);
+            Ok(format!(
+                "head-floor: {} entries, {} bytes read, {} errors",
+                stats.entries,
+                floor.0.load(std::sync::atomic::Ordering::Relaxed),
+                inv.errors.len()
+            ))
+        }
         _ => Err(USAGE.to_string()),
     }
 }

@@ -154,3 +154,42 @@ pub fn percentiles(v: &mut [u64]) -> (u64, u64, u64) {
     let at = |q: usize| v[(v.len() - 1) * q / 100];
     (at(50), at(90), v[v.len() - 1])
 }
+
+/// Opens every regular file the sweep walks past exactly as the PE inspector does
+/// ([`interdict_collectors::Root::open_walked_os`]: `openat2`, `fstat`) and reads its first
+/// [`interdict_formats::pe::HEAD_READ`] bytes, parsing nothing: the floor under any
+/// identification of files by their header, to compare the whole scan against.
+#[derive(Default, Clone)]
+pub struct HeadFloor(pub std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl interdict_collectors::sweep::FileInspector for HeadFloor {
+    fn inspect(&self, _: &interdict_collectors::Root, _: &str, _: &str, _: &mut Inventory) {}
+
+    fn inspect_walked(
+        &self,
+        root: &interdict_collectors::Root,
+        os_rel: &std::ffi::OsStr,
+        rel: &str,
+        _name: &str,
+        out: &mut Inventory,
+    ) {
+        use std::os::unix::fs::FileExt;
+        let mut head = vec![0u8; interdict_formats::pe::HEAD_READ];
+        match root
+            .open_walked_os(os_rel)
+            .and_then(|(f, _)| f.read_at(&mut head, 0))
+        {
+            Ok(n) => {
+                self.0
+                    .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(e) => out.errors.push(interdict_inventory::CollectError::new(
+                "head-floor",
+                rel,
+                e.to_string(),
+            )),
+        }
+    }
+}
+
+use interdict_inventory::Inventory;

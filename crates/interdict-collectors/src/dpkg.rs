@@ -5,7 +5,7 @@ use crate::{Collector, Root, error_at};
 use interdict_formats::dpkg::{DpkgStatusEntry, PackageState, parse_dpkg_list, parse_dpkg_status};
 use interdict_inventory::{Artifact, ArtifactKind, ArtifactState, CollectError, Inventory, attr};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 const ID: &str = "dpkg-status";
 const STATUS: &str = "var/lib/dpkg/status";
@@ -132,17 +132,19 @@ fn artifact(e: &DpkgStatusEntry, location: &str, distro: &str) -> Option<Artifac
 /// The names of the `info/*.list` files, listed once: most multi-arch packages have only
 /// `<name>:<arch>.list`, so probing `<name>.list` first cost a failed lookup for each. A
 /// folder that cannot be listed is an error in `inv` (and no package gets its files).
-fn list_files(root: &Root, inv: &mut Inventory) -> HashSet<String> {
+/// Each name maps to whether it was listed as a regular file (read without resolving its
+/// path again, [`Root::open_walked_os`]) rather than a symlink (resolved inside the root).
+fn list_files(root: &Root, inv: &mut Inventory) -> HashMap<String, bool> {
     match root.read_dir(INFO) {
         Ok(entries) => entries
             .into_iter()
             .filter(|e| !e.is_dir && e.name.ends_with(".list"))
-            .map(|e| e.name)
+            .map(|e| (e.name, e.kind == crate::root::Kind::File))
             .collect(),
-        Err(e) if crate::root::is_absent(&e) => HashSet::new(),
+        Err(e) if crate::root::is_absent(&e) => HashMap::new(),
         Err(e) => {
             inv.errors.push(error_at(ID, INFO, e));
-            HashSet::new()
+            HashMap::new()
         }
     }
 }
@@ -153,7 +155,7 @@ fn list_files(root: &Root, inv: &mut Inventory) -> HashSet<String> {
 fn owned_files(
     root: &Root,
     a: &Artifact,
-    lists: &HashSet<String>,
+    lists: &HashMap<String, bool>,
 ) -> Result<Vec<String>, CollectError> {
     let arch = a.attr("arch").unwrap_or("");
     let Some(name) = [
@@ -161,11 +163,16 @@ fn owned_files(
         format!("{}:{arch}.list", a.name),
     ]
     .into_iter()
-    .find(|name| lists.contains(name)) else {
+    .find(|name| lists.contains_key(name)) else {
         return Ok(Vec::new());
     };
     let p = format!("{INFO}/{name}");
-    match root.read_limited(&p, MAX_LIST) {
+    let read = if lists.get(&name) == Some(&true) {
+        root.read_walked_limited(&crate::root::unescape(&p), MAX_LIST)
+    } else {
+        root.read_limited(&p, MAX_LIST)
+    };
+    match read {
         Ok(b) => Ok(parse_dpkg_list(&b)),
         Err(e) if crate::root::is_absent(&e) => Ok(Vec::new()),
         Err(e) => Err(error_at(ID, &p, e)),

@@ -10,8 +10,11 @@
 use crate::sweep::{FileInspector, SweepCollector, SweepFilter};
 use crate::{Collector, Root, error_at};
 use interdict_formats::FormatError;
-use interdict_formats::pe::{Counted, PeInfo, ReadAt, parse_pe_info, parse_pe_info_at};
+use interdict_formats::pe::{
+    CertCache, Counted, PeInfo, ReadAt, parse_pe_info, parse_pe_info_at_cached,
+};
 use interdict_inventory::{Artifact, ArtifactKind, CollectError, Inventory};
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io;
 
@@ -43,7 +46,7 @@ impl Collector for WinPeFiles {
 
     fn collect(&self, root: &Root) -> Inventory {
         let mut sweep = SweepCollector::new(Box::new(NoPaths));
-        sweep.inspector = Some(Box::new(PeInspector));
+        sweep.inspector = Some(Box::new(PeInspector::default()));
         let (mut inv, _) = sweep.sweep(root);
         // Walk errors (an unlistable folder) are this collector's when it walks alone.
         for e in &mut inv.errors {
@@ -54,17 +57,41 @@ impl Collector for WinPeFiles {
 }
 
 /// Identifies PE images among the files a sweep walks past: a `win-pe-files` artifact
-/// for each, an error for each PE that cannot be read.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct PeInspector;
+/// for each, an error for each PE that cannot be read. Holds the scan's certificate cache
+/// (each distinct signing certificate is decoded once), so use one per scan.
+#[derive(Debug, Default)]
+pub struct PeInspector {
+    certs: CertCache,
+}
 
-impl FileInspector for PeInspector {
-    fn inspect(&self, root: &Root, rel: &str, name: &str, out: &mut Inventory) {
-        match read_pe(root, rel, name) {
+impl PeInspector {
+    fn add(rel: &str, read: Result<Option<PeRead>, CollectError>, out: &mut Inventory) {
+        match read {
             Ok(Some(read)) => out.artifacts.push(artifact_from_info(rel, &read.info)),
             Ok(None) => {}
             Err(e) => out.errors.push(e),
         }
+    }
+}
+
+impl FileInspector for PeInspector {
+    fn inspect(&self, root: &Root, rel: &str, name: &str, out: &mut Inventory) {
+        Self::add(rel, read_pe(root, rel, name), out);
+    }
+
+    fn inspect_walked(
+        &self,
+        root: &Root,
+        os_rel: &OsStr,
+        rel: &str,
+        name: &str,
+        out: &mut Inventory,
+    ) {
+        Self::add(
+            rel,
+            read_walked_pe(root, os_rel, rel, name, &self.certs),
+            out,
+        );
     }
 }
 
@@ -84,17 +111,40 @@ impl ReadAt for PositionedFile {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
-        let mut done = 0;
-        while done < buf.len() {
-            match pread(&self.0, &mut buf[done..], offset + done as u64) {
-                Ok(0) => break,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(done)
+        pread_full(&self.0, offset, buf)
     }
+}
+
+/// A [`PositionedFile`] whose size is already known (from the `fstat` made when it was
+/// opened), so the reader does not ask the kernel again.
+#[derive(Debug)]
+struct SizedFile {
+    file: File,
+    size: u64,
+}
+
+impl ReadAt for SizedFile {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.size)
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        pread_full(&self.file, offset, buf)
+    }
+}
+
+/// Fills `buf` from `offset` with positioned reads, short only at the end of the file.
+fn pread_full(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match pread(file, &mut buf[done..], offset + done as u64) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
 }
 
 #[cfg(unix)]
@@ -122,8 +172,39 @@ pub struct PeRead {
 /// without a PE header, is an error naming the file.
 pub fn read_pe(root: &Root, rel: &str, name: &str) -> Result<Option<PeRead>, CollectError> {
     let file = root.open(rel).map_err(|e| error_at(ID, rel, e))?;
-    let src = Counted::new(PositionedFile(file));
-    match parse_pe_info_at(&src) {
+    parse_file(
+        Counted::new(PositionedFile(file)),
+        rel,
+        name,
+        &CertCache::default(),
+    )
+}
+
+/// [`read_pe`] for a file the sweep's walker listed (`os_rel`: its path as bytes, with no
+/// symlink on the way), opened with [`Root::open_walked_os`], its signing certificates
+/// decoded through the scan's `certs`; same result.
+pub fn read_walked_pe(
+    root: &Root,
+    os_rel: &OsStr,
+    rel: &str,
+    name: &str,
+    certs: &CertCache,
+) -> Result<Option<PeRead>, CollectError> {
+    let (file, meta) = root
+        .open_walked_os(os_rel)
+        .map_err(|e| error_at(ID, rel, e))?;
+    let size = meta.len();
+    parse_file(Counted::new(SizedFile { file, size }), rel, name, certs)
+}
+
+/// Parses an open file as [`read_pe`] describes.
+fn parse_file<R: ReadAt>(
+    src: Counted<R>,
+    rel: &str,
+    name: &str,
+    certs: &CertCache,
+) -> Result<Option<PeRead>, CollectError> {
+    match parse_pe_info_at_cached(&src, certs) {
         Ok(info) => Ok(Some(PeRead {
             info,
             bytes_read: src.bytes(),

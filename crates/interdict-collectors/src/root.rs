@@ -35,6 +35,7 @@
 //! Every error a `Root` method returns names the path it concerns (as given, escaped).
 
 pub mod escape;
+mod walked;
 
 pub use escape::{escape_bytes, escape_os, unescape};
 
@@ -45,6 +46,7 @@ use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Most symlinks followed while resolving one path (the kernel's own limit).
@@ -123,6 +125,16 @@ pub struct Root {
     /// The system the scan recognised in this root, set once ([`Root::set_os`]) so
     /// collectors read it instead of detecting it again.
     os: Arc<OnceLock<crate::os::OsInfo>>,
+    /// The root directory handle of [`Root::open_walked_os`], shared by every clone.
+    walk: Arc<WalkDir>,
+}
+
+/// State of [`Root::open_walked_os`]: the root directory, opened on first use, and whether
+/// the kernel lacks `openat2`.
+#[derive(Debug, Default)]
+struct WalkDir {
+    dir: OnceLock<Option<std::os::fd::OwnedFd>>,
+    no_openat2: AtomicBool,
 }
 
 /// The collector id of the errors [`Root::take_noted`] returns.
@@ -202,6 +214,11 @@ fn open_nonblocking(path: &Path) -> io::Result<(File, Metadata)> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
         .open(path)?;
+    checked_handle(file)
+}
+
+/// `fstat` on an open handle: the file with its metadata when it is a regular file.
+fn checked_handle(file: File) -> io::Result<(File, Metadata)> {
     let meta = file.metadata()?;
     let kind = Kind::of(meta.file_type());
     if kind != Kind::File {
@@ -244,6 +261,7 @@ impl Root {
             shared: Arc::default(),
             noted: Arc::default(),
             os: Arc::default(),
+            walk: Arc::default(),
         }
     }
 
@@ -273,6 +291,7 @@ impl Root {
             shared: Arc::default(),
             noted: Arc::default(),
             os: Arc::default(),
+            walk: Arc::default(),
         })
     }
 

@@ -43,6 +43,22 @@ pub trait FileInspector: Send + Sync {
     /// Inspects the regular file at `rel` (relative to the root, `/`-separated; `name` is
     /// its last component). Reads go through `root`.
     fn inspect(&self, root: &Root, rel: &str, name: &str, out: &mut Inventory);
+
+    /// [`FileInspector::inspect`] with the path also as bytes (`os_rel`, the walker's own
+    /// path relative to the root, listed without following symlinks), so an inspector can
+    /// open it with [`Root::open_walked_os`] instead of resolving `rel` again. The sweep
+    /// calls this one; by default it calls [`FileInspector::inspect`].
+    fn inspect_walked(
+        &self,
+        root: &Root,
+        os_rel: &std::ffi::OsStr,
+        rel: &str,
+        name: &str,
+        out: &mut Inventory,
+    ) {
+        let _ = os_rel;
+        self.inspect(root, rel, name, out);
+    }
 }
 
 /// Walks the root and reports the selected entries as `File` artifacts.
@@ -118,10 +134,10 @@ impl SweepCollector {
         stats: &mut SweepStats,
     ) -> WalkState {
         stats.entries += 1;
-        let Ok(rel) = entry.path().strip_prefix(base) else {
+        let Ok(os_rel) = entry.path().strip_prefix(base) else {
             return WalkState::Continue;
         };
-        let rel = escape_os(rel.as_os_str());
+        let rel = escape_os(os_rel.as_os_str());
         if rel.is_empty() {
             return WalkState::Continue;
         }
@@ -134,7 +150,7 @@ impl SweepCollector {
         if let Some(inspector) = &self.inspector
             && ft.is_some_and(|t| t.is_file())
         {
-            inspector.inspect(root, &rel, &name, out);
+            inspector.inspect_walked(root, os_rel.as_os_str(), &rel, &name, out);
         }
         let mut selected = self.filter.select(&rel, &name, is_dir);
         let mut sha = None;

@@ -8,11 +8,11 @@
 
 use crate::FormatError;
 use cms::cert::CertificateChoices;
-use cms::content_info::{CmsVersion, ContentInfo};
+use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
 use der::asn1::{BmpString, Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
 use der::oid::ObjectIdentifier;
-use der::{Decode, Encode, Reader, SliceReader, Tag, Tagged};
+use der::{Decode, Reader, SliceReader, Tag, Tagged};
 use goblin::pe::options::{ParseMode, ParseOptions};
 use goblin::pe::{PE, header};
 use x509_cert::Certificate;
@@ -21,10 +21,13 @@ use x509_cert::name::Name;
 
 mod reader;
 mod resources;
+mod signature;
 pub use reader::{
     Counted, HEAD_READ, MAX_CERT_TABLE, MAX_HEADERS, MAX_VERSION_INFO, ReadAt, parse_pe_info_at,
+    parse_pe_info_at_cached,
 };
 pub use resources::MAX_RESOURCE_LEVELS;
+pub use signature::{CertCache, MAX_CACHED_CERTS};
 
 /// The OID of the unsigned attribute carrying a nested Authenticode signature.
 const NESTED_SIGNATURE_OID: ObjectIdentifier =
@@ -129,6 +132,7 @@ pub fn parse_pe_info(bytes: &[u8]) -> Result<PeInfo, FormatError> {
         pe.certificates
             .iter()
             .map(|c| (c.certificate_type as u16, c.certificate)),
+        &CertCache::default(),
     );
     Ok(info)
 }
@@ -154,12 +158,16 @@ fn header_info(pe: &PE<'_>) -> PeInfo {
 
 /// Decodes the signers of every PKCS#7 entry of an attribute certificate table, given as
 /// `(wCertificateType, bCertificate)` pairs.
-fn add_signatures<'a>(info: &mut PeInfo, certs: impl Iterator<Item = (u16, &'a [u8])>) {
+fn add_signatures<'a>(
+    info: &mut PeInfo,
+    certs: impl Iterator<Item = (u16, &'a [u8])>,
+    cache: &CertCache,
+) {
     for (kind, der_bytes) in certs {
         if kind != WIN_CERT_TYPE_PKCS_SIGNED_DATA {
             continue;
         }
-        match signers_of(der_bytes, false, 0) {
+        match signature::signers_of(der_bytes, false, 0, cache) {
             Ok(mut s) => {
                 info.signed = true;
                 info.signers.append(&mut s);
@@ -269,97 +277,6 @@ fn convert_version(v: &goblin::pe::resource::VersionInfo<'_>) -> VersionInfo {
 
 fn four_part(ms: u32, ls: u32) -> String {
     format!("{}.{}.{}.{}", ms >> 16, ms & 0xffff, ls >> 16, ls & 0xffff)
-}
-
-/// The signers of one PKCS#7 Authenticode blob, then those of its nested signatures.
-fn signers_of(der_bytes: &[u8], nested: bool, depth: usize) -> Result<Vec<Signer>, String> {
-    let (signed, digest_alg) = decode_authenticode(der_bytes)?;
-    let mut out = Vec::new();
-    let certs = embedded_certificates(&signed);
-    for si in signed.signer_infos.0.iter() {
-        let cert = signer_certificate(&certs, &si.sid);
-        if let Some(cert) = cert {
-            out.push(Signer {
-                subject: format_name(&cert.tbs_certificate.subject),
-                issuer: format_name(&cert.tbs_certificate.issuer),
-                serial: hex_upper(cert.tbs_certificate.serial_number.as_bytes()),
-                digest_alg: digest_alg.clone(),
-                nested,
-            });
-        }
-        if depth >= MAX_NESTING {
-            continue;
-        }
-        let Some(attrs) = &si.unsigned_attrs else {
-            continue;
-        };
-        for attr in attrs.iter().filter(|a| a.oid == NESTED_SIGNATURE_OID) {
-            for value in attr.values.iter() {
-                let Ok(inner) = value.to_der() else { continue };
-                // A broken nested signature does not void the primary one.
-                if let Ok(mut more) = signers_of(&inner, true, depth + 1) {
-                    out.append(&mut more);
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Decodes an Authenticode signature once and checks its shape as
-/// `authenticode::AuthenticodeSignature::from_bytes` does (signed data v1 with one digest
-/// algorithm, `SpcIndirectDataContent` inside, one v1 signer using that algorithm, a
-/// message digest among its signed attributes); returns it with the digest algorithm of
-/// the signed image hash. Done here rather than through that constructor because it
-/// clones the whole `SignedData` twice and cannot hand it back, so every signature was
-/// decoded twice — the largest cost of identifying a signed PE.
-fn decode_authenticode(der_bytes: &[u8]) -> Result<(SignedData, String), String> {
-    const SIGNED_DATA_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-    const MESSAGE_DIGEST_OID: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-    let bad = |what: &str| format!("authenticode: {what}");
-    let mut reader = SliceReader::new(der_bytes).map_err(|_| bad("empty signature"))?;
-    let ci =
-        ContentInfo::decode(&mut reader).map_err(|e| bad(&format!("invalid content info: {e}")))?;
-    if ci.content_type != SIGNED_DATA_OID {
-        return Err(bad(&format!(
-            "content type {} is not signed data",
-            ci.content_type
-        )));
-    }
-    let signed = ci
-        .content
-        .decode_as::<SignedData>()
-        .map_err(|e| bad(&format!("invalid signed data: {e}")))?;
-    if signed.version != CmsVersion::V1 {
-        return Err(bad("signed data version is not 1"));
-    }
-    let [digest] = signed.digest_algorithms.as_slice() else {
-        return Err(bad("not exactly one digest algorithm"));
-    };
-    let encap = &signed.encap_content_info;
-    if encap.econtent_type != authenticode::SPC_INDIRECT_DATA_OBJID {
-        return Err(bad("encapsulated content is not spc indirect data"));
-    }
-    let indirect = encap
-        .econtent
-        .as_ref()
-        .ok_or_else(|| bad("empty encapsulated content"))?
-        .decode_as::<authenticode::SpcIndirectDataContent>()
-        .map_err(|e| bad(&format!("invalid spc indirect data: {e}")))?;
-    let [signer] = signed.signer_infos.0.as_slice() else {
-        return Err(bad("not exactly one signer"));
-    };
-    if signer.version != CmsVersion::V1 || signer.digest_alg != *digest {
-        return Err(bad("signer version or digest algorithm mismatch"));
-    }
-    if let Some(attrs) = &signer.signed_attrs
-        && !attrs.iter().any(|a| a.oid == MESSAGE_DIGEST_OID)
-    {
-        return Err(bad("signed attributes without a message digest"));
-    }
-    let alg = digest_name(&indirect.message_digest.digest_algorithm.oid);
-    Ok((signed, alg))
 }
 
 /// The certificates embedded in a CMS `SignedData` (other certificate choices skipped).

@@ -214,7 +214,7 @@ pub fn scan_into(
     let pe_in_sweep = os.platform == Platform::Windows && !options.no_sweep;
     if pe_in_sweep {
         collectors.retain(|c| c.id() != pe::ID);
-        sweep.inspector = Some(Box::new(pe::PeInspector));
+        sweep.inspector = Some(Box::new(pe::PeInspector::default()));
     }
     progress(ScanEvent::Planned(
         collectors.len() + usize::from(!options.no_sweep) + usize::from(pe_in_sweep),

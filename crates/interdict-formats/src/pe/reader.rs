@@ -11,7 +11,8 @@
 //! [`super::parse_pe_info`] on well-formed files (tested on every corpus PE).
 
 use super::{
-    FixedVersion, PeInfo, VERSION_KEYS, add_signatures, guarded_parse, header_info, version_info,
+    CertCache, FixedVersion, PeInfo, VERSION_KEYS, add_signatures, guarded_parse, header_info,
+    version_info,
 };
 use crate::FormatError;
 use goblin::pe::certificate_table::AttributeCertificate;
@@ -189,6 +190,16 @@ fn extend_head<R: ReadAt + ?Sized>(
 /// other errors mean a PE image whose headers cannot be read. A bad resource section or a
 /// bad signature only leaves the matching fields empty, as in [`super::parse_pe_info`].
 pub fn parse_pe_info_at<R: ReadAt + ?Sized>(src: &R) -> Result<PeInfo, FormatError> {
+    parse_pe_info_at_cached(src, &CertCache::default())
+}
+
+/// [`parse_pe_info_at`] decoding each distinct signing certificate once per `cache`: pass
+/// one cache to every file of a scan (from any thread) and the certificates that repeat
+/// across the volume's signed images are decoded once. Same result.
+pub fn parse_pe_info_at_cached<R: ReadAt + ?Sized>(
+    src: &R,
+    cache: &CertCache,
+) -> Result<PeInfo, FormatError> {
     let mut head = read_upto(src, 0, HEAD_READ)?;
     if head.get(0..2) != Some(b"MZ") {
         return Err(FormatError::BadMagic {
@@ -246,7 +257,7 @@ pub fn parse_pe_info_at<R: ReadAt + ?Sized>(src: &R) -> Result<PeInfo, FormatErr
         match certificate_table(src, size, dd) {
             Ok(table) => {
                 if let Some(certs) = attribute_certificates(&table) {
-                    add_signatures(&mut info, certs.into_iter());
+                    add_signatures(&mut info, certs.into_iter(), cache);
                 }
             }
             Err(e) => info.signature_error = Some(e),
@@ -255,11 +266,18 @@ pub fn parse_pe_info_at<R: ReadAt + ?Sized>(src: &R) -> Result<PeInfo, FormatErr
     Ok(info)
 }
 
+/// Bytes of the resource section fetched at once: its directory records (tens of bytes
+/// each, usually all within the first kilobyte or two) are then served from memory, so
+/// walking to `RT_VERSION` costs one read instead of one per record.
+const RESOURCE_BLOCK: usize = 4096;
+
 /// The resource section as a bounded window of the source: offsets relative to its start.
 struct Resources<'a, R: ?Sized> {
     src: &'a R,
     start: u64,
     len: u64,
+    /// The last block read: its offset in the section and its bytes.
+    block: std::cell::RefCell<(u64, Vec<u8>)>,
 }
 
 impl<R: ReadAt + ?Sized> Resources<'_, R> {
@@ -271,12 +289,23 @@ impl<R: ReadAt + ?Sized> Resources<'_, R> {
                 "resource directory record past the resource section",
             ));
         }
-        read_exact(
-            self.src,
-            self.start + offset,
-            len,
-            "resource directory record",
-        )
+        let mut block = self.block.borrow_mut();
+        let (at, bytes) = &mut *block;
+        let inside =
+            |at: u64, bytes: &[u8]| offset >= at && offset + len as u64 <= at + bytes.len() as u64;
+        if !inside(*at, bytes) {
+            // The record fits in the section (checked above), so this block holds it.
+            let want = (self.len - offset).min(RESOURCE_BLOCK.max(len) as u64) as usize;
+            *bytes = read_exact(
+                self.src,
+                self.start + offset,
+                want,
+                "resource directory record",
+            )?;
+            *at = offset;
+        }
+        let from = (offset - *at) as usize;
+        Ok(bytes[from..from + len].to_vec())
     }
 
     /// `(named + id entry count, offset of the first entry)` of the directory at `offset`,
@@ -373,6 +402,7 @@ fn version_resource<R: ReadAt + ?Sized>(
         src,
         start,
         len: dd.size as u64,
+        block: Default::default(),
     };
     let Some(version) = rsrc.version_type()? else {
         return Ok(None);
@@ -412,10 +442,14 @@ fn parse_version_blob(data: &[u8]) -> Option<super::VersionInfo> {
             Err(_) => return None,
         }
     }
-    let fixed = match strings
-        .iter()
-        .find(|s| s.key_string().as_deref() == Some(VS_VERSION_INFO_KEY))
-    {
+    // Each key decoded from UTF-16 once, not once per key looked up.
+    let keys: Vec<Option<String>> = strings.iter().map(|s| s.key_string()).collect();
+    let find = |key: &str| {
+        keys.iter()
+            .position(|k| k.as_deref() == Some(key))
+            .map(|i| &strings[i])
+    };
+    let fixed = match find(VS_VERSION_INFO_KEY) {
         Some(s) if s.value.len() < FIXED_INFO_SIZE => return None,
         Some(s) => {
             let v = |i: usize| u32_at(s.value, 4 * i).unwrap_or(0);
@@ -429,10 +463,7 @@ fn parse_version_blob(data: &[u8]) -> Option<super::VersionInfo> {
     };
     Some(version_info(fixed, |key| {
         debug_assert!(VERSION_KEYS.contains(&key));
-        strings
-            .iter()
-            .find(|s| s.key_string().as_deref() == Some(key))
-            .and_then(|s| s.value_string())
+        find(key).and_then(|s| s.value_string())
     }))
 }
 
