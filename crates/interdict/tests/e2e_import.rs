@@ -23,22 +23,6 @@ fn import_json(args: &[&str]) -> (i32, Value, String) {
     (code, doc, err)
 }
 
-/// (product, count, hosts) of the per-product summary.
-fn products(doc: &Value) -> Vec<(String, u64, Value)> {
-    doc["products"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["product"].as_str().unwrap().to_string(),
-                p["count"].as_u64().unwrap(),
-                p["hosts"].clone(),
-            )
-        })
-        .collect()
-}
-
 /// A fixture and the (product, count, hosts) it should give.
 type Case = (&'static str, Vec<(&'static str, u64, Value)>);
 

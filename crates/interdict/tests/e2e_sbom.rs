@@ -221,20 +221,6 @@ fn osquery_and_csv_imports_count_endpoints_per_product() {
         &format!("{o}/osqueryd.results.log"),
     ]);
     assert_eq!(code, 1);
-    let products = |d: &Value| -> Vec<(String, u64, Value)> {
-        d["products"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                (
-                    p["product"].as_str().unwrap().to_string(),
-                    p["count"].as_u64().unwrap(),
-                    p["hosts"].clone(),
-                )
-            })
-            .collect()
-    };
     assert_eq!(
         products(&doc),
         [

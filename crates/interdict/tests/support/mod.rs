@@ -206,3 +206,19 @@ pub fn evidence_item<'a>(f: &'a Value, location: &str) -> &'a Value {
         .find(|e| e["location"] == location)
         .unwrap_or_else(|| panic!("no evidence at {location}: {f:#}"))
 }
+
+/// `(product, count, hosts)` of an import report's per-product summary.
+pub fn products(doc: &Value) -> Vec<(String, u64, Value)> {
+    doc["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["product"].as_str().unwrap().to_string(),
+                p["count"].as_u64().unwrap(),
+                p["hosts"].clone(),
+            )
+        })
+        .collect()
+}
