@@ -27,5 +27,5 @@ pub use finding::{Confidence, Distribution, Evidence, Finding, IndicatorKind, We
 pub use host::{Host, IDENTIFIER_PRECEDENCE, Os, host_id};
 pub use report::{
     CatalogStamp, CollectorStats, Document, ProductCount, Report, ReportError, SCHEMA_MAJOR,
-    SCHEMA_VERSION, SourceKind, Summary, Tool, product_counts, report_schema,
+    SCHEMA_VERSION, SourceKind, Summary, Tool, now_millis, product_counts, report_schema,
 };

@@ -295,6 +295,12 @@ impl Report {
     }
 }
 
+/// The current time to the millisecond, as reports record `started` and `finished`.
+pub fn now_millis() -> Timestamp {
+    let now = Timestamp::now();
+    now.round(jiff::Unit::Millisecond).unwrap_or(now)
+}
+
 /// The JSON Schema of [`Report`] (draft 2020-12), as committed in `docs/report.schema.json`.
 pub fn report_schema() -> Value {
     serde_json::to_value(schemars::schema_for!(Report)).unwrap_or(Value::Null)

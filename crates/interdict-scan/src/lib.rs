@@ -274,8 +274,7 @@ pub fn scan_into(
     report.errors = all.errors;
     report.collectors = stats;
     report.inventory = Some(all.artifacts);
-    let now = jiff::Timestamp::now();
-    report.finish(now.round(jiff::Unit::Millisecond).unwrap_or(now));
+    report.finish(interdict_findings::now_millis());
     Ok(())
 }
 

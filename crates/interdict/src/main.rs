@@ -107,15 +107,9 @@ fn new_report(source: SourceKind, catalog: &Catalog) -> Report {
         source,
         VERSION,
         catalog_stamp(catalog),
-        now(),
+        interdict_findings::now_millis(),
         uuid::Uuid::new_v4().to_string(),
     )
-}
-
-/// The current time, to the millisecond.
-fn now() -> jiff::Timestamp {
-    let t = jiff::Timestamp::now();
-    t.round(jiff::Unit::Millisecond).unwrap_or(t)
 }
 
 fn run_scan(args: ScanArgs) -> Result<ExitCode> {

@@ -280,21 +280,18 @@ fn finish(check: &CheckArgs, mut report: Report, mut units: Vec<Unit>) -> Result
     }
     // The T+30 counts: products found and how many endpoints (hosts, documents) have each;
     // an aggregated export's row counts the devices it reports.
+    // Looked up once per finding: an import may carry tens of thousands of hosts.
+    let by_label: BTreeMap<&str, &Unit> = units.iter().map(|u| (u.label.as_str(), u)).collect();
     let products = product_counts(
         units
             .iter()
             .map(|u| (u.label.as_str(), u.findings.as_slice())),
         report.source,
-        |label, f| {
-            units
-                .iter()
-                .find(|u| u.label == label)
-                .map_or(1, |u| u.endpoint_count(f))
-        },
+        |label, f| by_label.get(label).map_or(1, |u| u.endpoint_count(f)),
     );
     report.products = Some(products);
     report.findings = units.into_iter().flat_map(|u| u.findings).collect();
-    report.finish(crate::now());
+    report.finish(interdict_findings::now_millis());
     let text = match check.format {
         Format::Json => interdict_report::to_json(&report)?,
         Format::Csv => interdict_report::to_csv(&report)?,
