@@ -93,6 +93,7 @@ mod model;
 mod open;
 mod overview;
 mod query;
+mod settings;
 mod util;
 
 pub use auth::{hash_password, verify_password};
@@ -103,6 +104,7 @@ pub use model::*;
 pub use open::SQLITE_FILE;
 pub use overview::Overview;
 pub use query::{FindingFilter, HostFilter};
+pub use settings::CATALOG_DIGEST;
 
 /// The store: a handle on the database, cheap to clone (the pools are shared).
 #[derive(Clone, Debug)]

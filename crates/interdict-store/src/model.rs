@@ -7,7 +7,18 @@ use serde::{Deserialize, Serialize};
 
 /// A user's role.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
@@ -44,7 +55,18 @@ impl Role {
 /// `reappeared` when a removed or verified product shows up again; `excepted` while an
 /// exception holds (an expired exception reopens the finding as `identified`).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingState {
@@ -112,7 +134,7 @@ impl FindingState {
 }
 
 /// A user account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct User {
     /// Generated id.
     pub id: String,
@@ -125,7 +147,7 @@ pub struct User {
 }
 
 /// An API token (the plain token is returned once, by [`crate::Store::create_token`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct ApiToken {
     /// Generated id.
     pub id: String,
@@ -142,7 +164,9 @@ pub struct ApiToken {
 }
 
 /// Which collectors ran for a host's last applied scan, and which failed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema,
+)]
 pub struct Coverage {
     /// Collectors the report lists (empty for imports and SBOMs, whose source is one export).
     pub ran: Vec<String>,
@@ -160,7 +184,7 @@ impl Coverage {
 }
 
 /// A host of the fleet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct HostRecord {
     /// Stable identity from the report (`machine-id:…`, `name:…`).
     pub id: String,
@@ -191,7 +215,7 @@ pub struct HostRecord {
 }
 
 /// A removal plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct Plan {
     /// Who removes it.
     pub owner: String,
@@ -202,7 +226,7 @@ pub struct Plan {
 }
 
 /// One finding: a product on a host, with its lifecycle state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct FindingRecord {
     /// Generated id.
     pub id: String,
@@ -241,7 +265,7 @@ pub struct FindingRecord {
 }
 
 /// One state change of a finding: who, when, why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct FindingEvent {
     /// 1, 2, … per finding.
     pub seq: i64,
@@ -260,7 +284,7 @@ pub struct FindingEvent {
 }
 
 /// An exception to a finding's removal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct Exception {
     /// Generated id.
     pub id: String,
@@ -281,7 +305,9 @@ pub struct Exception {
 }
 
 /// Endpoints per product.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, sqlx::FromRow)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema, sqlx::FromRow,
+)]
 pub struct ProductEndpoints {
     /// Product id.
     pub product: String,
@@ -296,7 +322,7 @@ pub struct ProductEndpoints {
 }
 
 /// A page of a listing: `{"items": [...], "next": CURSOR|null}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct Page<T> {
     /// This page's items.
     pub items: Vec<T>,
@@ -305,7 +331,7 @@ pub struct Page<T> {
 }
 
 /// What [`crate::Store::ingest`] did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case", tag = "outcome")]
 pub enum IngestOutcome {
     /// A new report, stored and applied.
@@ -322,7 +348,7 @@ pub enum IngestOutcome {
 }
 
 /// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// 1, 2, … without gaps.
     pub seq: i64,
@@ -343,7 +369,7 @@ pub struct AuditEntry {
 }
 
 /// The first broken link of the audit chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct BrokenLink {
     /// The entry at fault (the missing one, for a deletion).
     pub seq: i64,
@@ -352,7 +378,7 @@ pub struct BrokenLink {
 }
 
 /// The result of [`crate::Store::verify_audit`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct AuditVerification {
     /// Entries checked.
     pub entries: i64,
@@ -368,7 +394,9 @@ impl AuditVerification {
 }
 
 /// Milestone status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum MilestoneState {
     /// The rule holds (at the due date, or already before it).
@@ -397,7 +425,7 @@ impl MilestoneState {
 }
 
 /// An activated directive.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct Activation {
     /// Directive id.
     pub directive: String,
@@ -410,7 +438,7 @@ pub struct Activation {
 }
 
 /// The status of one due date of an activated directive.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct MilestoneStatus {
     /// Directive id.
     pub directive: String,
@@ -429,7 +457,7 @@ pub struct MilestoneStatus {
 }
 
 /// One scan of a host: its history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 pub struct ScanRecord {
     /// The report.
     pub report: String,

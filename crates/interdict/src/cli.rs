@@ -4,6 +4,7 @@
 
 use crate::catalog_cmd::CatalogCommand;
 use crate::sbom_cmd::{ImportArgs, SbomArgs};
+use crate::server_cmd::{AdminArgs, ServeArgs};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -28,6 +29,11 @@ pub enum Command {
     /// List, show or validate catalog entries.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Run the fleet server: report ingest, finding lifecycle, milestones, audit, JSON API.
+    Serve(ServeArgs),
+    /// Administer the fleet server's database: users, tokens, enrollment secrets,
+    /// directive activation, audit verification.
+    Admin(AdminArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.

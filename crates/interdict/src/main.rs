@@ -11,6 +11,7 @@
 mod catalog_cmd;
 mod cli;
 mod sbom_cmd;
+mod server_cmd;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -32,6 +33,8 @@ fn main() -> ExitCode {
         Command::Sbom(args) => sbom_cmd::run_sbom(args),
         Command::Import(args) => sbom_cmd::run_import(args),
         Command::Catalog(cmd) => catalog_cmd::run(cmd),
+        Command::Serve(args) => server_cmd::run_serve(args),
+        Command::Admin(args) => server_cmd::run_admin(args),
         Command::Completions { shell } => {
             write_stdout(&cli::completions(shell)).map(|()| ExitCode::SUCCESS)
         }

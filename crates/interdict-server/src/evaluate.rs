@@ -1,0 +1,185 @@
+//! Matching on the server: the catalog compiled once per platform, used to re-evaluate
+//! stored inventories after a catalog change and to re-match a report made with another
+//! catalog than the server's.
+//!
+//! The server is the authority on what the fleet's inventories mean: a report whose
+//! catalog digest equals the server's keeps its own findings; one made with another
+//! catalog (an agent not yet updated) is re-matched here from the inventory it carries.
+//! At start, when the catalog digest differs from the one the stored findings were last
+//! evaluated against ([`interdict_store::CATALOG_DIGEST`]), every stored inventory is
+//! matched again — each distinct inventory once, however many hosts share it — and new
+//! findings appear for hosts that reported earlier, with no new scan.
+
+use interdict_catalog::Catalog;
+use interdict_findings::{Finding, Report, SourceKind};
+use interdict_inventory::{Artifact, Platform};
+use interdict_matcher::Matcher;
+use interdict_store::{HostFindings, Store, StoreError};
+use jiff::Timestamp;
+use std::time::{Duration, Instant};
+
+/// Hosts whose findings are replaced in one transaction during a re-evaluation.
+const BATCH_HOSTS: usize = 500;
+
+/// The catalog compiled for each platform.
+pub struct Evaluator {
+    digest: String,
+    linux: Matcher,
+    windows: Matcher,
+    macos: Matcher,
+    any: Matcher,
+}
+
+/// What a fleet re-evaluation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reevaluation {
+    /// Distinct inventories matched.
+    pub inventories: usize,
+    /// Hosts whose findings were replaced.
+    pub hosts: usize,
+    /// Lifecycle changes (new findings, reappearances).
+    pub changes: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The platform a host record's `os_platform` names (unknown → `Any`).
+pub fn platform_of(os_platform: &str) -> Platform {
+    match os_platform {
+        "linux" => Platform::Linux,
+        "windows" => Platform::Windows,
+        "macos" => Platform::Macos,
+        _ => Platform::Any,
+    }
+}
+
+impl Evaluator {
+    /// Compiles `catalog` for every platform.
+    pub fn new(catalog: &Catalog) -> Result<Evaluator, String> {
+        let m = |p| Matcher::new(catalog, p).map_err(|e| e.to_string());
+        Ok(Evaluator {
+            digest: catalog.digest(),
+            linux: m(Platform::Linux)?,
+            windows: m(Platform::Windows)?,
+            macos: m(Platform::Macos)?,
+            any: m(Platform::Any)?,
+        })
+    }
+
+    /// The digest of the catalog.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    fn matcher(&self, platform: Platform) -> &Matcher {
+        match platform {
+            Platform::Linux => &self.linux,
+            Platform::Windows => &self.windows,
+            Platform::Macos => &self.macos,
+            Platform::Any => &self.any,
+        }
+    }
+
+    /// Findings of one inventory on `platform`.
+    pub fn match_inventory(&self, platform: Platform, items: &[Artifact]) -> Vec<Finding> {
+        self.matcher(platform).match_artifacts(items)
+    }
+
+    /// The findings per host to store with `report`: its own when it was made with this
+    /// catalog, else (for every host whose inventory it carries) the server's matching.
+    /// Errors name what in the report is inconsistent.
+    pub fn report_findings(&self, report: &Report) -> Result<HostFindings, StoreError> {
+        let mut findings = interdict_store::findings_by_host(report)?;
+        if report.catalog.digest == self.digest {
+            return Ok(findings);
+        }
+        for host in report.all_hosts() {
+            let inventory = match (&host.inventory, report.source, &report.inventory) {
+                (Some(items), _, _) => items,
+                (None, SourceKind::Scan, Some(items)) => items,
+                _ => continue,
+            };
+            let platform = match report.source {
+                SourceKind::Scan => host.os.platform.unwrap_or(Platform::Any),
+                _ => Platform::Any,
+            };
+            findings.insert(host.id.clone(), self.match_inventory(platform, inventory));
+        }
+        Ok(findings)
+    }
+
+    /// Re-evaluates every stored inventory when the catalog differs from the one the
+    /// stored findings were last evaluated against; records the new digest when done (an
+    /// interrupted run is simply run again at the next start).
+    pub async fn reevaluate_if_changed(
+        &self,
+        store: &Store,
+    ) -> Result<Option<Reevaluation>, StoreError> {
+        let stored = store.setting(interdict_store::CATALOG_DIGEST).await?;
+        if stored.as_deref() == Some(self.digest.as_str()) {
+            return Ok(None);
+        }
+        let done = self.reevaluate(store).await?;
+        let now = Timestamp::now();
+        store
+            .set_setting(interdict_store::CATALOG_DIGEST, &self.digest, now)
+            .await?;
+        Ok(Some(done))
+    }
+
+    /// Matches every stored inventory again and replaces its hosts' findings.
+    pub async fn reevaluate(&self, store: &Store) -> Result<Reevaluation, StoreError> {
+        let started = Instant::now();
+        let at = Timestamp::now();
+        let actor = format!("system:catalog {}", short(&self.digest));
+        let mut out = Reevaluation::default();
+        let mut batch: Vec<(String, Vec<Finding>)> = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = store
+                .inventories_for_reevaluation(cursor.as_deref(), 100)
+                .await?;
+            for inv in &page.items {
+                let items: Vec<Artifact> =
+                    serde_json::from_str(&inv.json).map_err(|e| StoreError::Corrupt {
+                        what: format!("inventory {}", inv.hash),
+                        message: e.to_string(),
+                    })?;
+                out.inventories += 1;
+                let mut per_platform: Vec<(Platform, Vec<Finding>)> = Vec::new();
+                for host in &inv.hosts {
+                    let platform = platform_of(&host.os_platform);
+                    let findings = match per_platform.iter().find(|(p, _)| *p == platform) {
+                        Some((_, f)) => f.clone(),
+                        None => {
+                            let f = self.match_inventory(platform, &items);
+                            per_platform.push((platform, f.clone()));
+                            f
+                        }
+                    };
+                    batch.push((host.id.clone(), findings));
+                    out.hosts += 1;
+                }
+                if batch.len() >= BATCH_HOSTS {
+                    out.changes += store.replace_findings_batch(&batch, at, &actor).await?;
+                    batch.clear();
+                }
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        if !batch.is_empty() {
+            out.changes += store.replace_findings_batch(&batch, at, &actor).await?;
+        }
+        out.elapsed = started.elapsed();
+        Ok(out)
+    }
+}
+
+/// The first 12 hex digits of a digest, for names.
+pub fn short(digest: &str) -> &str {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    hex.get(..12).unwrap_or(hex)
+}
