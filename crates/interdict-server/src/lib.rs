@@ -135,12 +135,11 @@ pub fn app(state: AppState) -> Router {
         async move { ([(header::CONTENT_TYPE, "application/json")], doc.to_vec()).into_response() }
     });
     let limits = state.limits;
-    // The report route reads its body itself, up to `max_report_bytes`.
+    // JSON bodies are limited to `max_body_bytes`; the report route takes the raw body
+    // (which this limit does not govern) and reads it up to `max_report_bytes` itself.
     let api = api
         .route("/openapi.json", openapi)
-        .layer(DefaultBodyLimit::max(
-            limits.max_body_bytes.max(limits.max_report_bytes),
-        ));
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes));
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(|| async {
