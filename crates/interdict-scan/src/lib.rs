@@ -36,6 +36,8 @@ pub struct ScanOptions {
     pub cross_mounts: bool,
     /// Skip the file sweep entirely.
     pub no_sweep: bool,
+    /// Worker threads of the file sweep (0: one per core). The agent runs with 1.
+    pub threads: usize,
 }
 
 /// A scan that could not run at all.
@@ -209,6 +211,7 @@ pub fn scan_into(
     let mut sweep = SweepCollector::new(Box::new(CatalogFilter(matcher.clone())));
     sweep.hash = options.hash;
     sweep.cross_mounts = options.cross_mounts;
+    sweep.threads = options.threads;
     // One walk for both: on Windows the sweep identifies PE images by header as it goes,
     // instead of the PE collector walking the volume a second time.
     let pe_in_sweep = os.platform == Platform::Windows && !options.no_sweep;
@@ -276,6 +279,22 @@ pub fn scan_into(
     report.inventory = Some(all.artifacts);
     report.finish(interdict_findings::now_millis());
     Ok(())
+}
+
+/// The identity of the host at `root` (the live host when `None`): name, OS and the
+/// identifiers its `id` comes from — what a scan of it would report, without the scan
+/// (the agent enrolls with it).
+pub fn identify(root: Option<&std::path::Path>) -> Result<Host, ScanError> {
+    let root = match root {
+        None => Root::live(),
+        Some(p) => Root::offline(p).map_err(|e| ScanError::Root {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        })?,
+    };
+    let (os, _) = detect_checked(&root);
+    root.set_os(os.clone());
+    Ok(host_info(&root, &os).0)
 }
 
 /// The host's identity (name, OS, the identifiers its records hold), with the files naming

@@ -2,6 +2,7 @@
 //! definitions generate shell completions (`interdict completions SHELL`) and the man page
 //! (`interdict manpage`).
 
+use crate::agent_cmd::{AgentCommand, UploadArgs};
 use crate::catalog_cmd::CatalogCommand;
 use crate::sbom_cmd::{ImportArgs, SbomArgs};
 use crate::server_cmd::{AdminArgs, ServeArgs};
@@ -34,6 +35,12 @@ pub enum Command {
     /// Administer the fleet server's database: users, tokens, enrollment secrets,
     /// directive activation, audit verification.
     Admin(AdminArgs),
+    /// The agent: enroll this host, scan on a schedule within a resource budget, spool
+    /// and upload reports to the fleet server.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Send saved report documents (`scan`, `sbom`, `import` JSON) to the fleet server.
+    Upload(UploadArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -107,6 +114,9 @@ pub struct ScanArgs {
     /// Let the file sweep cross into other mounted file systems.
     #[arg(long)]
     pub cross_mounts: bool,
+    /// Worker threads of the file sweep and the collectors (0: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
     /// Exit 2 when any source could not be read (before findings: an incomplete scan
     /// proves nothing).
     #[arg(long)]

@@ -8,6 +8,7 @@
 //! (`interdict … | head -1`) ends the run quietly with exit 0, and every line on standard
 //! error has its control characters escaped.
 
+mod agent_cmd;
 mod catalog_cmd;
 mod cli;
 mod sbom_cmd;
@@ -35,6 +36,8 @@ fn main() -> ExitCode {
         Command::Catalog(cmd) => catalog_cmd::run(cmd),
         Command::Serve(args) => server_cmd::run_serve(args),
         Command::Admin(args) => server_cmd::run_admin(args),
+        Command::Agent(cmd) => agent_cmd::run(cmd),
+        Command::Upload(args) => agent_cmd::run_upload(args),
         Command::Completions { shell } => {
             write_stdout(&cli::completions(shell)).map(|()| ExitCode::SUCCESS)
         }
@@ -124,7 +127,14 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         hash: args.hash,
         cross_mounts: args.cross_mounts,
         no_sweep: args.no_sweep,
+        threads: args.threads,
     };
+    if args.threads > 0 {
+        // The collectors' rayon pool; a second call (tests in one process) is harmless.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(args.threads)
+            .build_global();
+    }
     let bar = progress_bar();
     let on_event = |e: ScanEvent| match e {
         ScanEvent::Planned(n) => bar.set_length(n as u64),

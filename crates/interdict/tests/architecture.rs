@@ -8,7 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run cargo metadata");
@@ -56,7 +62,10 @@ fn closure(g: &BTreeMap<String, BTreeSet<String>>, krate: &str) -> BTreeSet<Stri
 
 fn assert_only(g: &BTreeMap<String, BTreeSet<String>>, krate: &str, allowed: &[&str]) {
     let all = closure(g, krate);
-    let extra: Vec<_> = all.iter().filter(|d| !allowed.contains(&d.as_str())).collect();
+    let extra: Vec<_> = all
+        .iter()
+        .filter(|d| !allowed.contains(&d.as_str()))
+        .collect();
     assert!(
         extra.is_empty(),
         "{krate} may depend only on {allowed:?}, but depends on {extra:?}"
@@ -66,18 +75,34 @@ fn assert_only(g: &BTreeMap<String, BTreeSet<String>>, krate: &str, allowed: &[&
 #[test]
 fn layers_hold() {
     let g = graph();
-    assert!(g.contains_key("interdict-server"), "workspace crates: {:?}", g.keys());
+    assert!(
+        g.contains_key("interdict-server"),
+        "workspace crates: {:?}",
+        g.keys()
+    );
     assert_only(&g, "interdict-inventory", &[]);
     assert_only(&g, "interdict-formats", &[]);
     assert_only(&g, "interdict-findings", &["interdict-inventory"]);
-    assert_only(&g, "interdict-report", &["interdict-findings", "interdict-inventory"]);
+    assert_only(
+        &g,
+        "interdict-report",
+        &["interdict-findings", "interdict-inventory"],
+    );
     assert_only(
         &g,
         "interdict-store",
-        &["interdict-findings", "interdict-catalog", "interdict-inventory"],
+        &[
+            "interdict-findings",
+            "interdict-catalog",
+            "interdict-inventory",
+        ],
     );
     let server = closure(&g, "interdict-server");
-    for forbidden in ["interdict-collectors", "interdict-scan", "interdict-formats"] {
+    for forbidden in [
+        "interdict-collectors",
+        "interdict-scan",
+        "interdict-formats",
+    ] {
         assert!(
             !server.contains(forbidden),
             "the server must never depend on {forbidden} (it does: {server:?})"
