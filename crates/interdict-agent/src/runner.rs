@@ -43,7 +43,22 @@ pub fn scan_into_spool(
     budget: Option<Budget>,
     spool: &Spool,
 ) -> Result<(PathBuf, Duration)> {
-    let mut child = Command::new(&scan.program)
+    let mut command = Command::new(&scan.program);
+    // The child dies with the agent: a scan left stopped by the governor must not
+    // outlive it (SIGKILL reaches stopped processes).
+    // SAFETY: prctl(2) is async-signal-safe; it runs in the forked child before exec and
+    // touches no memory of the parent.
+    #[allow(unsafe_code)]
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command
         .args(&scan.args)
         // One worker thread: the budget is a share of one core, and a single thread
         // keeps the overshoot of one governor tick small.

@@ -108,6 +108,8 @@ fn layers_hold() {
             "the server must never depend on {forbidden} (it does: {server:?})"
         );
     }
+    // The agent runs the binary's own scan as a child and speaks HTTP: no workspace crate.
+    assert_only(&g, "interdict-agent", &[]);
     let matcher = closure(&g, "interdict-matcher");
     assert!(
         !matcher.contains("interdict-collectors"),
