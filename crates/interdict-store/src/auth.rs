@@ -320,4 +320,33 @@ impl Store {
             .await?;
         Ok(row.map(|r| r.0))
     }
+
+    /// Revokes every credential of host `host_id` (a decommissioned or compromised host:
+    /// its agent must enroll again). Returns how many were revoked.
+    pub async fn revoke_host_credentials(
+        &self,
+        host_id: &str,
+        at: Timestamp,
+        actor: &str,
+    ) -> Result<u64> {
+        let mut tx = self.db.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE host_credentials SET revoked_ms = $1 WHERE host_id = $2 \
+                 AND revoked_ms IS NULL",
+                args![ms(at), host_id],
+            )
+            .await?;
+        if n == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound {
+                kind: "enrolled host",
+                id: host_id.to_string(),
+            });
+        }
+        let detail = json!({"credentials": n});
+        audit::append(&mut tx, at, actor, "host.revoke", host_id, &detail).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
 }

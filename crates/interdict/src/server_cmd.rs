@@ -195,6 +195,9 @@ pub enum AdminCommand {
     /// Directives tracked on this server.
     #[command(subcommand)]
     Directive(DirectiveCommand),
+    /// Enrolled hosts.
+    #[command(subcommand)]
+    Host(HostCommand),
     /// Verify the audit chain: exit 0 when intact, 1 naming the first broken entry.
     AuditVerify,
 }
@@ -266,6 +269,16 @@ pub enum DirectiveCommand {
     },
     /// List activated directives.
     List,
+}
+
+/// `admin host …`.
+#[derive(Subcommand, Debug)]
+pub enum HostCommand {
+    /// Revoke a host's credentials: its agent is refused until it enrolls again.
+    Revoke {
+        /// The host id (`machine-id:…`).
+        id: String,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -387,6 +400,12 @@ async fn admin(store: &Store, command: AdminCommand, password: Option<String>) -
                 ));
             }
             write_stdout(&out)?;
+        }
+        AdminCommand::Host(HostCommand::Revoke { id }) => {
+            let n = store.revoke_host_credentials(&id, now, &actor).await?;
+            eprint_line(&format!(
+                "interdict: {n} credential(s) of host {id} revoked"
+            ));
         }
         AdminCommand::AuditVerify => {
             let v = store.verify_audit().await?;

@@ -12,7 +12,11 @@ fn installed_unit_is_hardened_and_verifies() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let unit_path = dir.path().join("interdict-agent.service");
     let unit = std::fs::read_to_string(&unit_path).unwrap();
     assert!(
