@@ -98,6 +98,24 @@ impl Client {
         }
     }
 
+    /// GETs `path` (`/api/v1/whoami`), answering (status, body text).
+    pub fn get(&self, path: &str, bearer: &str) -> Result<(u16, String)> {
+        let mut resp = self
+            .agent
+            .get(format!("{}{path}", self.server))
+            .header("Authorization", &format!("Bearer {bearer}"))
+            .call()
+            .map_err(|e| self.unreachable(e))?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        Ok((status, text))
+    }
+
     /// POSTs JSON `body` to `path`, answering (status, body text).
     pub fn post_json(
         &self,

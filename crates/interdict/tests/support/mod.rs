@@ -2,6 +2,7 @@
 //! and proving a scan left its root untouched.
 #![allow(dead_code)]
 
+pub mod fleet;
 pub mod linux;
 
 use serde_json::Value;
