@@ -93,6 +93,7 @@ mod model;
 mod open;
 mod overview;
 mod query;
+mod sessions;
 mod settings;
 mod util;
 
@@ -104,6 +105,7 @@ pub use model::*;
 pub use open::SQLITE_FILE;
 pub use overview::Overview;
 pub use query::{FindingFilter, HostFilter};
+pub use sessions::Session;
 pub use settings::CATALOG_DIGEST;
 
 /// The store: a handle on the database, cheap to clone (the pools are shared).

@@ -48,6 +48,31 @@ fn push(where_: &mut Vec<String>, args: &mut Vec<Arg>, clause: &str, value: impl
     where_.push(clause.replace('?', &format!("${}", args.len())));
 }
 
+/// The WHERE clauses and arguments of a host filter (`h` is the hosts table).
+fn host_where(filter: &HostFilter, w: &mut Vec<String>, a: &mut Vec<Arg>) {
+    if let Some(s) = &filter.search {
+        let pat = format!("%{}%", s.to_lowercase());
+        push(w, a, "(lower(h.name) LIKE ? OR h.id LIKE ?)", pat);
+    }
+    if let Some(state) = filter.state {
+        push(
+            w,
+            a,
+            "EXISTS (SELECT 1 FROM findings x WHERE x.host_id = h.id AND x.state = ?)",
+            state.as_str(),
+        );
+    }
+    if let Some(os) = &filter.os {
+        push(w, a, "(h.os_platform = ? OR h.os_id = ?)", os.as_str());
+    }
+    if let Some(t) = filter.seen_since {
+        push(w, a, "h.last_seen_ms >= ?", ms(t));
+    }
+    if let Some(t) = filter.seen_before {
+        push(w, a, "h.last_seen_ms < ?", ms(t));
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct HostRow {
     id: String,
@@ -169,32 +194,7 @@ impl Store {
         let mut w = Vec::new();
         let mut a = Vec::new();
         push(&mut w, &mut a, "h.id > ?", decode_cursor(cursor)?);
-        if let Some(s) = &filter.search {
-            let pat = format!("%{}%", s.to_lowercase());
-            push(&mut w, &mut a, "(lower(h.name) LIKE ? OR h.id LIKE ?)", pat);
-        }
-        if let Some(state) = filter.state {
-            push(
-                &mut w,
-                &mut a,
-                "EXISTS (SELECT 1 FROM findings x WHERE x.host_id = h.id AND x.state = ?)",
-                state.as_str(),
-            );
-        }
-        if let Some(os) = &filter.os {
-            push(
-                &mut w,
-                &mut a,
-                "(h.os_platform = ? OR h.os_id = ?)",
-                os.as_str(),
-            );
-        }
-        if let Some(t) = filter.seen_since {
-            push(&mut w, &mut a, "h.last_seen_ms >= ?", ms(t));
-        }
-        if let Some(t) = filter.seen_before {
-            push(&mut w, &mut a, "h.last_seen_ms < ?", ms(t));
-        }
+        host_where(filter, &mut w, &mut a);
         a.push(Arg::from(limit + 1));
         let sql = format!(
             "{HOST_SELECT} WHERE {} ORDER BY h.id LIMIT ${}",
@@ -207,6 +207,16 @@ impl Store {
             .map(HostRow::record)
             .collect::<Result<Vec<_>>>()?;
         Ok(paginate(items, limit, |h| h.id.clone()))
+    }
+
+    /// How many hosts `filter` selects.
+    pub async fn host_count(&self, filter: &HostFilter) -> Result<i64> {
+        let mut w = vec!["1 = 1".to_string()];
+        let mut a = Vec::new();
+        host_where(filter, &mut w, &mut a);
+        let sql = format!("SELECT count(*) FROM hosts h WHERE {}", w.join(" AND "));
+        let (n,): (i64,) = self.db.read().one(&sql, a).await?;
+        Ok(n)
     }
 
     /// One host.
