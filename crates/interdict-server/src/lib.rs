@@ -30,6 +30,7 @@ pub mod auth;
 pub mod error;
 pub mod evaluate;
 mod routes;
+pub mod web;
 
 pub use evaluate::{Evaluator, Reevaluation};
 pub use routes::{API_PREFIX, openapi};
@@ -79,6 +80,8 @@ pub struct AppState {
     pub evaluator: Arc<Evaluator>,
     /// Request limits.
     pub limits: Limits,
+    /// Mark the dashboard's session cookie `Secure` (set by [`serve`] under TLS).
+    pub secure_cookies: bool,
 }
 
 /// Why the server could not start or stopped.
@@ -121,6 +124,7 @@ impl AppState {
             catalog: Arc::new(catalog),
             evaluator: Arc::new(evaluator),
             limits,
+            secure_cookies: false,
         };
         Ok((state, done))
     }
@@ -142,6 +146,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits.max_body_bytes));
     Router::new()
         .nest(API_PREFIX, api)
+        .merge(web::routes())
         .fallback(|| async {
             error::ApiError::not_found("no such route; the API is under /api/v1")
         })
@@ -179,6 +184,8 @@ pub async fn serve(
     ready: impl FnOnce(SocketAddr, &str),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let mut state = state;
+    state.secure_cookies = listen.tls.is_some();
     let listener = std::net::TcpListener::bind(listen.addr).map_err(|e| ServeError::Listen {
         addr: listen.addr.to_string(),
         message: e.to_string(),

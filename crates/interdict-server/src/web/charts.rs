@@ -50,8 +50,18 @@ pub fn burn_down(title: &str, points: &[(Date, i64)], markers: &[Marker]) -> Str
         escape(title)
     );
     let (Some(first), Some(last)) = (
-        points.first().map(|p| p.0).into_iter().chain(markers.iter().map(|m| m.date)).min(),
-        points.last().map(|p| p.0).into_iter().chain(markers.iter().map(|m| m.date)).max(),
+        points
+            .first()
+            .map(|p| p.0)
+            .into_iter()
+            .chain(markers.iter().map(|m| m.date))
+            .min(),
+        points
+            .last()
+            .map(|p| p.0)
+            .into_iter()
+            .chain(markers.iter().map(|m| m.date))
+            .max(),
     ) else {
         let _ = write!(
             svg,
@@ -140,7 +150,11 @@ pub fn bars(title: &str, rows: &[(String, i64)]) -> String {
         return svg;
     }
     let desc: Vec<String> = rows.iter().map(|(l, v)| format!("{l}: {v}")).collect();
-    let _ = write!(svg, r#"<desc id="bars-d">{}.</desc>"#, escape(&desc.join(", ")));
+    let _ = write!(
+        svg,
+        r#"<desc id="bars-d">{}.</desc>"#,
+        escape(&desc.join(", "))
+    );
     for (i, (label, v)) in rows.iter().enumerate() {
         let y = 6.0 + i as f64 * row_h;
         let w = ((W - label_w - 60.0) * (*v as f64 / max)).max(if *v > 0 { 2.0 } else { 0.0 });

@@ -70,7 +70,12 @@ impl IntoResponse for ToLogin {
 
 async fn session_of(parts: &Parts, state: &AppState) -> Option<Session> {
     let token = cookie(&parts.headers, COOKIE)?;
-    state.store.session(token, Timestamp::now()).await.ok().flatten()
+    state
+        .store
+        .session(token, Timestamp::now())
+        .await
+        .ok()
+        .flatten()
 }
 
 impl FromRequestParts<AppState> for WebUser {
@@ -91,7 +96,9 @@ impl OptionalFromRequestParts<AppState> for WebUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(session_of(parts, state).await.map(|session| WebUser { session }))
+        Ok(session_of(parts, state)
+            .await
+            .map(|session| WebUser { session }))
     }
 }
 
@@ -99,17 +106,26 @@ impl OptionalFromRequestParts<AppState> for WebUser {
 /// three-line fold does not need a crate).
 fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
 }
 
+/// A refused form submission: 403 with the reason.
+#[derive(Debug, Clone, Copy)]
+pub struct Refused(pub &'static str);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        (StatusCode::FORBIDDEN, self.0).into_response()
+    }
+}
+
 /// A form submission's checks: the request is same-origin (its `Origin`, when sent,
 /// names this host) and carries the session's CSRF token; 403 otherwise.
-pub fn check_form(headers: &HeaderMap, user: Option<&WebUser>, csrf: &str) -> Result<(), Response> {
-    let refuse = |why: &str| (StatusCode::FORBIDDEN, why.to_string()).into_response();
+pub fn check_form(headers: &HeaderMap, user: Option<&WebUser>, csrf: &str) -> Result<(), Refused> {
+    let refuse = Refused;
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
         let host = headers
             .get(header::HOST)
