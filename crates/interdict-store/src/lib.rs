@@ -94,6 +94,8 @@ mod open;
 mod overview;
 mod query;
 mod settings;
+#[cfg(feature = "test-support")]
+pub mod testing;
 mod util;
 
 pub use auth::{hash_password, verify_password};

@@ -149,6 +149,7 @@ pub struct EnrollRequest {
     /// An enrollment secret (`interdict admin secret create`).
     pub secret: String,
     /// The host's stable id, as its reports name it (`machine-id:…`).
+    #[schema(min_length = 1, max_length = 512)]
     pub host_id: String,
 }
 
