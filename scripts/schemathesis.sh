@@ -4,7 +4,7 @@
 # Starts `interdict serve` ($INTERDICT_BIN, default target/debug/interdict) on a temporary
 # SQLite data dir and a free port, creates an admin token, ingests one report so that ids
 # exist, runs schemathesis with the checks below, stops the server. The exit status is
-# schemathesis's. Bounded by SCHEMATHESIS_MAX_EXAMPLES (default 20 cases per operation);
+# schemathesis's. Bounded by SCHEMATHESIS_MAX_EXAMPLES (default 50 cases per operation);
 # SCHEMATHESIS_SEED (default 1) makes a run reproducible.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,9 +114,9 @@ rc=0
 schemathesis --config-file "$work/schemathesis.toml" run "$base/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
-  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-20}" \
+  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-50}" \
   --seed "${SCHEMATHESIS_SEED:-1}" \
-  --workers 2 \
+  --workers 1 \
   --request-timeout 30 \
   --report-dir "$work/report" || rc=$?
 exit "$rc"

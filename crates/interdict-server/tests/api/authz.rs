@@ -53,7 +53,12 @@ const PUBLIC: [u16; 6] = [200; 6];
 fn table() -> Vec<Row> {
     use Body as B;
     vec![
-        Row(Method::POST, "/reports", B::Report, [201, 201, 403, 201, 401, 401]),
+        Row(
+            Method::POST,
+            "/reports",
+            B::Report,
+            [201, 201, 403, 201, 401, 401],
+        ),
         Row(Method::GET, "/reports/{report}", B::None, READ),
         Row(Method::POST, "/enroll", B::Enroll, [201; 6]),
         Row(Method::GET, "/overview", B::None, READ),
@@ -64,19 +69,39 @@ fn table() -> Vec<Row> {
         Row(Method::GET, "/findings/{finding}", B::None, READ),
         Row(Method::GET, "/products", B::None, READ),
         Row(Method::POST, "/findings/plan", B::Plan, WRITE),
-        Row(Method::POST, "/findings/start-removal", B::StartRemoval, WRITE),
+        Row(
+            Method::POST,
+            "/findings/start-removal",
+            B::StartRemoval,
+            WRITE,
+        ),
         Row(Method::GET, "/exceptions", B::None, READ),
         Row(Method::POST, "/exceptions", B::Grant, CREATE),
-        Row(Method::POST, "/exceptions/{exception}/revoke", B::None, WRITE),
+        Row(
+            Method::POST,
+            "/exceptions/{exception}/revoke",
+            B::None,
+            WRITE,
+        ),
         Row(Method::GET, "/directives", B::None, READ),
-        Row(Method::POST, "/directives/{directive}/activate", B::Activate, ADMIN),
+        Row(
+            Method::POST,
+            "/directives/{directive}/activate",
+            B::Activate,
+            ADMIN,
+        ),
         Row(Method::GET, "/milestones", B::None, READ),
         Row(Method::GET, "/audit", B::None, READ),
         Row(Method::GET, "/audit/verify", B::None, READ),
         Row(Method::GET, "/tokens", B::None, ADMIN),
         Row(Method::POST, "/tokens", B::Token, ADMIN_CREATE),
         Row(Method::POST, "/enrollment-secrets", B::None, ADMIN_CREATE),
-        Row(Method::GET, "/whoami", B::None, [200, 200, 200, 200, 401, 401]),
+        Row(
+            Method::GET,
+            "/whoami",
+            B::None,
+            [200, 200, 200, 200, 401, 401],
+        ),
         Row(Method::GET, "/health", B::None, PUBLIC),
         Row(Method::GET, "/openapi.json", B::None, PUBLIC),
     ]
@@ -98,7 +123,7 @@ struct Fixture {
     planned: Vec<String>,
     open: Vec<String>,
     exception: Vec<String>,
-    /// The enrolled host's name and how many reports it sent.
+    /// The name of the host the host credential belongs to.
     enrolled: &'static str,
 }
 
@@ -122,15 +147,23 @@ async fn fixture(s: &Server) -> Fixture {
         let report = s.scan(&format!("fixture-{c}"), &name, 1, findings);
         s.send(&admin, &report).await.expect(201, "fixture report");
         fx.planned.push(s.finding_id(&admin, &name, "kesl").await);
-        fx.open.push(s.finding_id(&admin, &name, "ksc-network-agent").await);
+        fx.open
+            .push(s.finding_id(&admin, &name, "ksc-network-agent").await);
         let excepted = s.finding_id(&admin, &name, "kess").await;
         let grant = json!({"finding": excepted, "justification": "lab", "approver": "ciso",
                            "expires": "2999-01-01"});
         let e = s.post(Some(&admin), "/exceptions", &grant).await;
-        fx.exception.push(e.expect(201, "fixture exception")["id"].as_str().unwrap().into());
+        fx.exception.push(
+            e.expect(201, "fixture exception")["id"]
+                .as_str()
+                .unwrap()
+                .into(),
+        );
     }
     let plan = plan_body(&fx.planned);
-    s.post(Some(&admin), "/findings/plan", &plan).await.expect(200, "fixture plan");
+    s.post(Some(&admin), "/findings/plan", &plan)
+        .await
+        .expect(200, "fixture plan");
     fx.report = "fixture-0".into();
     fx.host = host_id("caller-0");
     fx.finding = fx.open[0].clone();
@@ -165,10 +198,12 @@ impl Fixture {
             Body::None => return None,
             Body::Report => {
                 let id = format!("authz-{c}-{n}");
-                serde_json::to_value(s.scan(&id, self.enrolled, 2 + n as i64, vec![])).ok()?
+                serde_json::to_value(s.scan(&id, self.enrolled, 2 + n as i64, vec![])).expect("report JSON")
             }
             Body::Enroll => {
-                let secret = s.post(Some(&self.admin), "/enrollment-secrets", &json!({})).await;
+                let secret = s
+                    .post(Some(&self.admin), "/enrollment-secrets", &json!({}))
+                    .await;
                 let secret = secret.expect(201, "secret")["secret"].clone();
                 json!({"secret": secret, "host_id": host_id(&format!("new-{c}-{n}"))})
             }
@@ -185,8 +220,14 @@ impl Fixture {
 /// The (method, path) pairs the server's OpenAPI document describes, paths resolved
 /// against its server URL.
 async fn documented(s: &Server) -> BTreeSet<(String, String)> {
-    let doc = s.get(None, "/openapi.json").await.expect(200, "openapi.json");
-    let servers = doc["servers"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let doc = s
+        .get(None, "/openapi.json")
+        .await
+        .expect(200, "openapi.json");
+    let servers = doc["servers"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let base = match servers {
         [one] => one["url"].as_str().expect("server url").to_string(),
         other => panic!("the document names one server (the API prefix): {other:?}"),
@@ -224,13 +265,22 @@ async fn authorization_table(b: &Backend) {
         .map(|Row(m, p, ..)| (m.to_string(), format!("/api/v1{}", generic(p))))
         .collect();
     for (m, p) in UNDOCUMENTED {
-        assert!(covered.remove(&(m.to_string(), format!("/api/v1{p}"))), "{m} {p} is in the table");
+        assert!(
+            covered.remove(&(m.to_string(), format!("/api/v1{p}"))),
+            "{m} {p} is in the table"
+        );
     }
     let doc = documented(&s).await;
     let missing: Vec<_> = doc.difference(&covered).collect();
-    assert!(missing.is_empty(), "routes of the OpenAPI document without a row in the table: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes of the OpenAPI document without a row in the table: {missing:?}"
+    );
     let stale: Vec<_> = covered.difference(&doc).collect();
-    assert!(stale.is_empty(), "rows for routes the OpenAPI document does not describe: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "rows for routes the OpenAPI document does not describe: {stale:?}"
+    );
 
     let fx = fixture(&s).await;
     let mut failures = Vec::new();
@@ -238,8 +288,18 @@ async fn authorization_table(b: &Backend) {
         for (c, caller) in CALLERS.iter().enumerate() {
             let path = fx.path(template, c);
             let body = fx.body(&s, *body, c, n).await;
-            let before = (s.audit_len().await, s.store.report_count().await.expect("count"));
-            let got = s.call(method.clone(), fx.bearer[c].as_deref(), &path, body.as_ref()).await;
+            let before = (
+                s.audit_len().await,
+                s.store.report_count().await.expect("count"),
+            );
+            let got = s
+                .call(
+                    method.clone(),
+                    fx.bearer[c].as_deref(),
+                    &path,
+                    body.as_ref(),
+                )
+                .await;
             if got.status != expect[c] {
                 failures.push(format!(
                     "{method} {path} as {caller}: expected {}, got {} {}",
@@ -247,21 +307,39 @@ async fn authorization_table(b: &Backend) {
                 ));
             }
             if got.status >= 400 {
-                let after = (s.audit_len().await, s.store.report_count().await.expect("count"));
+                let after = (
+                    s.audit_len().await,
+                    s.store.report_count().await.expect("count"),
+                );
                 assert_eq!(
                     before, after,
                     "{method} {path} as {caller} was rejected ({}) but changed the audit log or \
                      the reports (entries, reports)",
                     got.status
                 );
-                assert!(got.body["error"].is_string(), "{method} {path} as {caller}: the {} \
-                    answer has no JSON error: {}", got.status, got.body);
+                assert!(
+                    got.body["error"].is_string(),
+                    "{method} {path} as {caller}: the {} \
+                    answer has no JSON error: {}",
+                    got.status,
+                    got.body
+                );
             }
         }
     }
-    assert!(failures.is_empty(), "authorization table mismatches:\n{}", failures.join("\n"));
-    let verified = s.get(fx.bearer[0].as_deref(), "/audit/verify").await.expect(200, "verify");
-    assert!(verified["first_broken"].is_null(), "the audit chain is intact: {verified}");
+    assert!(
+        failures.is_empty(),
+        "authorization table mismatches:\n{}",
+        failures.join("\n")
+    );
+    let verified = s
+        .get(fx.bearer[0].as_deref(), "/audit/verify")
+        .await
+        .expect(200, "verify");
+    assert!(
+        verified["first_broken"].is_null(),
+        "the audit chain is intact: {verified}"
+    );
 }
 
 both_backends!(every_route_by_every_caller, super::authorization_table);

@@ -124,7 +124,9 @@ impl Server {
             .expect("secret")
             .to_string();
         let body = json!({"secret": secret, "host_id": host_id(name)});
-        self.post(None, "/enroll", &body).await.expect(201, "enroll")["credential"]
+        self.post(None, "/enroll", &body)
+            .await
+            .expect(201, "enroll")["credential"]
             .as_str()
             .expect("credential")
             .to_string()
@@ -237,7 +239,11 @@ impl Server {
 
     /// The number of audit entries (every change appends one).
     pub async fn audit_len(&self) -> i64 {
-        self.store.verify_audit().await.expect("verify audit").entries
+        self.store
+            .verify_audit()
+            .await
+            .expect("verify audit")
+            .entries
     }
 
     /// A scan of host `machine-id:NAME` finished on day `d`, made with the server's

@@ -46,4 +46,3 @@ pub async fn finding_on(
         .expect("finding_of")
         .unwrap_or_else(|| panic!("no {product} finding on {host}"))
 }
-
