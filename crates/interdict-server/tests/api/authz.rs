@@ -198,7 +198,8 @@ impl Fixture {
             Body::None => return None,
             Body::Report => {
                 let id = format!("authz-{c}-{n}");
-                serde_json::to_value(s.scan(&id, self.enrolled, 2 + n as i64, vec![])).expect("report JSON")
+                serde_json::to_value(s.scan(&id, self.enrolled, 2 + n as i64, vec![]))
+                    .expect("report JSON")
             }
             Body::Enroll => {
                 let secret = s
