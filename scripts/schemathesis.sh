@@ -111,6 +111,8 @@ parameters = { id = "bod-17-01" }
 TOML
 
 rc=0
+# From the temp dir: schemathesis keeps a cache (.schemathesis/) in its working directory.
+cd "$work"
 schemathesis --config-file "$work/schemathesis.toml" run "$base/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
