@@ -62,7 +62,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         let status = match &e {
             StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
-            StoreError::InvalidTransition { .. } => StatusCode::CONFLICT,
+            StoreError::InvalidTransition { .. } | StoreError::Conflict(_) => StatusCode::CONFLICT,
             StoreError::Invalid(_) => StatusCode::BAD_REQUEST,
             StoreError::Report { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             StoreError::Open { .. } | StoreError::Migrate { .. } => StatusCode::SERVICE_UNAVAILABLE,

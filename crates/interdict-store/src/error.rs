@@ -44,6 +44,9 @@ pub enum StoreError {
     /// An argument is not acceptable (empty name, unknown role, bad cursor, …).
     #[error("{0}")]
     Invalid(String),
+    /// The thing named is not in a state that allows this (an exception closed already).
+    #[error("{0}")]
+    Conflict(String),
     /// A report that cannot be stored (a host without an id, …).
     #[error("report {report}: {message}")]
     Report {

@@ -95,6 +95,8 @@ mod overview;
 mod query;
 mod sessions;
 mod settings;
+#[cfg(feature = "test-support")]
+pub mod testing;
 mod util;
 
 pub use auth::{hash_password, verify_password};

@@ -542,7 +542,7 @@ impl Store {
         let mut changes = Vec::new();
         if !close_exception(&mut tx, id, &finding, "revoked", &ctx, &mut changes).await? {
             tx.rollback().await?;
-            return Err(StoreError::Invalid(format!(
+            return Err(StoreError::Conflict(format!(
                 "exception {id} is closed already"
             )));
         }

@@ -102,7 +102,9 @@ pub struct MilestoneParams {
 
 /// Every due date of every activated directive, with its status.
 #[utoipa::path(get, path = "/milestones", params(MilestoneParams),
-    responses((status = 200, description = "Milestones", body = Page<MilestoneStatus>)), tag = "directives")]
+    responses((status = 200, description = "Milestones", body = Page<MilestoneStatus>),
+              (status = 404, description = "The `directive` filter names no directive of the catalog", body = crate::error::ErrorBody)),
+    tag = "directives")]
 pub async fn milestones(
     State(state): State<AppState>,
     _who: Reader,

@@ -40,6 +40,7 @@ fn check_ids(ids: &[String]) -> ApiResult<()> {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PlanRequest {
     /// The findings (each `identified`, `reappeared` or `planned`).
+    #[schema(min_items = 1, max_items = 10000)]
     pub ids: Vec<String>,
     /// Who removes them.
     pub owner: String,
@@ -82,6 +83,7 @@ pub async fn plan(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StartRemovalRequest {
     /// The findings (each `planned`).
+    #[schema(min_items = 1, max_items = 10000)]
     pub ids: Vec<String>,
     /// Why.
     #[serde(default)]
@@ -176,7 +178,9 @@ pub async fn grant_exception(
 /// Revoke an exception before it expires; its finding reopens.
 #[utoipa::path(post, path = "/exceptions/{id}/revoke",
     params(("id" = String, Path, description = "Exception id")),
-    responses((status = 200, description = "Revoked", body = Changed)), tag = "exceptions")]
+    responses((status = 200, description = "Revoked", body = Changed),
+              (status = 409, description = "The exception expired or was revoked already", body = crate::error::ErrorBody)),
+    tag = "exceptions")]
 pub async fn revoke_exception(
     State(state): State<AppState>,
     Writer(who): Writer,

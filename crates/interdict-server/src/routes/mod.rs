@@ -81,6 +81,8 @@ pub fn api() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(admin::whoami))
         .routes(routes!(admin::health))
         .split_for_parts();
+    // Paths are relative to the API prefix: clients resolve them against this server URL.
+    doc.servers = Some(vec![utoipa::openapi::Server::new(API_PREFIX)]);
     add_error_responses(&mut doc);
     (router, doc)
 }
@@ -92,8 +94,8 @@ pub fn openapi() -> OpenApi {
 
 /// Documents the error answers every operation can give (all share [`ErrorBody`]), so
 /// clients and property-based tests know them: 400 malformed parameters, 401 no or bad
-/// credential, 403 wrong role, 413 too large, 500/503 server trouble; plus, where a path
-/// names a thing, 404.
+/// credential, 403 wrong role, 413 too large, 500/503 server trouble; where a path
+/// names a thing, 404; where the body is JSON, 415 and 422.
 fn add_error_responses(doc: &mut OpenApi) {
     let error = |text: &str| -> RefOr<Response> {
         ResponseBuilder::new()
@@ -106,7 +108,9 @@ fn add_error_responses(doc: &mut OpenApi) {
             )
             .into()
     };
-    let public = ["/api/v1/openapi.json", "/api/v1/health"];
+    // Routes without a bearer credential (paths are relative to the server URL,
+    // [`API_PREFIX`]); `/enroll` documents its own 401 (a bad enrollment secret).
+    let public = ["/health", "/enroll"];
     for (path, item) in doc.paths.paths.iter_mut() {
         let ops = [
             item.get.as_mut(),
@@ -126,6 +130,11 @@ fn add_error_responses(doc: &mut OpenApi) {
                 add("403", "The credential's role may not do this");
             }
             add("413", "Request body too large");
+            // A JSON body (every body but the report's, which is read as bytes).
+            if op.request_body.is_some() && path != "/reports" {
+                add("415", "The body is not `Content-Type: application/json`");
+                add("422", "The body is JSON but not of the documented shape");
+            }
             add("500", "Server error");
             add("503", "The database is unavailable");
             if path.contains('{') {

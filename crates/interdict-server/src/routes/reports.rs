@@ -9,10 +9,12 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use interdict_findings::Report;
 use interdict_store::IngestOutcome;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 use utoipa::ToSchema;
 
 /// The answer to an ingested report.
@@ -25,8 +27,16 @@ pub struct IngestResponse {
     pub outcome: IngestOutcome,
 }
 
-/// Reads the body up to `limit` bytes (413 beyond it, before reading it all when the
-/// length is declared).
+/// Bytes of an oversized body read and discarded after the limit, so that the client,
+/// still sending, gets the 413 rather than a broken connection.
+const DRAIN_BYTES: usize = 8 << 20;
+/// How long an oversized body is drained at most.
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// Reads the body up to `limit` bytes; beyond it, answers 413 once the rest of the body
+/// (up to [`DRAIN_BYTES`] more, for at most [`DRAIN_TIME`]) has been read and discarded:
+/// a server that stops reading and closes makes the client's send fail with a broken
+/// pipe or a reset before it can read the answer.
 async fn body_bytes(headers: &HeaderMap, body: Body, limit: usize) -> ApiResult<Vec<u8>> {
     let too_large = || {
         ApiError::new(
@@ -38,23 +48,43 @@ async fn body_bytes(headers: &HeaderMap, body: Body, limit: usize) -> ApiResult<
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
-    match axum::body::to_bytes(body, limit).await {
-        Ok(b) => Ok(b.to_vec()),
-        Err(e) => {
-            // axum wraps http-body-util's `LengthLimitError`; its chain names it.
-            let mut source: Option<&dyn std::error::Error> = Some(&e);
-            while let Some(s) = source {
-                if s.to_string().contains("length limit exceeded") {
-                    return Err(too_large());
-                }
-                source = s.source();
+    let mut body = body;
+    let mut out = Vec::new();
+    let mut over = declared.is_some_and(|n| n > limit as u64);
+    let mut discarded = 0usize;
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    loop {
+        let frame = if over {
+            if discarded > DRAIN_BYTES {
+                break;
             }
-            Err(ApiError::bad_request(format!("cannot read the body: {e}")))
+            match tokio::time::timeout_at(deadline, body.frame()).await {
+                Ok(frame) => frame,
+                Err(_) => break,
+            }
+        } else {
+            body.frame().await
+        };
+        let Some(frame) = frame else { break };
+        let frame = match frame {
+            Ok(f) => f,
+            Err(_) if over => break,
+            Err(e) => return Err(ApiError::bad_request(format!("cannot read the body: {e}"))),
+        };
+        let Some(data) = frame.data_ref() else {
+            continue;
+        };
+        if !over && out.len() + data.len() > limit {
+            over = true;
+            out = Vec::new();
+        }
+        if over {
+            discarded += data.len();
+        } else {
+            out.extend_from_slice(data);
         }
     }
+    if over { Err(too_large()) } else { Ok(out) }
 }
 
 /// Store a report document (scan, SBOM or import).
@@ -149,6 +179,7 @@ pub struct EnrollRequest {
     /// An enrollment secret (`interdict admin secret create`).
     pub secret: String,
     /// The host's stable id, as its reports name it (`machine-id:…`).
+    #[schema(min_length = 1, max_length = 512)]
     pub host_id: String,
 }
 
