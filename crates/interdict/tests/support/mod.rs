@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod linux;
+pub mod server;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
