@@ -7,6 +7,7 @@
 //! | [`Writer`] | yes | yes | 403 | 403 | 401 |
 //! | [`Admin`] | yes | 403 | 403 | 403 | 401 |
 //! | [`Ingester`] | yes | yes | 403 | yes (its own host only) | 401 |
+//! | [`Authenticated`] | yes | yes | yes | yes | 401 |
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -163,5 +164,20 @@ impl FromRequestParts<AppState> for Ingester {
             require(&p, &[Role::Admin, Role::Analyst], "send reports")?;
         }
         Ok(Ingester(p))
+    }
+}
+
+/// Any valid credential, whatever its role (an API token or a host credential): `/whoami`.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Principal);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        principal(parts, state).await.map(Authenticated)
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{ApiJson, ApiQuery, PageParams};
 use crate::AppState;
-use crate::auth::{Admin, Ingester, Principal, Reader};
+use crate::auth::{Admin, Authenticated, Principal, Reader};
 use crate::error::ApiResult;
 use axum::Json;
 use axum::extract::State;
@@ -109,7 +109,7 @@ pub struct WhoAmI {
 /// The caller's identity (any valid credential).
 #[utoipa::path(get, path = "/whoami",
     responses((status = 200, description = "The caller", body = WhoAmI)), tag = "admin")]
-pub async fn whoami(Ingester(who): Ingester) -> Json<WhoAmI> {
+pub async fn whoami(Authenticated(who): Authenticated) -> Json<WhoAmI> {
     let (kind, host_id) = match &who {
         Principal::Token { .. } => ("token", None),
         Principal::Host { host_id } => ("host", Some(host_id.clone())),

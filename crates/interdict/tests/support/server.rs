@@ -273,9 +273,10 @@ impl Drop for Server {
     }
 }
 
-/// A blocking JSON client for one server and credential (its own single-thread runtime).
+/// A blocking JSON client for one server and credential, on a single-thread runtime of
+/// its own (shared with the clients [`Api::as_token`] derives, whose connections it drives).
 pub struct Api {
-    rt: tokio::runtime::Runtime,
+    rt: Arc<tokio::runtime::Runtime>,
     client: reqwest::Client,
     base: String,
     token: Option<String>,
@@ -293,6 +294,7 @@ impl Api {
             .enable_all()
             .build()
             .expect("runtime");
+        let rt = Arc::new(rt);
         let client = builder
             .timeout(Duration::from_secs(30))
             .build()
@@ -308,10 +310,7 @@ impl Api {
     /// The same server with another credential.
     pub fn as_token(&self, token: &str) -> Api {
         Api {
-            rt: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime"),
+            rt: self.rt.clone(),
             client: self.client.clone(),
             base: self.base.clone(),
             token: Some(token.to_string()),
