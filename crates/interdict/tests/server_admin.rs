@@ -11,9 +11,16 @@ use support::server::*;
 /// stdout must be exactly one line: a non-empty secret with no spaces. Returns it.
 fn one_line_secret(what: &str, code: i32, out: &str, err: &str) -> String {
     assert_eq!(code, 0, "{what} failed: {err}");
-    assert!(out.ends_with('\n'), "{what}: stdout must end with a newline: {out:?}");
+    assert!(
+        out.ends_with('\n'),
+        "{what}: stdout must end with a newline: {out:?}"
+    );
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 1, "{what} must print exactly one line: {out:?}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "{what} must print exactly one line: {out:?}"
+    );
     let secret = lines[0];
     assert!(
         secret.len() >= 32 && !secret.contains(char::is_whitespace),
@@ -43,8 +50,14 @@ fn tokens_act_with_their_role_and_secrets_enroll_hosts() {
     };
     let (status, body) = auditor.post("/reports", &report);
     assert_eq!(status, 403, "an auditor may not send reports: {body}");
-    assert!(body["error"].as_str().unwrap().contains("auditor"), "{body}");
-    assert!(auditor.all("/hosts").is_empty(), "the refused report changed nothing");
+    assert!(
+        body["error"].as_str().unwrap().contains("auditor"),
+        "{body}"
+    );
+    assert!(
+        auditor.all("/hosts").is_empty(),
+        "the refused report changed nothing"
+    );
     let (status, body) = analyst.post("/reports", &report);
     assert_eq!(status, 201, "an analyst may: {body}");
     assert_eq!(auditor.all("/hosts").len(), 1, "and an auditor reads it");
@@ -99,7 +112,18 @@ fn user_add_reads_the_password_file_and_refuses_an_empty_or_missing_one() {
 
     let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
     let add = |name: &str, file: &str| {
-        admin(&db, &["user", "add", name, "--role", "analyst", "--password-file", file])
+        admin(
+            &db,
+            &[
+                "user",
+                "add",
+                name,
+                "--role",
+                "analyst",
+                "--password-file",
+                file,
+            ],
+        )
     };
     let (code, _, err) = add("alice", &path(&good));
     assert_eq!(code, 0, "user add: {err}");
@@ -107,10 +131,16 @@ fn user_add_reads_the_password_file_and_refuses_an_empty_or_missing_one() {
 
     let (code, _, err) = add("bob", &path(&empty));
     assert_eq!(code, 2, "an empty password file: {err}");
-    assert!(err.contains(&path(&empty)) && err.contains("empty"), "{err}");
+    assert!(
+        err.contains(&path(&empty)) && err.contains("empty"),
+        "{err}"
+    );
     let (code, _, err) = add("carol", &path(&missing));
     assert_eq!(code, 2, "a missing password file: {err}");
-    assert!(err.contains(&path(&missing)), "the message names the file: {err}");
+    assert!(
+        err.contains(&path(&missing)),
+        "the message names the file: {err}"
+    );
 
     assert_eq!(
         users(&db),
@@ -122,11 +152,23 @@ fn user_add_reads_the_password_file_and_refuses_an_empty_or_missing_one() {
 #[test]
 fn directive_activation_sets_day_zero_of_the_milestones() {
     let db = Db::sqlite();
-    let (code, _, err) = admin(&db, &["directive", "activate", "bod-17-01", "--start", "2026-01-05"]);
+    let (code, _, err) = admin(
+        &db,
+        &[
+            "directive",
+            "activate",
+            "bod-17-01",
+            "--start",
+            "2026-01-05",
+        ],
+    );
     assert_eq!(code, 0, "activate: {err}");
     let (code, _, err) = admin(&db, &["directive", "activate", "no-such-directive"]);
     assert_eq!(code, 2, "an unknown directive: {err}");
-    assert!(err.contains("no-such-directive"), "the message names it: {err}");
+    assert!(
+        err.contains("no-such-directive"),
+        "the message names it: {err}"
+    );
 
     let server = Server::start(&db, &[]);
     let api = Api::new(&server, &token(&db, "auditor"));
@@ -197,7 +239,10 @@ fn assert_broken(db: &Db, entry: u32, problem: &str) {
 #[test]
 fn audit_verify_names_the_edited_or_deleted_entry() {
     let edited = audited_db();
-    tamper(&edited, "UPDATE audit_log SET actor = 'cli:mallory' WHERE seq = 2");
+    tamper(
+        &edited,
+        "UPDATE audit_log SET actor = 'cli:mallory' WHERE seq = 2",
+    );
     assert_broken(&edited, 2, "edited");
 
     let deleted = audited_db();

@@ -60,11 +60,18 @@ fn a_new_catalog_finds_the_product_on_hosts_that_reported_before() {
         &[(PRODUCT, "Acme Security Ltd <support@acme.example>")],
     );
     let doc = scan_report(fx.path());
-    assert_eq!(doc["findings"], serde_json::json!([]), "bundled catalog: no match");
+    assert_eq!(
+        doc["findings"],
+        serde_json::json!([]),
+        "bundled catalog: no match"
+    );
     let host_id = doc["host"]["id"].as_str().unwrap().to_string();
     let (status, body) = api.post("/reports", &doc);
     assert_eq!(status, 201, "{body}");
-    assert!(api.findings_of(PRODUCT).is_empty(), "no finding before the change");
+    assert!(
+        api.findings_of(PRODUCT).is_empty(),
+        "no finding before the change"
+    );
     assert!(
         api.all(&format!("/findings?host={host_id}")).is_empty(),
         "the bundled catalog finds nothing on this host"

@@ -87,8 +87,15 @@ fn acknowledged_reports_survive_sigkill(db: Db) {
     let api = Api::new(&server, &token);
     for id in &acked {
         let (status, doc) = api.get(&format!("/reports/{id}"));
-        assert_eq!(status, 200, "acknowledged report {id} lost after kill -9: {doc}");
-        assert_eq!(doc["id"], id.as_str(), "GET /reports/{id} answered another document");
+        assert_eq!(
+            status, 200,
+            "acknowledged report {id} lost after kill -9: {doc}"
+        );
+        assert_eq!(
+            doc["id"],
+            id.as_str(),
+            "GET /reports/{id} answered another document"
+        );
     }
     let hosts = api.all("/hosts").len();
     assert!(
@@ -101,7 +108,10 @@ fn acknowledged_reports_survive_sigkill(db: Db) {
     let in_flight = log.in_flight.lock().unwrap().clone();
     for doc in &in_flight {
         let (status, body) = api.post("/reports", doc);
-        assert!(status == 200 || status == 201, "retry after the crash: {status} {body}");
+        assert!(
+            status == 200 || status == 201,
+            "retry after the crash: {status} {body}"
+        );
     }
     assert_eq!(
         api.all("/hosts").len(),

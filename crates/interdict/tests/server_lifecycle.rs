@@ -25,7 +25,10 @@ fn only_finding(api: &Api, product: &str) -> Value {
 /// the `kesl` finding's state afterwards.
 fn rescan(api: &Api, root: &std::path::Path, host_id: &str) -> String {
     let doc = scan_report(root);
-    assert_eq!(doc["host"]["id"], host_id, "the host identity changed between scans");
+    assert_eq!(
+        doc["host"]["id"], host_id,
+        "the host identity changed between scans"
+    );
     let (status, body) = post_report(api, &doc);
     assert_eq!(status, 201, "a new scan must be stored: {body}");
     only_finding(api, "kesl")["state"]
@@ -50,7 +53,10 @@ fn scans_of_a_changing_root_drive_the_finding_through_its_lifecycle() {
     assert_eq!(status, 201, "first post: {body}");
     assert_eq!(body["outcome"], "created", "{body}");
     let (status, body) = post_report(&api, &first);
-    assert_eq!(status, 200, "the same report id again must answer 200: {body}");
+    assert_eq!(
+        status, 200,
+        "the same report id again must answer 200: {body}"
+    );
     assert_eq!(body["outcome"], "duplicate", "{body}");
     let hosts = api.all("/hosts");
     assert_eq!(hosts.len(), 1, "one host: {hosts:#?}");
@@ -102,7 +108,7 @@ fn scans_of_a_changing_root_drive_the_finding_through_its_lifecycle() {
     );
 
     // An exception with a short expiry holds, then expires and reopens the finding.
-    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3);
     let grant = json!({"finding": id, "justification": "lab machine, isolated",
         "approver": "ciso", "expires": expires.to_string()});
     let (status, body) = api.post("/exceptions", &grant);

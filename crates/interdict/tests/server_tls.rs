@@ -26,7 +26,12 @@ fn serves_https_with_the_given_certificate() {
     let db = Db::sqlite();
     let server = Server::start(
         &db,
-        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
     );
     assert!(server.base.starts_with("https://"), "{}", server.log());
     let token = token(&db, "analyst");
@@ -73,7 +78,12 @@ fn a_missing_key_file_exits_2_naming_it() {
     let db = Db::sqlite();
     match launch(
         &db,
-        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
     ) {
         Launch::Exited { code, stderr } => {
             assert_eq!(code, 2, "{stderr}");

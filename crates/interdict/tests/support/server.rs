@@ -260,7 +260,12 @@ impl Server {
         assert_eq!(rc, 0, "kill(SIGTERM) failed");
         let code = wait_exit(&mut self.child, Duration::from_secs(20))
             .unwrap_or_else(|| panic!("serve did not stop on SIGTERM:\n{}", self.log()));
-        assert_eq!(code, 0, "serve exited with {code} on SIGTERM:\n{}", self.log());
+        assert_eq!(
+            code,
+            0,
+            "serve exited with {code} on SIGTERM:\n{}",
+            self.log()
+        );
     }
 }
 
@@ -289,7 +294,11 @@ impl Api {
     }
 
     /// A client built from `builder` (TLS roots, …); `token` is optional.
-    pub fn with_client(server: &Server, token: Option<&str>, builder: reqwest::ClientBuilder) -> Api {
+    pub fn with_client(
+        server: &Server,
+        token: Option<&str>,
+        builder: reqwest::ClientBuilder,
+    ) -> Api {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -318,7 +327,12 @@ impl Api {
     }
 
     /// Sends one request; (status, JSON body or `null`), or the transport error.
-    pub fn try_send(&self, method: reqwest::Method, path: &str, body: Option<Vec<u8>>) -> Result<(u16, Value), String> {
+    pub fn try_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(u16, Value), String> {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
@@ -330,7 +344,10 @@ impl Api {
             let resp = req.send().await.map_err(|e| format!("{e:?}"))?;
             let status = resp.status().as_u16();
             let bytes = resp.bytes().await.map_err(|e| format!("{e:?}"))?;
-            Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+            Ok((
+                status,
+                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            ))
         })
     }
 
@@ -417,7 +434,11 @@ pub const KESL: (&str, &str) = ("kesl", "AO Kaspersky Lab <support@kaspersky.com
 /// `interdict scan --root R --format json --inventory`: the report document.
 pub fn scan_report(root: &Path) -> Value {
     let (code, doc) = super::scan_json(root, &["--inventory"]);
-    assert!(code == 0 || code == 1, "scan of {} exited {code}", root.display());
+    assert!(
+        code == 0 || code == 1,
+        "scan of {} exited {code}",
+        root.display()
+    );
     assert!(
         doc["inventory"].as_array().is_some_and(|i| !i.is_empty()),
         "the scan carries no inventory: {doc:#}"
@@ -453,7 +474,10 @@ pub fn poll<T>(limit: Duration, what: &str, mut probe: impl FnMut() -> Option<T>
         if let Some(v) = probe() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
