@@ -161,6 +161,7 @@ pub fn launch(db: &Db, extra: &[&str]) -> Launch {
         .args(db.args())
         .args(extra)
         .env("INTERDICT_LOG", "warn")
+        .env_remove("INTERDICT_DATABASE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -196,8 +197,11 @@ pub fn launch(db: &Db, extra: &[&str]) -> Launch {
                 }
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                let code = wait_exit(&mut child, Duration::from_secs(10))
-                    .expect("serve closed stderr but did not exit");
+                let Some(code) = wait_exit(&mut child, Duration::from_secs(10)) else {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("serve closed stderr but did not exit");
+                };
                 let stderr = log.lock().unwrap().join("\n");
                 return Launch::Exited { code, stderr };
             }
