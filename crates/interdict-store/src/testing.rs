@@ -22,30 +22,67 @@ fn admin_url() -> String {
     std::env::var("INTERDICT_TEST_PG").unwrap_or_else(|_| DEFAULT_PG.to_string())
 }
 
-/// Drops the scratch database when the test ends (pass or fail).
-struct PgScratch {
+/// Runs one SQL statement on the PostgreSQL database at `url`, on a runtime of its own
+/// thread (callable from sync code, from inside a test's runtime, and from `Drop`).
+fn pg_execute(url: &str, sql: String) -> Result<(), String> {
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let mut c = sqlx::PgConnection::connect(&url)
+                .await
+                .map_err(|e| format!("PostgreSQL at {url} is not reachable: {e}"))?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    })
+    .join()
+    .map_err(|_| "the SQL thread panicked".to_string())?
+}
+
+/// A scratch PostgreSQL database `interdict_test_<uuid>` on the server named by
+/// `INTERDICT_TEST_PG`, dropped when this is (pass or fail). Usable from sync tests (the
+/// process-level suites) and async ones.
+pub struct PgScratch {
     admin: String,
     name: String,
+    /// Its URL.
+    pub url: String,
+}
+
+impl PgScratch {
+    /// Creates the database; panics naming the server when it is unreachable.
+    pub fn new() -> PgScratch {
+        let admin = admin_url();
+        let name = format!("interdict_test_{}", uuid::Uuid::new_v4().simple());
+        pg_execute(&admin, format!("CREATE DATABASE {name}")).unwrap_or_else(|e| {
+            panic!(
+                "cannot create a scratch database on {admin} ({e}); the PostgreSQL tests need \
+                 it (CI's .ci/run starts it; set INTERDICT_TEST_PG to use another server)"
+            )
+        });
+        let (base, _) = admin.rsplit_once('/').expect("a database URL");
+        let url = format!("{base}/{name}");
+        PgScratch { admin, name, url }
+    }
+}
+
+impl Default for PgScratch {
+    fn default() -> PgScratch {
+        PgScratch::new()
+    }
 }
 
 impl Drop for PgScratch {
     fn drop(&mut self) {
-        let admin = self.admin.clone();
-        let name = self.name.clone();
-        // A fresh runtime on its own thread: Drop may run inside the test's runtime.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await;
-                }
-            });
-        })
-        .join();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let _ = pg_execute(&self.admin, sql);
     }
 }
 
@@ -75,28 +112,8 @@ impl Backend {
 
     /// A fresh scratch PostgreSQL database.
     pub async fn postgres() -> Backend {
-        let admin = admin_url();
-        let mut conn = sqlx::PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL at {admin} is not reachable ({e}); the PostgreSQL half of the \
-                 suites need it (CI's .ci/run starts it; set INTERDICT_TEST_PG to use \
-                 another server)"
-                )
-            });
-        let name = format!("interdict_test_{}", uuid::Uuid::new_v4().simple());
-        let create = format!("CREATE DATABASE {name}");
-        sqlx::query(sqlx::AssertSqlSafe(create))
-            .execute(&mut conn)
-            .await
-            .expect("create the scratch database");
-        let scratch = PgScratch {
-            admin: admin.clone(),
-            name: name.clone(),
-        };
-        let (base, _) = admin.rsplit_once('/').expect("a database URL");
-        let url = format!("{base}/{name}");
+        let scratch = PgScratch::new();
+        let url = scratch.url.clone();
         let store = Store::connect(&url).await.expect("open postgres");
         Backend {
             store,

@@ -8,8 +8,8 @@ mod support;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-use support::fleet::{Server, admin, free_port, get_json};
 use support::linux::linux_root;
+use support::server::{Api, Db, Server, admin, token};
 
 /// Runs `interdict ARGS…`; returns (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -31,6 +31,22 @@ fn root_with_id(machine_id: &str) -> (support::Fixture, tempfile::TempDir) {
     let fx = linux_root(&marker.path().join("ran"));
     fx.write("etc/machine-id", format!("{machine_id}\n"));
     (fx, marker)
+}
+
+/// `admin` that must succeed; its standard output, trimmed.
+fn admin_ok(db: &Db, args: &[&str]) -> String {
+    let (code, out, err) = admin(db, args);
+    assert_eq!(code, 0, "admin {args:?}: {err}");
+    out.trim().to_string()
+}
+
+/// A loopback port that was free a moment ago (a restart reuses it).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn s(p: &Path) -> &str {
@@ -89,12 +105,8 @@ fn spooled(state: &Path) -> usize {
 }
 
 /// The scans of `host`, oldest received first: (report id, scanned).
-fn scans(server: &str, token: &str, host: &str) -> Vec<(String, String)> {
-    let page = get_json(
-        server,
-        &format!("/api/v1/hosts/{host}/scans?limit=100"),
-        token,
-    );
+fn scans(api: &Api, host: &str) -> Vec<(String, String)> {
+    let page = api.ok(&format!("/hosts/{host}/scans?limit=100"));
     let mut v: Vec<(String, String)> = page["items"]
         .as_array()
         .unwrap()
@@ -112,15 +124,12 @@ fn scans(server: &str, token: &str, host: &str) -> Vec<(String, String)> {
 
 #[test]
 fn two_agents_bridge_an_outage_in_order_and_a_revoked_credential_is_refused() {
-    let data = tempfile::tempdir().unwrap();
+    let db = Db::sqlite();
     let port = free_port();
-    let server = Server::start(data.path(), port, &[]);
-    let url = server.url.clone();
-    let secret = admin(data.path(), &["secret", "create"]);
-    let token = admin(
-        data.path(),
-        &["token", "create", "--name", "t", "--role", "auditor"],
-    );
+    let mut server = Server::start_on(&db, port, &[]);
+    let url = server.base.clone();
+    let secret = admin_ok(&db, &["secret", "create"]);
+    let token = token(&db, "auditor");
     let (r1, _m1) = root_with_id("11111111111111111111111111111111");
     let (r2, _m2) = root_with_id("22222222222222222222222222222222");
     let (a1, a2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -137,7 +146,8 @@ fn two_agents_bridge_an_outage_in_order_and_a_revoked_credential_is_refused() {
     }
     let h1 = "machine-id:11111111111111111111111111111111";
     let h2 = "machine-id:22222222222222222222222222222222";
-    let hosts = get_json(&url, "/api/v1/hosts", &token);
+    let api = Api::new(&server, &token);
+    let hosts = api.ok("/hosts");
     let ids: Vec<&str> = hosts["items"]
         .as_array()
         .unwrap()
@@ -145,11 +155,7 @@ fn two_agents_bridge_an_outage_in_order_and_a_revoked_credential_is_refused() {
         .map(|h| h["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, [h1, h2]);
-    let kesl = get_json(
-        &url,
-        &format!("/api/v1/findings?host={h1}&product=kesl"),
-        &token,
-    );
+    let kesl = api.ok(&format!("/findings?host={h1}&product=kesl"));
     assert_eq!(kesl["items"][0]["state"], "identified", "{kesl}");
 
     // Outage: the agents keep their reports.
@@ -164,14 +170,15 @@ fn two_agents_bridge_an_outage_in_order_and_a_revoked_credential_is_refused() {
     assert_eq!((spooled(a1.path()), spooled(a2.path())), (2, 1));
 
     // Back: the spool goes first, oldest first, each report once.
-    let server = Server::start(data.path(), port, &[]);
+    let mut server = Server::start_on(&db, port, &[]);
     let (code, err) = run_once(a1.path(), r1.path());
     assert_eq!(code, 0, "{err}");
     let (code, err) = run_once(a2.path(), r2.path());
     assert_eq!(code, 0, "{err}");
     assert_eq!((spooled(a1.path()), spooled(a2.path())), (0, 0));
-    let s1 = scans(&url, &token, h1);
-    let s2 = scans(&url, &token, h2);
+    let api = Api::new(&server, &token);
+    let s1 = scans(&api, h1);
+    let s2 = scans(&api, h2);
     assert_eq!(
         (s1.len(), s2.len()),
         (4, 3),
@@ -188,7 +195,7 @@ fn two_agents_bridge_an_outage_in_order_and_a_revoked_credential_is_refused() {
     assert_eq!(ids.len(), 4);
 
     // A revoked credential: refused, said so, the report kept.
-    admin(data.path(), &["host", "revoke", h1]);
+    admin_ok(&db, &["host", "revoke", h1]);
     let (code, err) = run_once(a1.path(), r1.path());
     assert_eq!(code, 2, "{err}");
     assert!(
@@ -200,7 +207,7 @@ fn two_agents_bridge_an_outage_in_order_and_a_revoked_credential_is_refused() {
         1,
         "the report waits for a new enrollment"
     );
-    assert_eq!(scans(&url, &token, h1).len(), 4);
+    assert_eq!(scans(&api, h1).len(), 4);
     server.stop();
 }
 
@@ -230,26 +237,22 @@ fn make_ca(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf, s
 
 #[test]
 fn agent_over_https_trusts_its_ca_file_and_refuses_another() {
-    let data = tempfile::tempdir().unwrap();
+    let db = Db::sqlite();
     let pki = tempfile::tempdir().unwrap();
     let (ca, cert, key) = make_ca(pki.path(), "fleet");
     let (other_ca, _, _) = make_ca(pki.path(), "other");
-    let server = Server::start(
-        data.path(),
-        0,
-        &["--tls-cert", s(&cert), "--tls-key", s(&key)],
-    );
+    let server = Server::start(&db, &["--tls-cert", s(&cert), "--tls-key", s(&key)]);
     assert!(
-        server.url.starts_with("https://127.0.0.1:"),
+        server.base.starts_with("https://127.0.0.1:"),
         "{}",
-        server.url
+        server.base
     );
-    let secret = admin(data.path(), &["secret", "create"]);
+    let secret = admin_ok(&db, &["secret", "create"]);
     let (root, _m) = root_with_id("33333333333333333333333333333333");
 
     let wrong = tempfile::tempdir().unwrap();
     let (code, err) = enroll(
-        &server.url,
+        &server.base,
         &secret,
         wrong.path(),
         root.path(),
@@ -263,16 +266,13 @@ fn agent_over_https_trusts_its_ca_file_and_refuses_another() {
     assert!(!wrong.path().join("enrollment.json").exists());
 
     let state = tempfile::tempdir().unwrap();
-    let (code, err) = enroll(&server.url, &secret, state.path(), root.path(), Some(&ca));
+    let (code, err) = enroll(&server.base, &secret, state.path(), root.path(), Some(&ca));
     assert_eq!(code, 0, "{err}");
     let (code, err) = run_once(state.path(), root.path());
     assert_eq!(code, 0, "{err}");
     assert_eq!(spooled(state.path()), 0, "{err}");
-    let token = admin(
-        data.path(),
-        &["token", "create", "--name", "t", "--role", "auditor"],
-    );
-    let client = interdict_agent::client::Client::new(&server.url, Some(&ca)).unwrap();
+    let token = token(&db, "auditor");
+    let client = interdict_agent::client::Client::new(&server.base, Some(&ca)).unwrap();
     let (status, body) = client.get("/api/v1/hosts", &token).unwrap();
     assert_eq!(status, 200, "{body}");
     let hosts: Value = serde_json::from_str(&body).unwrap();
@@ -284,12 +284,9 @@ fn agent_over_https_trusts_its_ca_file_and_refuses_another() {
 
 #[test]
 fn upload_sends_scan_sbom_and_import_documents_and_reports_each() {
-    let data = tempfile::tempdir().unwrap();
-    let server = Server::start(data.path(), 0, &[]);
-    let token = admin(
-        data.path(),
-        &["token", "create", "--name", "u", "--role", "analyst"],
-    );
+    let db = Db::sqlite();
+    let server = Server::start(&db, &[]);
+    let token = token(&db, "analyst");
     let files = tempfile::tempdir().unwrap();
     let (root, _m) = root_with_id("44444444444444444444444444444444");
     let testdata = concat!(env!("CARGO_MANIFEST_DIR"), "/../interdict-sbom/testdata");
@@ -341,7 +338,7 @@ fn upload_sends_scan_sbom_and_import_documents_and_reports_each() {
         s(&missing),
         s(&import),
         "--server",
-        &server.url,
+        &server.base,
         "--token",
         &token,
     ]);
@@ -367,7 +364,7 @@ fn upload_sends_scan_sbom_and_import_documents_and_reports_each() {
         "upload",
         s(&scan),
         "--server",
-        &server.url,
+        &server.base,
         "--token",
         &token,
     ]);
@@ -378,7 +375,7 @@ fn upload_sends_scan_sbom_and_import_documents_and_reports_each() {
             format!("{}: duplicate (already stored)", s(&scan)).as_str()
         )
     );
-    let hosts = get_json(&server.url, "/api/v1/hosts?limit=1000", &token);
+    let hosts = Api::new(&server, &token).ok("/hosts?limit=1000");
     assert!(
         hosts["items"].as_array().unwrap().len() >= 3,
         "scan host, SBOM document, imported hosts: {hosts}"

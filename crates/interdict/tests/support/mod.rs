@@ -2,8 +2,8 @@
 //! and proving a scan left its root untouched.
 #![allow(dead_code)]
 
-pub mod fleet;
 pub mod linux;
+pub mod server;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -92,10 +92,12 @@ fn walkdir(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Runs `interdict` with `args`; returns (exit code, stdout, stderr).
+/// Runs `interdict` with `args`; returns (exit code, stdout, stderr). The server's
+/// database variable of the calling environment is not passed on (tests name theirs).
 pub fn interdict(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_interdict"))
         .args(args)
+        .env_remove("INTERDICT_DATABASE")
         .output()
         .unwrap();
     (
