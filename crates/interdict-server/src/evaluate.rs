@@ -14,7 +14,7 @@ use interdict_catalog::Catalog;
 use interdict_findings::{Finding, Report, SourceKind};
 use interdict_inventory::{Artifact, Platform};
 use interdict_matcher::Matcher;
-use interdict_store::{HostFindings, Store, StoreError};
+use interdict_store::{HostFindings, Store, StoreError, StoredInventory};
 use jiff::Timestamp;
 use std::time::{Duration, Instant};
 
@@ -127,7 +127,9 @@ impl Evaluator {
         Ok(Some(done))
     }
 
-    /// Matches every stored inventory again and replaces its hosts' findings.
+    /// Matches every stored inventory again and replaces its hosts' findings. Each page
+    /// of inventories is parsed and matched on every core (the catalog is compiled once
+    /// and shared); the store writes stay in batches of [`BATCH_HOSTS`] hosts.
     pub async fn reevaluate(&self, store: &Store) -> Result<Reevaluation, StoreError> {
         let started = Instant::now();
         let at = Timestamp::now();
@@ -139,27 +141,10 @@ impl Evaluator {
             let page = store
                 .inventories_for_reevaluation(cursor.as_deref(), 100)
                 .await?;
-            for inv in &page.items {
-                let items: Vec<Artifact> =
-                    serde_json::from_str(&inv.json).map_err(|e| StoreError::Corrupt {
-                        what: format!("inventory {}", inv.hash),
-                        message: e.to_string(),
-                    })?;
-                out.inventories += 1;
-                let mut per_platform: Vec<(Platform, Vec<Finding>)> = Vec::new();
-                for host in &inv.hosts {
-                    let platform = platform_of(&host.os_platform);
-                    let findings = match per_platform.iter().find(|(p, _)| *p == platform) {
-                        Some((_, f)) => f.clone(),
-                        None => {
-                            let f = self.match_inventory(platform, &items);
-                            per_platform.push((platform, f.clone()));
-                            f
-                        }
-                    };
-                    batch.push((host.id.clone(), findings));
-                    out.hosts += 1;
-                }
+            out.inventories += page.items.len();
+            for hosts in self.match_page(&page.items)? {
+                out.hosts += hosts.len();
+                batch.extend(hosts);
                 if batch.len() >= BATCH_HOSTS {
                     out.changes += store.replace_findings_batch(&batch, at, &actor).await?;
                     batch.clear();
@@ -174,6 +159,65 @@ impl Evaluator {
             out.changes += store.replace_findings_batch(&batch, at, &actor).await?;
         }
         out.elapsed = started.elapsed();
+        Ok(out)
+    }
+
+    /// The findings of every host of each stored inventory, in page order; the page is
+    /// split over the available cores (scoped threads: this runs before the server
+    /// listens, and the matchers are shared by reference).
+    fn match_page(
+        &self,
+        page: &[StoredInventory],
+    ) -> Result<Vec<Vec<(String, Vec<Finding>)>>, StoreError> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = page.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = page
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|inv| self.match_stored(inv))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(page.len());
+            for part in parts {
+                let matched = part.join().map_err(|_| StoreError::Corrupt {
+                    what: "re-evaluation".into(),
+                    message: "a matching thread panicked".into(),
+                })??;
+                out.extend(matched);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Parses one stored inventory and matches it once per platform among its hosts.
+    fn match_stored(
+        &self,
+        inv: &StoredInventory,
+    ) -> Result<Vec<(String, Vec<Finding>)>, StoreError> {
+        let items: Vec<Artifact> =
+            serde_json::from_str(&inv.json).map_err(|e| StoreError::Corrupt {
+                what: format!("inventory {}", inv.hash),
+                message: e.to_string(),
+            })?;
+        let mut per_platform: Vec<(Platform, Vec<Finding>)> = Vec::new();
+        let mut out = Vec::with_capacity(inv.hosts.len());
+        for host in &inv.hosts {
+            let platform = platform_of(&host.os_platform);
+            let findings = match per_platform.iter().find(|(p, _)| *p == platform) {
+                Some((_, f)) => f.clone(),
+                None => {
+                    let f = self.match_inventory(platform, &items);
+                    per_platform.push((platform, f.clone()));
+                    f
+                }
+            };
+            out.push((host.id.clone(), findings));
+        }
         Ok(out)
     }
 }
