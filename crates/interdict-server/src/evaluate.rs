@@ -129,18 +129,30 @@ impl Evaluator {
 
     /// Matches every stored inventory again and replaces its hosts' findings. Each page
     /// of inventories is parsed and matched on every core (the catalog is compiled once
-    /// and shared); the store writes stay in batches of [`BATCH_HOSTS`] hosts.
+    /// and shared) while the next page is read; the store writes stay in batches of
+    /// [`BATCH_HOSTS`] hosts.
     pub async fn reevaluate(&self, store: &Store) -> Result<Reevaluation, StoreError> {
         let started = Instant::now();
         let at = Timestamp::now();
         let actor = format!("system:catalog {}", short(&self.digest));
         let mut out = Reevaluation::default();
         let mut batch: Vec<(String, Vec<Finding>)> = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = store
-                .inventories_for_reevaluation(cursor.as_deref(), 100)
-                .await?;
+        // The next page is read (and inflated) by another task while this one matches.
+        let fetch = |cursor: Option<String>| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .inventories_for_reevaluation(cursor.as_deref(), 100)
+                    .await
+            })
+        };
+        let mut pending = Some(fetch(None));
+        while let Some(task) = pending.take() {
+            let page = task.await.map_err(|e| StoreError::Corrupt {
+                what: "re-evaluation".into(),
+                message: format!("reading stored inventories failed: {e}"),
+            })??;
+            pending = page.next.clone().map(|next| fetch(Some(next)));
             out.inventories += page.items.len();
             for hosts in self.match_page(&page.items)? {
                 out.hosts += hosts.len();
@@ -149,10 +161,6 @@ impl Evaluator {
                     out.changes += store.replace_findings_batch(&batch, at, &actor).await?;
                     batch.clear();
                 }
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => break,
             }
         }
         if !batch.is_empty() {
