@@ -18,6 +18,9 @@ use interdict_store::{HostFindings, Store, StoreError, StoredInventory};
 use jiff::Timestamp;
 use std::time::{Duration, Instant};
 
+/// The findings of each host holding one stored inventory.
+type HostsFindings = Vec<(String, Vec<Finding>)>;
+
 /// Hosts whose findings are replaced in one transaction during a re-evaluation.
 const BATCH_HOSTS: usize = 500;
 
@@ -173,10 +176,7 @@ impl Evaluator {
     /// The findings of every host of each stored inventory, in page order; the page is
     /// split over the available cores (scoped threads: this runs before the server
     /// listens, and the matchers are shared by reference).
-    fn match_page(
-        &self,
-        page: &[StoredInventory],
-    ) -> Result<Vec<Vec<(String, Vec<Finding>)>>, StoreError> {
+    fn match_page(&self, page: &[StoredInventory]) -> Result<Vec<HostsFindings>, StoreError> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let chunk = page.len().div_ceil(threads).max(1);
         std::thread::scope(|scope| {
@@ -203,10 +203,7 @@ impl Evaluator {
     }
 
     /// Parses one stored inventory and matches it once per platform among its hosts.
-    fn match_stored(
-        &self,
-        inv: &StoredInventory,
-    ) -> Result<Vec<(String, Vec<Finding>)>, StoreError> {
+    fn match_stored(&self, inv: &StoredInventory) -> Result<HostsFindings, StoreError> {
         let items: Vec<Artifact> =
             serde_json::from_str(&inv.json).map_err(|e| StoreError::Corrupt {
                 what: format!("inventory {}", inv.hash),
@@ -234,4 +231,68 @@ impl Evaluator {
 pub fn short(digest: &str) -> &str {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
     hex.get(..12).unwrap_or(hex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use interdict_findings::{CatalogStamp, Host, Os};
+    use interdict_inventory::{ArtifactKind, Platform};
+    use std::collections::BTreeMap;
+
+    /// A scan of host `h` made with another catalog and no findings; host 0 has `kesl`.
+    fn report(h: usize, at: Timestamp) -> Report {
+        let stamp = CatalogStamp {
+            version: "0".into(),
+            digest: "sha256:old".into(),
+        };
+        let mut r = Report::new(SourceKind::Scan, "0.1.0", stamp, at, format!("r{h}"));
+        let os = Os {
+            platform: Some(Platform::Linux),
+            ..Os::default()
+        };
+        let ids = BTreeMap::from([("machine-id".to_string(), format!("m{h:04}"))]);
+        r.host = Some(Host::new(&format!("host{h}"), os, ids));
+        let name = if h == 0 {
+            "kesl".to_string()
+        } else {
+            format!("pkg{h}")
+        };
+        let item = Artifact::new(
+            ArtifactKind::Package,
+            name,
+            "var/lib/dpkg/status",
+            "dpkg-status",
+        );
+        r.inventory = Some(vec![item]);
+        r
+    }
+
+    #[tokio::test]
+    async fn reevaluation_pages_through_every_inventory_on_a_current_thread_runtime() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open_data_dir(dir.path()).await.expect("store");
+        let at = Timestamp::now();
+        // More than one page of 100 inventories, so the read-ahead is exercised.
+        for h in 0..130 {
+            let none = HostFindings::new();
+            store
+                .ingest(&report(h, at), None, &none, at, "test")
+                .await
+                .expect("ingest");
+        }
+        let catalog = Catalog::bundled().expect("catalog");
+        let evaluator = Evaluator::new(&catalog).expect("evaluator");
+        let done = evaluator.reevaluate(&store).await.expect("re-evaluation");
+        assert_eq!(
+            (done.inventories, done.hosts, done.changes),
+            (130, 130, 1),
+            "every inventory matched once, and only host 0's kesl is new: {done:?}"
+        );
+        let again = evaluator
+            .reevaluate(&store)
+            .await
+            .expect("second re-evaluation");
+        assert_eq!(again.changes, 0, "a second pass changes nothing: {again:?}");
+    }
 }

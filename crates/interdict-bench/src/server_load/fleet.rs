@@ -173,7 +173,14 @@ fn process(pid: u64, exe: &str) -> Artifact {
     .with_attr("cmdline", exe)
     .with_attr("exe", exe)
     .with_attr("pid", pid.to_string())
-    .with_attr("user", if pid % 3 == 0 { "root" } else { "daemon" })
+    .with_attr(
+        "user",
+        if pid.is_multiple_of(3) {
+            "root"
+        } else {
+            "daemon"
+        },
+    )
 }
 
 /// What the fleet generator knows about host `h`.
@@ -278,7 +285,7 @@ pub fn inventory(h: usize) -> Vec<Artifact> {
             continue;
         }
         let name = package_name(p);
-        if p % 5 == 0 && optional.len() + 1 < room {
+        if p.is_multiple_of(5) && optional.len() + 1 < room {
             optional.push(unit(
                 &format!("{name}.service"),
                 &format!("/usr/bin/{name}"),
@@ -371,6 +378,10 @@ pub struct Fleet {
     pub distinct_items: usize,
 }
 
+/// One generated report: (gzip body, JSON length, has a kesl finding, inventory hash,
+/// item hashes).
+type Made = (Vec<u8>, u64, bool, u64, Vec<u64>);
+
 fn hash_of<T: Hash>(t: &T) -> u64 {
     let mut s = DefaultHasher::new();
     t.hash(&mut s);
@@ -385,7 +396,7 @@ pub fn generate(hosts: usize, catalog: &Catalog) -> Result<Fleet, String> {
         digest: catalog.digest(),
     };
     let at = interdict_findings::now_millis();
-    let made: Vec<Result<(Vec<u8>, u64, bool, u64, Vec<u64>), String>> = (0..hosts)
+    let made: Vec<Result<Made, String>> = (0..hosts)
         .into_par_iter()
         .map(|h| {
             let report = report(h, &matcher, &stamp, at);
