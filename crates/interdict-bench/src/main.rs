@@ -19,12 +19,16 @@
 //! interdict-bench head-floor DIR       the sweep opening every file and reading its first 4 KiB,
 //!                                      parsing nothing (the floor under header identification)
 //! interdict-bench make-pe-root DIR N [CORPUS]   build a Windows-like root with N PE files
+//! interdict-bench server-load [--hosts N] [--clients K] [--backend sqlite|postgres|both] …
+//!                                      the fleet server under load (see server_load.rs;
+//!                                      benches/server-load.sh runs it)
 //! interdict-bench make-volume-root DIR FILES PE [CORPUS]
 //!                                      build a Windows volume of FILES files, PE of them PE
 //!                                      images in arbitrary folders under arbitrary names
 //! ```
 #![forbid(unsafe_code)]
 
+mod server_load;
 mod volume;
 
 use interdict_catalog::Catalog;
@@ -98,6 +102,9 @@ struct SweepOpts {
 }
 
 fn run(mut args: Vec<String>) -> Res<String> {
+    if args.first().map(String::as_str) == Some("server-load") {
+        return server_load::run(&args[1..]);
+    }
     let repeat = take_repeat(&mut args)?;
     let cross_mounts = take_flag(&mut args, "--cross-mounts");
     let threads = take_number(&mut args, "--threads")?.unwrap_or(0);
@@ -155,7 +162,8 @@ fn run(mut args: Vec<String>) -> Res<String> {
 
 const USAGE: &str = "usage: interdict-bench <dpkg|dpkg-full|inventory|sweep|sweep-catalog|hive|\
 sbom|json-value|pe-root|pe-bytes|head-floor> PATH [--repeat N] | make-pe-root DIR N [CORPUS] | \
-make-volume-root DIR FILES PE [CORPUS]";
+make-volume-root DIR FILES PE [CORPUS] | server-load [--hosts N] [--clients K] \
+[--reads R] [--backend sqlite|postgres|both] [--interdict PATH] [--pg URL] [--time-limit S] [--out F]";
 
 /// One run of a subcommand that needs no set-up.
 fn once(cmd: &str, path: &str, sweep_opts: SweepOpts) -> Res<String> {

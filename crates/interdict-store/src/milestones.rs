@@ -164,6 +164,7 @@ impl Store {
         let now_ms = ms(now);
         let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
         let mut out = Vec::new();
+        let earliest = self.earliest_fact_ms().await?;
         for act in self.activations().await? {
             let Some(directive) = catalog.directive(&act.directive) else {
                 continue;
@@ -175,7 +176,15 @@ impl Store {
                     (Deliverable::StatusReport, Some(every)) => due_end - every * DAY_MS,
                     _ => i64::MIN,
                 };
-                let facts = self.facts(&act.directive, at, window_from).await?;
+                // Before the first host, credential or finding event every count is
+                // zero: the queries are skipped (a directive activated years back has
+                // a hundred such status points).
+                let facts = match earliest {
+                    Some(first) if at >= first => {
+                        self.facts(&act.directive, at, window_from).await?
+                    }
+                    _ => Facts::default(),
+                };
                 let (status, detail) = match rule(&m.deliverable, &facts) {
                     None => (
                         MilestoneState::Untracked,
@@ -200,6 +209,22 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The earliest instant any fact counts from: the first host seen, host credential
+    /// created or finding event; `None` for an empty store.
+    async fn earliest_fact_ms(&self) -> Result<Option<i64>> {
+        let (first,): (Option<i64>,) = self
+            .db
+            .read()
+            .one(
+                "SELECT min(m) FROM (SELECT min(first_seen_ms) AS m FROM hosts \
+                 UNION ALL SELECT min(created_ms) AS m FROM host_credentials \
+                 UNION ALL SELECT min(at_ms) AS m FROM finding_events) x",
+                args![],
+            )
+            .await?;
+        Ok(first)
     }
 
     /// The facts of `directive` as of `at_ms`; scans counted in `(window_from, at_ms]`.
