@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::server::{Api, Db, Server, admin, host_root, scan_report, token};
+use support::server::{Api, Db, Server, add_user, admin, host_root, scan_report, token};
 
 const KASPERSKY: &str = "AO Kaspersky Lab <support@kaspersky.com>";
 
@@ -89,24 +89,6 @@ impl Browser {
 fn csrf(html: &str) -> String {
     let at = html.find(r#"name="csrf" value=""#).expect("a CSRF field") + 19;
     html[at..].split('"').next().unwrap().to_string()
-}
-
-fn add_user(db: &Db, dir: &std::path::Path, name: &str, role: &str) {
-    let pw = dir.join(name);
-    std::fs::write(&pw, format!("{name}-password\n")).unwrap();
-    let (code, _, err) = admin(
-        db,
-        &[
-            "user",
-            "add",
-            name,
-            "--role",
-            role,
-            "--password-file",
-            pw.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
 }
 
 #[test]

@@ -20,6 +20,7 @@
 mod fleet;
 mod measure;
 mod server;
+mod web;
 
 use interdict_catalog::Catalog;
 use measure::{Api, Ingest, Latency};
@@ -113,6 +114,11 @@ fn parse(args: &[String]) -> Res<Opts> {
 }
 
 /// What one backend measured.
+/// The dashboard user the benchmark logs in as.
+const WEB_USER: &str = "load-web";
+/// Its password (the benchmark's own throwaway database).
+const WEB_PASSWORD: &str = "load-web-password-1";
+
 struct Outcome {
     backend: &'static str,
     ingest: Ingest,
@@ -211,6 +217,22 @@ async fn phases(
         &["token", "create", "--name", "load", "--role", "admin"],
     )?;
     server::admin(bin, db, &["directive", "activate", "bod-17-01"])?;
+    let password_file = work.join(format!("{backend}-password"));
+    std::fs::write(&password_file, WEB_PASSWORD).map_err(|e| e.to_string())?;
+    let password_arg = password_file.to_string_lossy().into_owned();
+    server::admin(
+        bin,
+        db,
+        &[
+            "user",
+            "add",
+            WEB_USER,
+            "--role",
+            "admin",
+            "--password-file",
+            &password_arg,
+        ],
+    )?;
     let start_limit = Duration::from_secs(120);
     let srv = Server::start(bin, db, None, start_limit)?;
     let api = Api::new(&srv.base, &token)?;
@@ -249,6 +271,42 @@ async fn phases(
     let mut reads = Vec::new();
     for (label, path) in paths {
         let l = api.time_get(&path, opts.reads).await?;
+        eprintln!("  {label}: p50 {:?} p95 {:?}", l.p50, l.p95);
+        reads.push((label.to_string(), l));
+    }
+    // The dashboard's pages, logged in as a browser is (form login, session cookie).
+    let kesl_host = api.get("/findings?product=kesl&limit=1").await?["items"][0]["host_id"]
+        .as_str()
+        .ok_or("GET /findings?product=kesl: no host_id")?
+        .to_string();
+    let dash = web::Dashboard::login(&srv.base, WEB_USER, WEB_PASSWORD).await?;
+    let pages = [
+        ("page / (overview, burn-down)", "/".to_string(), "<svg"),
+        ("page /hosts", "/hosts".to_string(), "<table"),
+        (
+            "page /hosts?state=identified",
+            "/hosts?state=identified".to_string(),
+            "<table",
+        ),
+        (
+            "page /hosts/{id} (a Kaspersky host)",
+            format!("/hosts/{kesl_host}"),
+            "kesl",
+        ),
+        ("page /findings", "/findings".to_string(), "<table"),
+        (
+            "page /directives/bod-17-01",
+            "/directives/bod-17-01".to_string(),
+            "Kaspersky",
+        ),
+        (
+            "page /audit (with chain verification)",
+            "/audit".to_string(),
+            "audit-status",
+        ),
+    ];
+    for (label, path, must) in pages {
+        let l = dash.time_page(&path, must, opts.reads).await?;
         eprintln!("  {label}: p50 {:?} p95 {:?}", l.p50, l.p95);
         reads.push((label.to_string(), l));
     }

@@ -438,3 +438,23 @@ pub fn poll<T>(limit: Duration, what: &str, mut probe: impl FnMut() -> Option<T>
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Adds a dashboard user `name` with `role` through the admin CLI; the password is
+/// `NAME-password` (written to a file in `dir`).
+pub fn add_user(db: &Db, dir: &std::path::Path, name: &str, role: &str) {
+    let pw = dir.join(name);
+    std::fs::write(&pw, format!("{name}-password\n")).unwrap();
+    let (code, _, err) = admin(
+        db,
+        &[
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-file",
+            pw.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+}
