@@ -109,6 +109,16 @@ impl Store {
                 location: location.clone(),
                 message: e.to_string(),
             })?;
+        // Fresh planner statistics (bounded work): without them SQLite may pick a
+        // low-selectivity index for a correlated subquery and turn a page into seconds.
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&write)
+            .await
+            .map_err(open_err)?;
+        sqlx::query("PRAGMA optimize = 0x10002")
+            .execute(&write)
+            .await
+            .map_err(open_err)?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts.create_if_missing(false))
