@@ -10,15 +10,19 @@
 //!   the deliverables and the evidence pack, and described by the JSON Schema
 //!   [`report_schema`] (committed as `docs/report.schema.json`).
 //!
+//! * [`audit`]: the audit chain's entry hash and the offline check of a chain segment,
+//!   shared by the store and the evidence pack.
+//!
 //! Compatibility: within a major `schema_version`, fields are only added; a reader keeps a
 //! newer minor version's unknown fields ([`Report::extra`]) and refuses another major.
 //!
 //! **Boundary:** a leaf of the output side: depends on `interdict-inventory` (the
-//! artifacts a report may carry) and on serde, jiff and schemars only. The catalog, the
+//! artifacts a report may carry) and on serde, jiff, schemars and sha2 only. The catalog, the
 //! matcher, the scan, the store and the server all speak this crate's types.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod audit;
 mod finding;
 mod host;
 mod report;

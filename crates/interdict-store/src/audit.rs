@@ -8,37 +8,9 @@ use crate::Store;
 use crate::db::{Tx, args};
 use crate::error::Result;
 use crate::model::{AuditEntry, AuditVerification, BrokenLink, Page};
-use crate::util::{decode_cursor, ms, page_limit, paginate, sha256_hex, ts};
+use crate::util::{decode_cursor, ms, page_limit, paginate, ts};
+use interdict_findings::audit::{AuditRecord, entry_hash};
 use jiff::Timestamp;
-
-/// The hash of one entry.
-fn entry_hash(
-    prev: &str,
-    seq: i64,
-    at_ms: i64,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: &str,
-) -> String {
-    // Length-prefixed fields, so no two different entries share a preimage.
-    let mut pre = String::new();
-    for field in [
-        prev,
-        &seq.to_string(),
-        &at_ms.to_string(),
-        actor,
-        action,
-        subject,
-        detail,
-    ] {
-        pre.push_str(&field.len().to_string());
-        pre.push(':');
-        pre.push_str(field);
-        pre.push('\n');
-    }
-    sha256_hex(pre.as_bytes())
-}
 
 /// Appends one entry inside `tx`; returns its sequence number.
 pub(crate) async fn append(
@@ -134,6 +106,39 @@ impl Store {
             limit,
             |e| e.seq.to_string(),
         ))
+    }
+
+    /// The contiguous run of audit entries recorded up to `until` (inclusive), starting at
+    /// the first entry at or after `since`, as evidence packs carry them. The first
+    /// entry's `prev_hash` anchors the segment to the rest of the chain.
+    pub async fn audit_segment(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<AuditRecord>> {
+        let rows: Vec<AuditRow> = self
+            .db
+            .read()
+            .all(
+                "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash \
+                 FROM audit_log WHERE seq >= (SELECT coalesce(min(seq), 9223372036854775807) FROM audit_log \
+                 WHERE at_ms >= $1) AND at_ms <= $2 ORDER BY seq",
+                args![ms(since), ms(until)],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditRecord {
+                seq: r.seq,
+                at_ms: r.at_ms,
+                actor: r.actor,
+                action: r.action,
+                subject: r.subject,
+                detail: r.detail,
+                prev_hash: r.prev_hash,
+                hash: r.hash,
+            })
+            .collect())
     }
 
     /// Walks the whole chain and names the first broken link: a missing entry (deleted),

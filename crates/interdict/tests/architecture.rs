@@ -97,6 +97,18 @@ fn layers_hold() {
             "interdict-inventory",
         ],
     );
+    // Evidence packs are pure: they may re-compute deliverables, never scan or store.
+    assert_only(
+        &g,
+        "interdict-evidence",
+        &[
+            "interdict-findings",
+            "interdict-inventory",
+            "interdict-catalog",
+            "interdict-deliverables",
+            "interdict-report",
+        ],
+    );
     let server = closure(&g, "interdict-server");
     for forbidden in [
         "interdict-collectors",
