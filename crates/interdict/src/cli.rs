@@ -41,6 +41,9 @@ pub enum Command {
     Agent(AgentCommand),
     /// Send saved report documents (`scan`, `sbom`, `import` JSON) to the fleet server.
     Upload(UploadArgs),
+    /// Evidence packs: create a signing key, verify a pack offline.
+    #[command(subcommand)]
+    Evidence(crate::evidence_cmd::EvidenceCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
