@@ -4,6 +4,7 @@
 
 use crate::agent_cmd::{AgentCommand, UploadArgs};
 use crate::catalog_cmd::CatalogCommand;
+use crate::report_cmd::ReportArgs;
 use crate::sbom_cmd::{ImportArgs, SbomArgs};
 use crate::server_cmd::{AdminArgs, ServeArgs};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -41,6 +42,9 @@ pub enum Command {
     Agent(AgentCommand),
     /// Send saved report documents (`scan`, `sbom`, `import` JSON) to the fleet server.
     Upload(UploadArgs),
+    /// The directive's deliverables as of a date: identification report, plan of action,
+    /// status report (HTML, JSON, CSV or PDF), from the server's database or saved reports.
+    Report(ReportArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
