@@ -291,7 +291,7 @@ fn deliverables_and_plan_details_from_the_directive_page() {
     ];
     let (status, location, _) = alice.post("/directives/bod-17-01/plan-details", &form);
     assert_eq!(status, 303);
-    assert!(location.contains("version%201"), "{location}");
+    assert!(location.contains("version+1"), "{location}");
     let (_, _, plan) = alice.get("/directives/bod-17-01/reports/plan?format=json");
     let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
     assert_eq!(plan["plan_details"]["version"], 1);
