@@ -249,11 +249,18 @@ impl PlanDetails {
         })
     }
 
-    /// Parses plan details from JSON (the API's body); errors name `origin`.
+    /// Parses plan details from a JSON object (the API's body); errors name `origin`.
     pub fn from_json(text: &str, origin: &str) -> Result<PlanDetails, PlanDetailsError> {
-        serde_json::from_str(text).map_err(|e| PlanDetailsError {
+        let fail = |message: String| PlanDetailsError {
             origin: origin.to_string(),
-            message: e.to_string(),
-        })
+            message,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| fail(e.to_string()))?;
+        // serde would also read a struct from an array of its fields in order.
+        if !value.is_object() {
+            return Err(fail("plan details must be a JSON object".into()));
+        }
+        serde_json::from_value(value).map_err(|e| fail(e.to_string()))
     }
 }
