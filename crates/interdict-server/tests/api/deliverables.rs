@@ -89,7 +89,7 @@ async fn deliverables(b: &Backend) {
         (path("status", "format=docx"), 400, "format"),
         (path("summary", ""), 404, "summary"),
         (
-            format!("/directives/bod-99-99/reports/status"),
+            "/directives/bod-99-99/reports/status".to_string(),
             404,
             "bod-99-99",
         ),
