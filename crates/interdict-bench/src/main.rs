@@ -22,12 +22,18 @@
 //! interdict-bench server-load [--hosts N] [--clients K] [--backend sqlite|postgres|both] …
 //!                                      the fleet server under load (see server_load.rs;
 //!                                      benches/server-load.sh runs it)
+//! interdict-bench make-deliverables-fleet DIR [--hosts N] [--days D] [--every K]
+//!                                      import reports of a synthetic fleet for
+//!                                      benches/deliverables.sh (see deliverables_fleet.rs)
+//! interdict-bench load-deliverables-fleet DIR (--data-dir D | --database URL)
+//!                                      ingest them into a store, each at its `finished` time
 //! interdict-bench make-volume-root DIR FILES PE [CORPUS]
 //!                                      build a Windows volume of FILES files, PE of them PE
 //!                                      images in arbitrary folders under arbitrary names
 //! ```
 #![forbid(unsafe_code)]
 
+mod deliverables_fleet;
 mod server_load;
 mod volume;
 
@@ -102,6 +108,21 @@ struct SweepOpts {
 }
 
 fn run(mut args: Vec<String>) -> Res<String> {
+    if args.first().map(String::as_str) == Some("make-deliverables-fleet") {
+        let mut rest = args[1..].to_vec();
+        let hosts = take_number(&mut rest, "--hosts")?.unwrap_or(10_000);
+        let days = take_number(&mut rest, "--days")?.unwrap_or(90);
+        let every = take_number(&mut rest, "--every")?.unwrap_or(7);
+        let dir = rest.first().ok_or(USAGE)?;
+        return deliverables_fleet::run(Path::new(dir), hosts, days, every);
+    }
+    if args.first().map(String::as_str) == Some("load-deliverables-fleet") {
+        let (dir, target) = match &args[1..] {
+            [dir, flag, target] if flag == "--data-dir" || flag == "--database" => (dir, target),
+            _ => return Err(USAGE.to_string()),
+        };
+        return deliverables_fleet::load(Path::new(dir), target);
+    }
     if args.first().map(String::as_str) == Some("server-load") {
         return server_load::run(&args[1..]);
     }

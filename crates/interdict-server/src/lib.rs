@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod deliverables;
 pub mod error;
 pub mod evaluate;
 mod routes;

@@ -67,6 +67,12 @@
 //! or before the instant (the state as the server knew it then); findings created later
 //! are absent.
 //!
+//! # Deliverables
+//! [`Store::hosts_as_of`] (every known host with its last scan and its findings' states as
+//! of an instant), [`Store::directive_events`] (the event history the burn-down reads) and
+//! the plan of action's manual elements, versioned: [`Store::save_plan_details`] appends a
+//! version, [`Store::plan_details`] reads the one current at an instant.
+//!
 //! # Audit
 //! Every operation appends one entry (who, when, what, the previous entry's hash; the hash
 //! is SHA-256 over length-prefixed fields). [`Store::verify_audit`] names the first broken
@@ -95,6 +101,7 @@ mod overview;
 mod query;
 mod sessions;
 mod settings;
+mod snapshot;
 #[cfg(feature = "test-support")]
 pub mod testing;
 mod util;
@@ -109,6 +116,7 @@ pub use overview::Overview;
 pub use query::{FindingFilter, HostFilter};
 pub use sessions::Session;
 pub use settings::CATALOG_DIGEST;
+pub use snapshot::{DirectiveEvent, FindingAsOf, HostAsOf, PlanDetailsVersion};
 
 /// The store: a handle on the database, cheap to clone (the pools are shared).
 #[derive(Clone, Debug)]
@@ -150,6 +158,10 @@ mod send_check {
         send(&s.scans("h", None, 1));
         send(&s.audit_entries(None, 1));
         send(&s.verify_audit());
+        send(&s.hosts_as_of("d", t));
+        send(&s.directive_events("d", t));
+        send(&s.save_plan_details("d", &serde_json::json!({}), t, "a"));
+        send(&s.plan_details("d", None));
         send(&s.create_user("u", Role::Admin, None, t, "a"));
         send(&s.authenticate_user("u", "p"));
         send(&s.create_token("n", Role::Admin, t, "a"));

@@ -4,6 +4,7 @@
 
 use crate::agent_cmd::{AgentCommand, UploadArgs};
 use crate::catalog_cmd::CatalogCommand;
+use crate::report_cmd::ReportArgs;
 use crate::sbom_cmd::{ImportArgs, SbomArgs};
 use crate::server_cmd::{AdminArgs, ServeArgs};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -44,6 +45,9 @@ pub enum Command {
     /// Evidence packs: create a signing key, verify a pack offline.
     #[command(subcommand)]
     Evidence(crate::evidence_cmd::EvidenceCommand),
+    /// The directive's deliverables as of a date: identification report, plan of action,
+    /// status report (HTML, JSON, CSV or PDF), from the server's database or saved reports.
+    Report(ReportArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.

@@ -1,5 +1,5 @@
-//! `interdict evidence keygen|verify` (and, with the deliverables, `export`): signed
-//! evidence packs an auditor verifies offline (see the `interdict-evidence` crate).
+//! `interdict evidence keygen|verify`: signing keys and the offline check of evidence packs
+//! (see the `interdict-evidence` crate). `export` is still to come.
 
 use crate::write_stdout;
 use anyhow::{Context, Result, bail};
@@ -64,12 +64,6 @@ fn keygen(prefix: &Path) -> Result<ExitCode> {
         public.fingerprint()
     ))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reads a signing key file (PKCS#8 PEM), naming the file on error.
-pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
-    SigningKey::from_pem(&bytes).with_context(|| format!("{}", path.display()))
 }
 
 fn run_verify(file: &Path, keys: &[PathBuf]) -> Result<ExitCode> {

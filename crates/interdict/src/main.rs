@@ -12,6 +12,7 @@ mod agent_cmd;
 mod catalog_cmd;
 mod cli;
 mod evidence_cmd;
+mod report_cmd;
 mod sbom_cmd;
 mod server_cmd;
 
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Agent(cmd) => agent_cmd::run(cmd),
         Command::Upload(args) => agent_cmd::run_upload(args),
         Command::Evidence(cmd) => evidence_cmd::run(cmd),
+        Command::Report(args) => report_cmd::run_report(args),
         Command::Completions { shell } => {
             write_stdout(&cli::completions(shell)).map(|()| ExitCode::SUCCESS)
         }

@@ -109,6 +109,17 @@ fn layers_hold() {
             "interdict-report",
         ],
     );
+    // The deliverables are pure: catalog + vocabulary (+ the report renderer's escaping).
+    assert_only(
+        &g,
+        "interdict-deliverables",
+        &[
+            "interdict-catalog",
+            "interdict-findings",
+            "interdict-report",
+            "interdict-inventory",
+        ],
+    );
     let server = closure(&g, "interdict-server");
     for forbidden in [
         "interdict-collectors",

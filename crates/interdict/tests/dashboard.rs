@@ -249,3 +249,76 @@ fn dashboard_shows_the_fleet_and_plans_through_forms() {
     assert_eq!(status, 200);
     assert!(directive.contains(&start), "day 0 shown: {directive}");
 }
+
+/// The directive page links the three deliverables (the same documents as the API's) and
+/// saves the plan's manual elements through a CSRF-checked form; auditors cannot.
+#[test]
+fn deliverables_and_plan_details_from_the_directive_page() {
+    let db = Db::sqlite();
+    let pw = tempfile::tempdir().unwrap();
+    add_user(&db, pw.path(), "alice", "analyst");
+    add_user(&db, pw.path(), "bob", "auditor");
+    let server = Server::start(&db, &[]);
+    let api = Api::new(&server, &token(&db, "analyst"));
+    let root = host_root("dddddddddddddddddddddddddddddddd", &[("kesl", KASPERSKY)]);
+    let (status, body) = api.post("/reports", &scan_report(root.path()));
+    assert_eq!(status, 201, "{body}");
+
+    let mut alice = Browser::new(&server);
+    assert_eq!(alice.login("alice", "alice-password").0, 303);
+    let (status, _, page) = alice.get("/directives/bod-17-01");
+    assert_eq!(status, 200);
+    for kind in ["identification", "plan", "status"] {
+        assert!(
+            page.contains(&format!("href=\"/directives/bod-17-01/reports/{kind}\"")),
+            "{kind}"
+        );
+    }
+    assert!(page.contains("Nothing entered yet"));
+    let (status, _, html) = alice.get("/directives/bod-17-01/reports/identification");
+    assert_eq!(status, 200);
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("<svg"),
+        "{html}"
+    );
+    assert!(html.contains("1 distinct hosts affected"), "{html}");
+
+    let token = csrf(&page);
+    let form = [
+        ("csrf", token.as_str()),
+        ("agency", "Department of Examples"),
+        ("costs", "USD 12,000"),
+    ];
+    let (status, location, _) = alice.post("/directives/bod-17-01/plan-details", &form);
+    assert_eq!(status, 303);
+    assert!(location.contains("version+1"), "{location}");
+    let (_, _, plan) = alice.get("/directives/bod-17-01/reports/plan?format=json");
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(plan["plan_details"]["version"], 1);
+    assert_eq!(plan["elements"][0]["text"], "Department of Examples");
+    assert_eq!(plan["elements"][13]["text"], "USD 12,000");
+    assert_eq!(plan["elements"][1]["text"], "not yet provided");
+    let (_, _, page) = alice.get("/directives/bod-17-01");
+    assert!(page.contains(">Department of Examples</textarea>"));
+
+    // A tampered token, and an auditor's valid one, save nothing.
+    let forged = [("csrf", "forged"), ("agency", "Evil")];
+    assert_eq!(
+        alice.post("/directives/bod-17-01/plan-details", &forged).0,
+        403
+    );
+    let mut bob = Browser::new(&server);
+    assert_eq!(bob.login("bob", "bob-password").0, 303);
+    let (_, _, page) = bob.get("/directives/bod-17-01");
+    assert!(
+        !page.contains("Save as a new version"),
+        "auditors get no save button"
+    );
+    let token = csrf(&page);
+    let form = [("csrf", token.as_str()), ("agency", "Evil")];
+    assert_eq!(bob.post("/directives/bod-17-01/plan-details", &form).0, 403);
+    let (status, current) = api.get("/directives/bod-17-01/plan-details");
+    assert_eq!(status, 200);
+    assert_eq!(current["version"], 1);
+    assert_eq!(current["details"]["agency"], "Department of Examples");
+}

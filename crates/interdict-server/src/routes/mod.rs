@@ -1,6 +1,7 @@
 //! The `/api/v1` routes, their shared extractors and the OpenAPI document they make.
 
 mod admin;
+pub(crate) mod deliverables;
 mod directives;
 mod fleet;
 mod lifecycle;
@@ -74,6 +75,11 @@ pub fn api() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(directives::directives))
         .routes(routes!(directives::activate))
         .routes(routes!(directives::milestones))
+        .routes(routes!(deliverables::report))
+        .routes(routes!(
+            deliverables::plan_details,
+            deliverables::save_plan_details
+        ))
         .routes(routes!(admin::audit))
         .routes(routes!(admin::audit_verify))
         .routes(routes!(admin::tokens, admin::create_token))

@@ -7,6 +7,7 @@
 //! forms and their submissions are refused.
 
 pub mod charts;
+pub mod deliverables;
 mod lists;
 mod pages;
 pub mod session;
@@ -28,6 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/directives/{id}", get(pages::directive))
+        .route("/directives/{id}/reports/{kind}", get(deliverables::report))
+        .route(
+            "/directives/{id}/plan-details",
+            post(deliverables::save_plan),
+        )
         .route("/hosts", get(lists::hosts))
         .route("/hosts/{id}", get(lists::host))
         .route("/findings", get(lists::findings))

@@ -229,6 +229,21 @@ struct DirectivePage<'a> {
     products: String,
     distributions: String,
     milestones: Vec<MilestoneRow>,
+    /// The deliverables linked: (kind, title).
+    reports: &'static [(&'static str, &'static str)],
+    /// The plan details form: (field, label, current value).
+    plan_fields: Vec<(&'static str, &'static str, String)>,
+    /// The current plan details version, if any.
+    plan_version: Option<i64>,
+    csrf: String,
+    can_write: bool,
+    message: Option<String>,
+}
+
+/// `?message=` after a form.
+#[derive(Debug, serde::Deserialize)]
+pub struct MessageQuery {
+    message: Option<String>,
 }
 
 /// A directive: text, scope, exclusions, milestones and their status.
@@ -236,6 +251,7 @@ pub async fn directive(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<MessageQuery>,
 ) -> Response {
     let Some(d) = state.catalog.directive(&id) else {
         return (
@@ -285,7 +301,29 @@ pub async fn directive(
         .iter()
         .map(|x| format!("{x:?}").to_lowercase())
         .collect();
+    let stored = match state.store.plan_details(&id, None).await {
+        Ok(v) => v,
+        Err(e) => return failure(e),
+    };
+    let plan_fields = super::deliverables::FIELDS
+        .iter()
+        .map(|(name, label)| {
+            let value = stored
+                .as_ref()
+                .and_then(|v| v.details.get(*name))
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            (*name, *label, value)
+        })
+        .collect();
     render(&DirectivePage {
+        reports: &super::deliverables::REPORTS,
+        plan_fields,
+        plan_version: stored.map(|v| v.version),
+        csrf: user.session.csrf.clone(),
+        can_write: user.can_write(),
+        message: q.message,
         user: Some((&user).into()),
         nav: "",
         d,

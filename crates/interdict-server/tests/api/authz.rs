@@ -38,6 +38,8 @@ enum Body {
     Token,
     /// Day 0 of the directive.
     Activate,
+    /// The plan of action's manual elements.
+    PlanDetails,
 }
 
 /// One row: method, path (placeholders in braces), body, expected status per caller.
@@ -91,6 +93,24 @@ fn table() -> Vec<Row> {
             ADMIN,
         ),
         Row(Method::GET, "/milestones", B::None, READ),
+        Row(
+            Method::GET,
+            "/directives/{directive}/reports/{kind}",
+            B::None,
+            READ,
+        ),
+        Row(
+            Method::GET,
+            "/directives/{directive}/plan-details",
+            B::None,
+            READ,
+        ),
+        Row(
+            Method::PUT,
+            "/directives/{directive}/plan-details",
+            B::PlanDetails,
+            WRITE,
+        ),
         Row(Method::GET, "/audit", B::None, READ),
         Row(Method::GET, "/audit/verify", B::None, READ),
         Row(Method::GET, "/tokens", B::None, ADMIN),
@@ -191,6 +211,7 @@ impl Fixture {
             .replace("{finding}", &self.finding)
             .replace("{exception}", &self.exception[c])
             .replace("{directive}", DIRECTIVE)
+            .replace("{kind}", "status")
     }
 
     async fn body(&self, s: &Server, body: Body, c: usize, n: usize) -> Option<Value> {
@@ -214,6 +235,7 @@ impl Fixture {
                                   "approver": "ciso", "expires": "2999-01-01"}),
             Body::Token => json!({"name": format!("t-{c}-{n}"), "role": "auditor"}),
             Body::Activate => json!({"start": "2026-01-01"}),
+            Body::PlanDetails => json!({"agency": format!("agency {c}-{n}")}),
         })
     }
 }
@@ -237,7 +259,7 @@ async fn documented(s: &Server) -> BTreeSet<(String, String)> {
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("path item").keys() {
             if ["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
-                out.insert((method.to_uppercase(), format!("{base}{path}")));
+                out.insert((method.to_uppercase(), format!("{base}{}", generic(path))));
             }
         }
     }

@@ -4,6 +4,7 @@
 mod support;
 
 mod authz;
+mod deliverables;
 mod fleet;
 mod history;
 mod ingest;

@@ -9,3 +9,4 @@ mod history;
 mod lifecycle;
 mod open;
 mod reports;
+mod snapshot;
