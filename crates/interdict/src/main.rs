@@ -11,6 +11,7 @@
 mod agent_cmd;
 mod catalog_cmd;
 mod cli;
+mod plan_cmd;
 mod sbom_cmd;
 mod server_cmd;
 
@@ -38,6 +39,8 @@ fn main() -> ExitCode {
         Command::Admin(args) => server_cmd::run_admin(args),
         Command::Agent(cmd) => agent_cmd::run(cmd),
         Command::Upload(args) => agent_cmd::run_upload(args),
+        Command::Plan(args) => plan_cmd::run_plan(args),
+        Command::Policy(cmd) => plan_cmd::run_policy(cmd),
         Command::Completions { shell } => {
             write_stdout(&cli::completions(shell)).map(|()| ExitCode::SUCCESS)
         }
