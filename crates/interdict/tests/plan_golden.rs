@@ -213,12 +213,12 @@ fn linux_plan_removes_dpkg_and_rpm_packages_with_their_own_manager() {
     assert!(sh.starts_with("#!/bin/sh\n"), "{sh}");
     assert!(sh.contains("\nset -eu\n"));
     assert!(
-        sh.contains("for pkg in 'kesl'; do\n    if dpkg-query -W \"$pkg\""),
+        sh.contains("if dpkg-query -W 'kesl' >/dev/null 2>&1; then\n    set -- \"$@\" 'kesl'"),
         "{sh}"
     );
     assert!(sh.contains("    run dpkg --purge \"$@\""));
     assert!(
-        sh.contains("for pkg in 'klnagent64'; do\n    if rpm -q \"$pkg\""),
+        sh.contains("if rpm -q 'klnagent64' >/dev/null 2>&1; then\n    set -- \"$@\" 'klnagent64'"),
         "{sh}"
     );
     assert!(sh.contains("    run rpm -e \"$@\""));

@@ -106,11 +106,18 @@ fn step(s: &mut String, st: &Step) {
                 PackageManager::Dpkg => ("dpkg-query -W", "dpkg --purge"),
                 PackageManager::Rpm => ("rpm -q", "rpm -e"),
             };
-            let list: Vec<String> = packages.iter().map(|p| sq(p)).collect();
+            s.push_str("set --\n");
+            for p in packages {
+                let name = sq(p);
+                let _ = write!(
+                    s,
+                    "if {query} {name} >/dev/null 2>&1; then\n    set -- \"$@\" {name}\nelse\n    log {}\nfi\n",
+                    sq(&format!("{}: not installed", c(p)))
+                );
+            }
             let _ = write!(
                 s,
-                "set --\nfor pkg in {}; do\n    if {query} \"$pkg\" >/dev/null 2>&1; then\n        set -- \"$@\" \"$pkg\"\n    else\n        log \"$pkg: not installed\"\n    fi\ndone\nif [ \"$#\" -gt 0 ]; then\n    run {remove} \"$@\"\nfi\n",
-                list.join(" ")
+                "if [ \"$#\" -gt 0 ]; then\n    run {remove} \"$@\"\nfi\n"
             );
         }
         StepDetail::Program { program, args } => {
