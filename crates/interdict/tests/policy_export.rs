@@ -275,7 +275,7 @@ fn sample_value(query: &str) -> Option<String> {
                     }
                     '\'' => break,
                     '\\' if like => value.extend(chars.next()),
-                    '%' if like => value.push_str("x"),
+                    '%' if like => value.push('x'),
                     '_' if like => value.push('x'),
                     c => value.push(c),
                 }

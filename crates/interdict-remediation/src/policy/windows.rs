@@ -190,7 +190,7 @@ pub(super) fn wdac(c: &Covered) -> String {
     let _ = writeln!(
         s,
         "      <Value>\n        <String>{}</String>\n      </Value>\n    </Setting>",
-        xml(&c.catalog_version)
+        xml(c.catalog_version)
     );
     s += "  </Settings>\n</SiPolicy>\n";
     s
