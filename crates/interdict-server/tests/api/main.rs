@@ -8,3 +8,4 @@ mod fleet;
 mod history;
 mod ingest;
 mod lifecycle;
+mod plan;
