@@ -224,3 +224,92 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn when_conditions_and_globs_follow_the_evidence() {
+    let mut cat = Catalog::bundled().unwrap();
+    let site = r#"
+[[product]]
+id = "acme-agent"
+vendor = "kaspersky"
+name = "Acme agent"
+family = "endpoint-security"
+platforms = ["linux"]
+distribution = "branded"
+removal_order = 5
+
+[[product.removal]]
+platform = "linux"
+steps = ["Run the vendor uninstaller"]
+
+[[product.removal.action]]
+kind = "vendor-uninstaller"
+description = "The vendor's uninstaller"
+paths = ["opt/acme/uninstall.sh"]
+args = ["--silent", "--keep-logs=no"]
+when = { location_prefix = "opt/acme/" }
+source = "https://example.org/acme-uninstall"
+
+[[product.removal.action]]
+kind = "delete-path"
+description = "Leftover profiles"
+paths = ["home/*/.acme"]
+source = "https://example.org/acme-files"
+"#;
+    cat.add_layer([("site.toml".to_string(), site.to_string())])
+        .unwrap();
+    let with = |locations: &[&str]| {
+        let ev = locations
+            .iter()
+            .map(|l| evidence("file", "file-sweep", l, "x"))
+            .collect();
+        let plans = build_all(
+            &cat,
+            &report(Platform::Linux, vec![finding("acme-agent", ev)]),
+        );
+        plans[0].products[0].steps.clone()
+    };
+    let steps = with(&[
+        "opt/acme/bin/agent",
+        "home/alice/.acme/state",
+        "home/bob/.acmefan/x",
+    ]);
+    assert_eq!(steps[0].kind, ActionKind::VendorUninstaller);
+    match &steps[1].detail {
+        StepDetail::Paths { paths } => assert_eq!(paths, &["home/alice/.acme"]),
+        other => panic!("{other:?}"),
+    }
+    let plans = build_all(
+        &cat,
+        &report(
+            Platform::Linux,
+            vec![finding(
+                "acme-agent",
+                vec![evidence("file", "file-sweep", "opt/acme/bin/agent", "x")],
+            )],
+        ),
+    );
+    let sh = render(&plans, PlanFormat::Sh).unwrap();
+    assert!(sh.contains("if [ -x '/opt/acme/uninstall.sh' ]; then\n    run '/opt/acme/uninstall.sh' '--silent' '--keep-logs=no'"), "{sh}");
+    // Without evidence under opt/acme/ the uninstaller does not apply, nor does a glob
+    // with nothing to match: no step, and the plan says so.
+    let steps = with(&["usr/lib/acme.so"]);
+    assert!(steps.is_empty(), "{steps:?}");
+    let plans = build_all(
+        &cat,
+        &report(
+            Platform::Linux,
+            vec![finding(
+                "acme-agent",
+                vec![evidence("file", "file-sweep", "usr/lib/acme.so", "x")],
+            )],
+        ),
+    );
+    assert!(
+        plans[0].products[0]
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("no automatic step")
+    );
+}
