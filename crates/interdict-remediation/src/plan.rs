@@ -170,11 +170,16 @@ pub fn build_all(catalog: &Catalog, report: &Report) -> Vec<HostPlan> {
 
 /// The plan of one host of `report` from its `findings`.
 pub fn build(catalog: &Catalog, report: &Report, host: &Host, findings: &[Finding]) -> HostPlan {
-    let platform = host.os.platform.or(host.platform).unwrap_or(Platform::Any);
-    let inventory = report
+    let platform = host
+        .os
+        .platform
+        .or(host.platform)
+        .filter(|p| *p != Platform::Any)
+        .unwrap_or_else(|| inferred_platform(catalog, findings));
+    let inventory = host
         .inventory
         .as_deref()
-        .or(host.inventory.as_deref())
+        .or(report.inventory.as_deref())
         .unwrap_or(&[]);
     let mut products: Vec<ProductPlan> = findings
         .iter()
@@ -190,6 +195,67 @@ pub fn build(catalog: &Catalog, report: &Report, host: &Host, findings: &[Findin
         scanned: report.finished.to_string(),
         products,
     }
+}
+
+/// The platform of a host whose report does not say (an import): the one platform the
+/// osquery tables of its evidence belong to, else the one platform every catalogued
+/// product found on it runs on, else `any`.
+fn inferred_platform(catalog: &Catalog, findings: &[Finding]) -> Platform {
+    let mut found: BTreeSet<Platform> = BTreeSet::new();
+    // The osquery tables the evidence came from name their platform.
+    for e in findings.iter().flat_map(|f| &f.evidence) {
+        let table = e.location.rsplit('#').next().unwrap_or_default();
+        match table {
+            "deb_packages" | "rpm_packages" | "systemd_units" | "kernel_modules" => {
+                found.insert(Platform::Linux);
+            }
+            "programs" | "services" => {
+                found.insert(Platform::Windows);
+            }
+            "apps" | "launchd" => {
+                found.insert(Platform::Macos);
+            }
+            _ => {}
+        }
+    }
+    if let [one] = found.iter().copied().collect::<Vec<_>>().as_slice() {
+        return *one;
+    }
+    found.clear();
+    for f in findings {
+        let Some(p) = catalog.product(&f.product) else {
+            continue;
+        };
+        let own: Vec<Platform> = [Platform::Linux, Platform::Windows, Platform::Macos]
+            .into_iter()
+            .filter(|x| p.platforms.iter().any(|q| q == x.as_str()))
+            .collect();
+        if let [one] = own.as_slice() {
+            found.insert(*one);
+        }
+    }
+    match found.into_iter().collect::<Vec<_>>().as_slice() {
+        [one] => *one,
+        _ => Platform::Any,
+    }
+}
+
+/// The package manager whose database listed a package: the collector's own, or the
+/// osquery table an import's row came from.
+fn package_manager(e: &Evidence) -> Option<PackageManager> {
+    if e.collector.starts_with("dpkg") || e.location.ends_with("#deb_packages") {
+        Some(PackageManager::Dpkg)
+    } else if e.collector.starts_with("rpmdb") || e.location.ends_with("#rpm_packages") {
+        Some(PackageManager::Rpm)
+    } else {
+        None
+    }
+}
+
+/// An uninstall entry: from the Windows hive, or an osquery `programs` row.
+fn uninstall_entry(e: &Evidence) -> bool {
+    e.kind == "package"
+        && (e.collector == "win-uninstall-hive" || e.location.ends_with("#programs"))
 }
 
 fn product_plan(
@@ -221,7 +287,7 @@ fn product_plan(
             "the catalog has no removal procedure for {}: remove it by hand, following its evidence",
             platform.as_str()
         )),
-        (Some(_), Some(_)) if steps.is_empty() => {
+        (Some(_), Some(_)) if steps.iter().all(|s| s.kind == ActionKind::Fallback) => {
             Some("no automatic step applies to the evidence found: follow the guidance".into())
         }
         _ => None,
@@ -272,10 +338,7 @@ fn steps_for(action: &RemovalAction, evidence: &[Evidence], inventory: &[Artifac
     match action.kind {
         ActionKind::MsiexecUninstall => {
             let mut codes: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-            for e in evidence
-                .iter()
-                .filter(|e| e.collector == "win-uninstall-hive" && e.kind == "package")
-            {
+            for e in evidence.iter().filter(|e| uninstall_entry(e)) {
                 if let Some(code) = product_code(e, inventory) {
                     let entry = codes
                         .entry(code)
@@ -300,11 +363,7 @@ fn steps_for(action: &RemovalAction, evidence: &[Evidence], inventory: &[Artifac
             let mut per: BTreeMap<PackageManager, (BTreeSet<String>, BTreeSet<String>)> =
                 BTreeMap::new();
             for e in evidence.iter().filter(|e| e.kind == "package") {
-                let manager = if e.collector.starts_with("dpkg") {
-                    PackageManager::Dpkg
-                } else if e.collector.starts_with("rpmdb") {
-                    PackageManager::Rpm
-                } else {
+                let Some(manager) = package_manager(e) else {
                     continue;
                 };
                 let name = own_name(e);
@@ -408,6 +467,11 @@ fn product_code(e: &Evidence, inventory: &[Artifact]) -> Option<String> {
         return Some(key.to_ascii_uppercase());
     }
     let artifact = inventory.iter().find(|a| a.location == e.location)?;
+    for attr in ["product-code", "identifying-number"] {
+        if let Some(code) = artifact.attributes.get(attr).filter(|c| is_guid(c)) {
+            return Some(code.to_ascii_uppercase());
+        }
+    }
     let uninstall = artifact.attributes.get("uninstall-string")?;
     let upper = uninstall.to_ascii_uppercase();
     let start = upper

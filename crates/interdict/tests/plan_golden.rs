@@ -289,6 +289,61 @@ fn macos_plan_unloads_launchd_jobs_and_forgets_receipts() {
 }
 
 #[test]
+fn import_hosts_get_their_own_plans() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("results.log");
+    let rows = [
+        r#"{"name":"pack/it/deb_packages","hostIdentifier":"web1","action":"added","columns":{"name":"kesl","version":"12.1","maintainer":"AO Kaspersky Lab","status":"install ok installed","arch":"amd64"}}"#,
+        r#"{"name":"pack/it/rpm_packages","hostIdentifier":"db1","action":"added","columns":{"name":"klnagent64","version":"15.1","release":"20","vendor":"AO Kaspersky Lab","arch":"x86_64"}}"#,
+    ];
+    std::fs::write(&log, rows.join("\n") + "\n").unwrap();
+    let (code, out, err) = interdict(&[
+        "import",
+        "--from",
+        "osquery",
+        log.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let file = tmp.path().join("import.json");
+    std::fs::write(&file, out).unwrap();
+    let f = file.to_str().unwrap();
+    let (code, json, err) = interdict(&["plan", "--from", f, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let plans: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let hosts: Vec<&str> = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["host_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(hosts, ["db1", "web1"]);
+    // The platform comes from the osquery tables of the evidence.
+    assert_eq!(
+        (&plans[0]["platform"], &plans[1]["platform"]),
+        (&"linux".into(), &"linux".into())
+    );
+    assert!(
+        json.contains("\"manager\": \"rpm\"") && json.contains("\"klnagent64\""),
+        "{json}"
+    );
+    let (code, _, err) = interdict(&["plan", "--from", f, "--format", "sh"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("2 hosts") && err.contains("--host"), "{err}");
+    let (code, sh, err) = interdict(&["plan", "--from", f, "--host", "web1", "--format", "sh"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        sh.contains("if dpkg-query -W 'kesl'") && sh.contains("run dpkg --purge"),
+        "{sh}"
+    );
+    shellcheck(&sh, tmp.path(), "web1.sh");
+    let (code, _, err) = interdict(&["plan", "--from", f, "--host", "nobody"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no host `nobody`"), "{err}");
+}
+
+#[test]
 fn bad_plan_input_names_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("broken.json");
