@@ -136,10 +136,13 @@ pub(super) fn pack(c: &Covered) -> Result<String, PolicyError> {
     let mut queries: BTreeMap<String, Value> = BTreeMap::new();
     for p in &c.products {
         for t in TABLES {
-            let mut conditions: Vec<String> = c
-                .indicators(t.kind, t.platform)
-                .filter(|(q, i)| q.id == p.id && i.platforms.iter().any(|x| x == t.platform))
-                .filter_map(|(_, i)| condition(i, t.column, t.platform == "linux"))
+            // The product's own indicators (not a pass over every product's per table).
+            let mut conditions: Vec<String> = p
+                .indicators
+                .iter()
+                .filter(|i| i.kind == t.kind && i.is_active() && !i.leftover)
+                .filter(|i| i.platforms.iter().any(|x| x == t.platform))
+                .filter_map(|i| condition(i, t.column, t.platform == "linux"))
                 .collect();
             conditions.sort();
             conditions.dedup();
