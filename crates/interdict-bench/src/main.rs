@@ -19,6 +19,7 @@
 //! interdict-bench head-floor DIR       the sweep opening every file and reading its first 4 KiB,
 //!                                      parsing nothing (the floor under header identification)
 //! interdict-bench make-pe-root DIR N [CORPUS]   build a Windows-like root with N PE files
+//! interdict-bench make-policy-catalog DIR N    a catalog of N indicators (benches/policy-export.sh)
 //! interdict-bench server-load [--hosts N] [--clients K] [--backend sqlite|postgres|both] …
 //!                                      the fleet server under load (see server_load.rs;
 //!                                      benches/server-load.sh runs it)
@@ -34,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 mod deliverables_fleet;
+mod policy_catalog;
 mod server_load;
 mod volume;
 
@@ -142,6 +144,10 @@ fn run(mut args: Vec<String>) -> Res<String> {
             let corpus = rest.get(2).map_or("../shared/corpus/pe", String::as_str);
             return make_pe_root(Path::new(arg(0)?), n, Path::new(corpus));
         }
+        "make-policy-catalog" => {
+            let n = arg(1)?.parse::<usize>().map_err(|e| e.to_string())?;
+            return policy_catalog::make_policy_catalog(Path::new(arg(0)?), n);
+        }
         "make-volume-root" => {
             let number = |i: usize| arg(i)?.parse::<usize>().map_err(|e| e.to_string());
             let corpus = rest.get(3).map_or("../shared/corpus/pe", String::as_str);
@@ -183,7 +189,7 @@ fn run(mut args: Vec<String>) -> Res<String> {
 
 const USAGE: &str = "usage: interdict-bench <dpkg|dpkg-full|inventory|sweep|sweep-catalog|hive|\
 sbom|json-value|pe-root|pe-bytes|head-floor> PATH [--repeat N] | make-pe-root DIR N [CORPUS] | \
-make-volume-root DIR FILES PE [CORPUS] | server-load [--hosts N] [--clients K] \
+make-volume-root DIR FILES PE [CORPUS] | make-policy-catalog DIR N | server-load [--hosts N] [--clients K] \
 [--reads R] [--backend sqlite|postgres|both] [--interdict PATH] [--pg URL] [--time-limit S] [--out F]";
 
 /// One run of a subcommand that needs no set-up.

@@ -93,7 +93,7 @@ pub enum CatalogError {
 }
 
 /// The version of the bundled catalog data; bumped whenever a file under `data/` changes.
-pub const BUNDLED_VERSION: &str = "2026.12.1";
+pub const BUNDLED_VERSION: &str = "2026.12.2";
 
 /// A complete, cross-checked catalog.
 #[derive(Debug, Clone, Default)]

@@ -33,6 +33,20 @@ struct RawVendor {
     publisher_patterns: Vec<String>,
     #[serde(default)]
     sources: Vec<String>,
+    #[serde(default)]
+    team_ids: Vec<String>,
+    #[serde(default)]
+    domain: Vec<Spanned<RawDomain>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDomain {
+    name: String,
+    #[serde(default)]
+    subdomains: bool,
+    role: Option<String>,
+    source: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +65,9 @@ struct RawProduct {
     indicator: Vec<Spanned<RawIndicator>>,
     #[serde(default)]
     removal: Vec<RawRemoval>,
+    removal_order: Option<i64>,
+    #[serde(default)]
+    domain: Vec<Spanned<RawDomain>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +76,32 @@ struct RawRemoval {
     platform: String,
     steps: Vec<String>,
     source: Option<String>,
+    #[serde(default)]
+    action: Vec<Spanned<RawAction>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAction {
+    kind: String,
+    description: String,
+    source: Option<String>,
+    #[serde(default)]
+    properties: Vec<String>,
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default)]
+    args: Vec<String>,
+    prefix: Option<String>,
+    when: Option<RawWhen>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWhen {
+    collector: Option<String>,
+    kind: Option<String>,
+    location_prefix: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,7 +228,22 @@ pub(crate) fn parse_file(file: &str, text: &str) -> Result<Entries, CatalogError
             regex::Regex::new(p)
                 .map_err(|e| cx.err(at, "vendor.publisher_patterns", e.to_string()))?;
         }
+        for t in &v.team_ids {
+            let ok = t.len() == 10
+                && t.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            if !ok {
+                return Err(cx.err(
+                    at,
+                    "vendor.team_ids",
+                    format!("`{t}` is not an Apple Team ID (10 upper-case letters or digits)"),
+                ));
+            }
+        }
+        let domains = domains(&cx, "vendor.domain", v.domain)?;
         out.vendors.push(Vendor {
+            team_ids: v.team_ids,
+            domains,
             id: v.id,
             name: v.name,
             legal_names: v.legal_names,
@@ -265,13 +323,22 @@ fn product(cx: &Ctx, raw: Spanned<RawProduct>) -> Result<Product, CatalogError> 
             "product.removal.platform",
             std::slice::from_ref(&r.platform),
         )?;
+        let mut actions = Vec::with_capacity(r.action.len());
+        for a in r.action {
+            let at = a.span().start;
+            actions.push(action(cx, at, a.into_inner())?);
+        }
         removal.push(RemovalSteps {
             platform: r.platform,
             steps: r.steps,
             source: r.source,
+            actions,
         });
     }
+    let domains = domains(cx, "product.domain", p.domain)?;
     Ok(Product {
+        removal_order: p.removal_order.unwrap_or(DEFAULT_REMOVAL_ORDER),
+        domains,
         id: p.id,
         vendor: p.vendor,
         name: p.name,
@@ -282,6 +349,141 @@ fn product(cx: &Ctx, raw: Spanned<RawProduct>) -> Result<Product, CatalogError> 
         indicators,
         removal,
         origin: cx.file.to_string(),
+    })
+}
+
+/// Domain names: lower-case labels of letters, digits and `-`, at least two labels.
+fn domains(
+    cx: &Ctx,
+    field: &str,
+    raw: Vec<Spanned<RawDomain>>,
+) -> Result<Vec<Domain>, CatalogError> {
+    let mut out = Vec::with_capacity(raw.len());
+    for d in raw {
+        let at = d.span().start;
+        let d = d.into_inner();
+        let labels: Vec<&str> = d.name.split('.').collect();
+        let ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+        if !ok {
+            return Err(cx.err(
+                at,
+                &format!("{field}.name"),
+                format!("`{}` is not a domain name (lower-case labels, no wildcard: set `subdomains = true`)", d.name),
+            ));
+        }
+        let source = match d.source {
+            Some(s) if !s.trim().is_empty() => s,
+            _ => {
+                return Err(cx.err(
+                    at,
+                    &format!("{field}.source"),
+                    format!("domain `{}` needs its public source", d.name),
+                ));
+            }
+        };
+        out.push(Domain {
+            name: d.name,
+            subdomains: d.subdomains,
+            role: d.role,
+            source,
+        });
+    }
+    Ok(out)
+}
+
+/// One removal action: a known kind, a public source, and the fields its kind needs.
+fn action(cx: &Ctx, at: usize, a: RawAction) -> Result<RemovalAction, CatalogError> {
+    let kind = ActionKind::parse(&a.kind).ok_or_else(|| {
+        let all: Vec<_> = ActionKind::ALL.iter().map(|k| k.as_str()).collect();
+        cx.err(
+            at,
+            "product.removal.action.kind",
+            format!(
+                "unknown action kind `{}` (expected one of {})",
+                a.kind,
+                all.join(", ")
+            ),
+        )
+    })?;
+    let source = match a.source {
+        Some(s) if !s.trim().is_empty() => s,
+        _ => {
+            return Err(cx.err(
+                at,
+                "product.removal.action.source",
+                format!(
+                    "every removal action needs its public source ({})",
+                    kind.as_str()
+                ),
+            ));
+        }
+    };
+    let needs_paths = matches!(
+        kind,
+        ActionKind::VendorUninstaller | ActionKind::DeletePath | ActionKind::Fallback
+    );
+    if needs_paths && a.paths.is_empty() {
+        return Err(cx.err(
+            at,
+            "product.removal.action.paths",
+            format!("a `{}` action needs `paths`", kind.as_str()),
+        ));
+    }
+    let relative = matches!(kind, ActionKind::VendorUninstaller | ActionKind::DeletePath);
+    for p in &a.paths {
+        let bad =
+            p.is_empty() || (relative && (p.starts_with('/') || p.split('/').any(|c| c == "..")));
+        if bad {
+            return Err(cx.err(
+                at,
+                "product.removal.action.paths",
+                format!("path `{p}` must be relative to the root (no leading `/`, no `..`)"),
+            ));
+        }
+    }
+    if !a.properties.iter().all(|p| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    }) {
+        return Err(cx.err(
+            at,
+            "product.removal.action.properties",
+            "Windows Installer property names are upper-case letters, digits and `_`",
+        ));
+    }
+    let when = match a.when {
+        Some(w) if w.collector.is_none() && w.kind.is_none() && w.location_prefix.is_none() => {
+            return Err(cx.err(
+                at,
+                "product.removal.action.when",
+                "`when` needs `collector`, `kind` or `location_prefix`",
+            ));
+        }
+        Some(w) => Some(When {
+            collector: w.collector,
+            kind: w.kind,
+            location_prefix: w.location_prefix,
+        }),
+        None => None,
+    };
+    Ok(RemovalAction {
+        kind,
+        description: a.description,
+        source,
+        properties: a.properties,
+        paths: a.paths,
+        args: a.args,
+        prefix: a.prefix.filter(|p| !p.is_empty()),
+        when,
     })
 }
 

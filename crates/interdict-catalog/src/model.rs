@@ -22,8 +22,25 @@ pub struct Vendor {
     pub publisher_patterns: Vec<String>,
     /// Where the vendor facts come from.
     pub sources: Vec<String>,
+    /// Apple Developer Team IDs the vendor signs macOS software with.
+    pub team_ids: Vec<String>,
+    /// Update, activation and telemetry domains of the vendor (prevention policies).
+    pub domains: Vec<Domain>,
     /// The catalog file this entry came from.
     pub origin: String,
+}
+
+/// A domain a vendor's or product's software talks to, with its public source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Domain {
+    /// The domain name, e.g. `kaspersky.com`.
+    pub name: String,
+    /// Its subdomains belong to the vendor too (`*.kaspersky.com`).
+    pub subdomains: bool,
+    /// What it serves (update, activation, telemetry, …).
+    pub role: Option<String>,
+    /// Where the fact comes from.
+    pub source: String,
 }
 
 /// A product of a vendor, with the indicators that reveal it and the steps that remove it.
@@ -48,9 +65,17 @@ pub struct Product {
     pub indicators: Vec<Indicator>,
     /// Removal steps per platform.
     pub removal: Vec<RemovalSteps>,
+    /// Where the product goes in a host's removal plan: lower first (the endpoint product
+    /// before the management agent that could reinstall it).
+    pub removal_order: i64,
+    /// Domains of this product (besides the vendor's).
+    pub domains: Vec<Domain>,
     /// The catalog file this entry came from.
     pub origin: String,
 }
+
+/// The default [`Product::removal_order`].
+pub const DEFAULT_REMOVAL_ORDER: i64 = 50;
 
 /// The removal procedure for one platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,6 +86,117 @@ pub struct RemovalSteps {
     pub steps: Vec<String>,
     /// Where the procedure is documented.
     pub source: Option<String>,
+    /// Structured actions a removal plan renders from a host's evidence.
+    pub actions: Vec<RemovalAction>,
+}
+
+/// What a removal action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionKind {
+    /// `msiexec /x {ProductCode}` with the product code from the Windows evidence and
+    /// optional password properties.
+    MsiexecUninstall,
+    /// Remove the packages found, with the package manager whose database listed them.
+    PackageRemove,
+    /// Run the vendor's own uninstaller (path and arguments).
+    VendorUninstaller,
+    /// Unload and delete the launchd jobs found.
+    LaunchdUnload,
+    /// `pkgutil --forget` the installer receipts found.
+    PkgutilForget,
+    /// Delete leftover files and folders.
+    DeletePath,
+    /// A last resort when the steps above fail (e.g. kavremover).
+    Fallback,
+}
+
+impl ActionKind {
+    /// Every kind.
+    pub const ALL: [ActionKind; 7] = [
+        ActionKind::MsiexecUninstall,
+        ActionKind::PackageRemove,
+        ActionKind::VendorUninstaller,
+        ActionKind::LaunchdUnload,
+        ActionKind::PkgutilForget,
+        ActionKind::DeletePath,
+        ActionKind::Fallback,
+    ];
+
+    /// The kebab-case name used in catalog files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::MsiexecUninstall => "msiexec-uninstall",
+            ActionKind::PackageRemove => "package-remove",
+            ActionKind::VendorUninstaller => "vendor-uninstaller",
+            ActionKind::LaunchdUnload => "launchd-unload",
+            ActionKind::PkgutilForget => "pkgutil-forget",
+            ActionKind::DeletePath => "delete-path",
+            ActionKind::Fallback => "fallback",
+        }
+    }
+
+    /// Parses a kebab-case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One structured removal action of a product on a platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemovalAction {
+    /// What it does.
+    pub kind: ActionKind,
+    /// What it does, in words.
+    pub description: String,
+    /// Where the procedure is documented (required, like an indicator's source).
+    pub source: String,
+    /// `msiexec-uninstall`: Windows Installer properties (e.g. `KLLOGIN`, `KLPASSWD`)
+    /// passed when set in the environment of the script.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<String>,
+    /// `vendor-uninstaller`: the program (relative to the root); `delete-path`: the paths
+    /// (relative, `*` matches within one component and is resolved against the evidence);
+    /// `fallback`: the tool.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    /// `vendor-uninstaller`: its arguments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// `launchd-unload`, `pkgutil-forget`, `package-remove`: only evidence whose name
+    /// starts with this prefix (e.g. `com.kaspersky.`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// The action applies only when some evidence of the finding fits this condition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<When>,
+}
+
+/// A condition on a finding's evidence; every field given must hold for one evidence item.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct When {
+    /// The collector that found it (e.g. `dpkg-status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collector: Option<String>,
+    /// The evidence kind (`package`, `file`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The evidence location starts with this (letter case ignored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_prefix: Option<String>,
+}
+
+impl When {
+    /// Whether one evidence item fits.
+    pub fn fits(&self, e: &interdict_findings::Evidence) -> bool {
+        self.collector.as_ref().is_none_or(|c| c == &e.collector)
+            && self.kind.as_ref().is_none_or(|k| k == &e.kind)
+            && self.location_prefix.as_ref().is_none_or(|p| {
+                e.location
+                    .get(..p.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(p))
+            })
+    }
 }
 
 /// How an indicator's pattern is compared.

@@ -232,3 +232,105 @@ fn indicator_families_tie_items_to_known_product_families() {
         "{e}"
     );
 }
+
+#[test]
+fn removal_actions_are_structured_ordered_and_sourced() {
+    let cat = Catalog::bundled().unwrap();
+    let kes = cat.product("kes-windows").unwrap();
+    let agent = cat.product("ksc-network-agent-windows").unwrap();
+    assert!(kes.removal_order < agent.removal_order);
+    let win = kes
+        .removal
+        .iter()
+        .find(|r| r.platform == "windows")
+        .unwrap();
+    assert_eq!(win.actions[0].kind, ActionKind::MsiexecUninstall);
+    assert_eq!(win.actions[0].properties, ["KLLOGIN", "KLPASSWD"]);
+    assert!(win.steps.len() >= 4, "text steps kept");
+    assert!(
+        win.actions
+            .iter()
+            .any(|a| a.kind == ActionKind::Fallback && a.paths == ["kavremover.exe"])
+    );
+    let mac = cat.product("kaspersky-mac").unwrap();
+    let kinds: Vec<ActionKind> = mac.removal[0].actions.iter().map(|a| a.kind).collect();
+    assert!(
+        kinds.contains(&ActionKind::LaunchdUnload) && kinds.contains(&ActionKind::PkgutilForget)
+    );
+    for p in cat.products() {
+        for r in &p.removal {
+            for a in &r.actions {
+                assert!(
+                    !a.source.trim().is_empty(),
+                    "{}: action without source",
+                    p.id
+                );
+            }
+        }
+    }
+    let vendor = cat.vendor("kaspersky").unwrap();
+    assert_eq!(vendor.team_ids, ["2Y8XE5CQ94"]);
+    assert!(
+        vendor
+            .domains
+            .iter()
+            .any(|d| d.name == "kaspersky.com" && d.subdomains)
+    );
+}
+
+#[test]
+fn bad_removal_actions_name_file_line_and_field() {
+    let base = "[[product]]\nid = \"x\"\nvendor = \"kaspersky\"\nname = \"X\"\nfamily = \"f\"\ndistribution = \"branded\"\n\n[[product.removal]]\nplatform = \"linux\"\nsteps = [\"remove\"]\n\n[[product.removal.action]]\nkind = \"package-remove\"\ndescription = \"d\"\nsource = \"s\"\n";
+    let mut cat = Catalog::bundled().unwrap();
+    layer(&mut cat, "ok.toml", base).unwrap();
+    let cases = [
+        (
+            base.replace("package-remove", "nuke"),
+            "product.removal.action.kind",
+            13,
+        ),
+        (
+            base.replace("source = \"s\"\n", ""),
+            "product.removal.action.source",
+            12,
+        ),
+        (
+            base.replace("package-remove", "delete-path"),
+            "product.removal.action.paths",
+            12,
+        ),
+        (
+            base.replace(
+                "kind = \"package-remove\"",
+                "kind = \"delete-path\"\npaths = [\"/etc\"]",
+            ),
+            "product.removal.action.paths",
+            14,
+        ),
+        (
+            base.replace("source = \"s\"", "source = \"s\"\nwhen = {}"),
+            "product.removal.action.when",
+            16,
+        ),
+    ];
+    for (text, field, line) in cases {
+        let e = layer(&mut cat, "bad.toml", &text).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("bad.toml:{line}: field `{field}`")),
+            "{e}"
+        );
+    }
+    let bad_domain = "[[vendor]]\nid = \"v\"\nname = \"V\"\n\n[[vendor.domain]]\nname = \"*.example.org\"\nsource = \"s\"\n";
+    let e = layer(&mut cat, "dom.toml", bad_domain)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("dom.toml:6: field `vendor.domain.name`"),
+        "{e}"
+    );
+    let bad_team = "[[vendor]]\nid = \"v\"\nname = \"V\"\nteam_ids = [\"abc\"]\n";
+    let e = layer(&mut cat, "team.toml", bad_team)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("team.toml:4: field `vendor.team_ids`"), "{e}");
+}

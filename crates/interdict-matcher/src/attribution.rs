@@ -260,6 +260,8 @@ fn uncatalogued_product(o: &OpenItem) -> Product {
         generic: false,
         indicators: Vec::new(),
         removal: Vec::new(),
+        removal_order: interdict_catalog::DEFAULT_REMOVAL_ORDER,
+        domains: Vec::new(),
         origin: String::new(),
     }
 }

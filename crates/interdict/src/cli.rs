@@ -48,6 +48,13 @@ pub enum Command {
     /// The directive's deliverables as of a date: identification report, plan of action,
     /// status report (HTML, JSON, CSV or PDF), from the server's database or saved reports.
     Report(ReportArgs),
+    /// Print the removal plan of a host (text, JSON, or a sh / PowerShell script to
+    /// review and run there): from saved reports, or from the fleet server.
+    Plan(PlanArgs),
+    /// Prevention policies of a directive (AppLocker, WDAC, apt, dnf, hosts, RPZ,
+    /// osquery, YARA, Santa).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -131,6 +138,92 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Plan output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormatArg {
+    /// Numbered steps with evidence and sources.
+    Text,
+    /// The plans as JSON.
+    Json,
+    /// A POSIX sh script (Linux, macOS hosts).
+    Sh,
+    /// A PowerShell script (Windows hosts).
+    Ps1,
+}
+
+/// `interdict plan`.
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("input").required(true).multiple(true).args(["from", "host"])))]
+pub struct PlanArgs {
+    /// Saved report documents (JSON of `scan` or `import`): the plan of each host in them.
+    #[arg(long = "from", value_name = "FILE", num_args = 1..)]
+    pub from: Vec<PathBuf>,
+    /// The host (its id or name): with --from, picks it among the reports' hosts; alone,
+    /// asks the fleet server (--server, --token) for the plan of its latest report.
+    #[arg(long, value_name = "ID")]
+    pub host: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormatArg::Text)]
+    pub format: PlanFormatArg,
+    /// Add the catalog files (*.toml) in DIR to the bundled catalog.
+    #[arg(long, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
+    /// The fleet server (with --host and no --from).
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// An API token (any role) for --server.
+    #[arg(
+        long,
+        value_name = "T",
+        env = "INTERDICT_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// Trust only the CA certificates in this PEM file (default: the system's roots).
+    #[arg(long, value_name = "F")]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Policy export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyFormatArg {
+    /// AppLocker policy XML.
+    Applocker,
+    /// WDAC (App Control for Business) policy XML.
+    Wdac,
+    /// apt preferences (pin priority -1).
+    Apt,
+    /// dnf excludepkgs.
+    Dnf,
+    /// hosts file entries.
+    Hosts,
+    /// DNS response-policy zone.
+    Rpz,
+    /// osquery pack (JSON).
+    Osquery,
+    /// YARA rules.
+    Yara,
+    /// Santa rules (JSON for santactl rule --import).
+    Santa,
+}
+
+/// `interdict policy`.
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Print the prevention policy of a directive on standard output.
+    Export {
+        /// The directive (e.g. bod-17-01).
+        #[arg(long, value_name = "ID")]
+        directive: String,
+        /// The policy format.
+        #[arg(long, value_enum)]
+        format: PolicyFormatArg,
+        /// Add the catalog files (*.toml) in DIR to the bundled catalog.
+        #[arg(long, value_name = "DIR")]
+        catalog: Option<PathBuf>,
+    },
 }
 
 /// The completion script for `shell`.

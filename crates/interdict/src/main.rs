@@ -12,6 +12,7 @@ mod agent_cmd;
 mod catalog_cmd;
 mod cli;
 mod evidence_cmd;
+mod plan_cmd;
 mod report_cmd;
 mod sbom_cmd;
 mod server_cmd;
@@ -42,6 +43,8 @@ fn main() -> ExitCode {
         Command::Upload(args) => agent_cmd::run_upload(args),
         Command::Evidence(cmd) => evidence_cmd::run(cmd),
         Command::Report(args) => report_cmd::run_report(args),
+        Command::Plan(args) => plan_cmd::run_plan(args),
+        Command::Policy(cmd) => plan_cmd::run_policy(cmd),
         Command::Completions { shell } => {
             write_stdout(&cli::completions(shell)).map(|()| ExitCode::SUCCESS)
         }

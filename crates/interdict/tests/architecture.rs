@@ -120,6 +120,16 @@ fn layers_hold() {
             "interdict-inventory",
         ],
     );
+    // Removal plans and policies are pure: catalog × report → text.
+    assert_only(
+        &g,
+        "interdict-remediation",
+        &[
+            "interdict-catalog",
+            "interdict-findings",
+            "interdict-inventory",
+        ],
+    );
     let server = closure(&g, "interdict-server");
     for forbidden in [
         "interdict-collectors",

@@ -114,7 +114,8 @@ fn dashboard_shows_the_fleet_and_plans_through_forms() {
     );
     assert_eq!(code, 0, "{err}");
     let server = Server::start(&db, &[]);
-    let api = Api::new(&server, &token(&db, "analyst"));
+    let analyst = token(&db, "analyst");
+    let api = Api::new(&server, &analyst);
     let roots = [
         host_root("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &[("kesl", KASPERSKY)]),
         host_root("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", &[("kesl", KASPERSKY)]),
@@ -177,6 +178,32 @@ fn dashboard_shows_the_fleet_and_plans_through_forms() {
         host.contains("var/lib/dpkg/status") && host.contains("kesl"),
         "evidence: {host}"
     );
+    // The removal plan of the host, linked from its page: a sh script to download.
+    let link = "/hosts/machine-id%3Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/plan?format=sh";
+    assert!(
+        host.contains("Removal plan") && host.contains(link),
+        "{host}"
+    );
+    let (status, _, script) = web.get(link);
+    assert_eq!(status, 200, "{script}");
+    assert!(
+        script.starts_with("#!/bin/sh\n") && script.contains("if dpkg-query -W 'kesl'"),
+        "{script}"
+    );
+    // `interdict plan --host ID --server URL` prints the same plan.
+    let (code, cli, err) = support::interdict(&[
+        "plan",
+        "--host",
+        "machine-id:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "--server",
+        &server.base,
+        "--token",
+        &analyst,
+        "--format",
+        "sh",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(cli, script);
 
     let (_, _, findings) = web.get("/findings?product=kesl");
     let token = csrf(&findings);

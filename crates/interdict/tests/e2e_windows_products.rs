@@ -8,38 +8,8 @@
 mod support;
 
 use serde_json::Value;
+use support::windows::*;
 use support::*;
-
-const SOFTWARE: &str = "Windows/System32/config/SOFTWARE";
-const SYSTEM: &str = "Windows/System32/config/SYSTEM";
-const NTUSER: &str = "Users/alice/NTUSER.DAT";
-const LAB: &str = "Program Files (x86)/Kaspersky Lab";
-const KES_DIR: &str = "Program Files (x86)/Kaspersky Lab/Kaspersky Endpoint Security for Windows";
-const NA_DIR: &str = "Program Files (x86)/Kaspersky Lab/NetworkAgent";
-const KPM_EXE: &str = "Users/alice/AppData/Local/Kaspersky Lab/Kaspersky Password Manager/kpm.exe";
-const UTIL_EXE: &str = "Users/alice/AppData/Local/Kaspersky Lab/Example Utility/example.exe";
-const UNINSTALL: &str = r"Microsoft\Windows\CurrentVersion\Uninstall";
-const KES_GUID: &str = "{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}";
-const NA_GUID: &str = "{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}";
-
-fn products_root() -> Fixture {
-    let fx = Fixture::new();
-    fx.write(SOFTWARE, hive("attrib-software.hive"));
-    fx.write(SYSTEM, hive("attrib-system.hive"));
-    fx.write(NTUSER, hive("attrib-ntuser.hive"));
-    fx.write(&format!("{KES_DIR}/avp.exe"), data("windows/kes-avp.exe"));
-    fx.write(
-        &format!("{NA_DIR}/klnagent.exe"),
-        data("windows/na-klnagent.exe"),
-    );
-    fx.write(KPM_EXE, data("windows/kpm.exe"));
-    fx.write(UTIL_EXE, data("windows/example-utility.exe"));
-    fx.write(
-        "Program Files/Mozilla Firefox/firefox.exe",
-        data("windows/firefox.exe"),
-    );
-    fx
-}
 
 /// `(kind, location)` pairs, sorted.
 fn at(items: &[(&str, String)]) -> Vec<(String, String)> {

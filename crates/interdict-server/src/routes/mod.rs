@@ -5,6 +5,7 @@ pub(crate) mod deliverables;
 mod directives;
 mod fleet;
 mod lifecycle;
+pub(crate) mod plan;
 mod reports;
 
 use crate::AppState;
@@ -65,6 +66,7 @@ pub fn api() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(fleet::hosts))
         .routes(routes!(fleet::host))
         .routes(routes!(fleet::host_scans))
+        .routes(routes!(plan::host_plan))
         .routes(routes!(fleet::findings))
         .routes(routes!(fleet::finding))
         .routes(routes!(fleet::products))

@@ -201,6 +201,45 @@ pub async fn host(
     })
 }
 
+/// The format of a removal-plan download.
+#[derive(Debug, Deserialize)]
+pub struct PlanQuery {
+    #[serde(default = "text_format")]
+    format: String,
+}
+
+fn text_format() -> String {
+    "text".into()
+}
+
+/// `/hosts/{id}/plan?format=text|sh|ps1|json`: the host's removal plan, scripts as
+/// downloads (the server builds it as the API does and never runs it).
+pub async fn host_plan(
+    State(state): State<AppState>,
+    _user: WebUser,
+    Path(id): Path<String>,
+    Query(q): Query<PlanQuery>,
+) -> Response {
+    match crate::routes::plan::render_host_plan(&state, &id, &q.format).await {
+        Ok((text, media, file)) => {
+            let disposition = if matches!(q.format.as_str(), "sh" | "ps1") {
+                format!("attachment; filename=\"{file}\"")
+            } else {
+                "inline".to_string()
+            };
+            (
+                [
+                    (axum::http::header::CONTENT_TYPE, media.to_string()),
+                    (axum::http::header::CONTENT_DISPOSITION, disposition),
+                ],
+                text,
+            )
+                .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
 /// Filters of the findings page.
 #[derive(Debug, Default, Deserialize)]
 pub struct FindingQuery {

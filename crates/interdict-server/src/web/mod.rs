@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/hosts", get(lists::hosts))
         .route("/hosts/{id}", get(lists::host))
+        .route("/hosts/{id}/plan", get(lists::host_plan))
         .route("/findings", get(lists::findings))
         .route("/findings/plan", post(lists::plan))
         .route("/findings/exception", post(lists::exception))

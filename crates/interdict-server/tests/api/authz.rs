@@ -67,6 +67,7 @@ fn table() -> Vec<Row> {
         Row(Method::GET, "/hosts", B::None, READ),
         Row(Method::GET, "/hosts/{host}", B::None, READ),
         Row(Method::GET, "/hosts/{host}/scans", B::None, READ),
+        Row(Method::GET, "/hosts/{host}/plan", B::None, READ),
         Row(Method::GET, "/findings", B::None, READ),
         Row(Method::GET, "/findings/{finding}", B::None, READ),
         Row(Method::GET, "/products", B::None, READ),

@@ -9,3 +9,4 @@ mod fleet;
 mod history;
 mod ingest;
 mod lifecycle;
+mod plan;

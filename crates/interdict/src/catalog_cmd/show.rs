@@ -112,6 +112,10 @@ fn product(p: &Product, directives: &[String]) -> String {
         for (n, step) in r.steps.iter().enumerate() {
             let _ = writeln!(s, "  {}. {}", n + 1, t(step));
         }
+        for a in &r.actions {
+            let _ = writeln!(s, "  action {}: {}", a.kind.as_str(), t(&a.description));
+            let _ = writeln!(s, "      source: {}", t(&a.source));
+        }
     }
     s
 }

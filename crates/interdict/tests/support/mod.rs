@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 pub mod linux;
+pub mod macos;
 pub mod server;
+pub mod windows;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
