@@ -71,7 +71,7 @@ pass_cmd="$bench content $tree --threads $threads"
 scan_cmd="$interdict scan --root $tree --content --threads $threads --format json --fail-on never -o $work/scan.json"
 
 # Warm the page cache, then run each once so no tool pays the first read.
-cat $(find "$tree" -type f) >/dev/null 2>&1 || true
+find "$tree" -type f -exec cat {} + >/dev/null 2>&1 || true
 for c in "$yara_cmd" "$rg_cmd" "$pass_cmd" "$scan_cmd"; do
     sh -c "$c" >/dev/null 2>&1 || true
 done
