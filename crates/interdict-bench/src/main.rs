@@ -11,6 +11,11 @@
 //! interdict-bench sweep DIR            the file sweep with a filter that selects nothing
 //! interdict-bench sweep-catalog DIR    the file sweep with the bundled catalog's filter
 //!                                      (both sweeps take --cross-mounts, fd's default, and --threads N)
+//! interdict-bench content DIR          the content pass alone (the bundled catalog's
+//!                                      literals, one automaton), --threads N, --hash
+//! interdict-bench content-literals     the content pass's literals, one JSON object a line
+//!                                      (text, case_insensitive, wide): benches/content.sh
+//!                                      builds the YARA rules and the rg pattern file from it
 //! interdict-bench hive FILE            parse a registry hive, walk every key and value
 //! interdict-bench sbom FILE            read an SBOM and match it (platform `any`)
 //! interdict-bench json-value FILE      serde_json::Value parse only (the parse floor)
@@ -130,6 +135,7 @@ fn run(mut args: Vec<String>) -> Res<String> {
     }
     let repeat = take_repeat(&mut args)?;
     let cross_mounts = take_flag(&mut args, "--cross-mounts");
+    let hash = take_flag(&mut args, "--hash");
     let threads = take_number(&mut args, "--threads")?.unwrap_or(0);
     let sweep_opts = SweepOpts {
         cross_mounts,
@@ -164,6 +170,32 @@ fn run(mut args: Vec<String>) -> Res<String> {
                 last = sbom(&matcher, arg(0)?)?;
             }
         }
+        "content-literals" => return content_literals(),
+        "content" => {
+            let catalog = Catalog::bundled().map_err(|e| e.to_string())?;
+            let matcher = Matcher::new(&catalog, interdict_inventory::Platform::Linux)
+                .map_err(|e| e.to_string())?;
+            let filter =
+                Arc::new(interdict_scan::content_filter(&matcher).map_err(|e| e.to_string())?);
+            let root = root_of(arg(0)?)?;
+            for _ in 0..repeat {
+                let mut sweep = SweepCollector::new(Box::new(Nothing));
+                sweep.threads = sweep_opts.threads;
+                sweep.cross_mounts = sweep_opts.cross_mounts;
+                sweep.hash = hash;
+                sweep.inspector = Some(Box::new(
+                    interdict_collectors::content::ContentInspector::new(filter.clone()),
+                ));
+                let (inv, stats) = sweep.sweep(&root);
+                last = format!(
+                    "content: {} entries, {} files matched, {} hashed, {} errors",
+                    stats.entries,
+                    inv.artifacts.len(),
+                    stats.hashed,
+                    inv.errors.len()
+                );
+            }
+        }
         "sweep-catalog" => {
             let catalog = Catalog::bundled().map_err(|e| e.to_string())?;
             let root = root_of(arg(0)?)?;
@@ -191,6 +223,27 @@ const USAGE: &str = "usage: interdict-bench <dpkg|dpkg-full|inventory|sweep|swee
 sbom|json-value|pe-root|pe-bytes|head-floor> PATH [--repeat N] | make-pe-root DIR N [CORPUS] | \
 make-volume-root DIR FILES PE [CORPUS] | make-policy-catalog DIR N | server-load [--hosts N] [--clients K] \
 [--reads R] [--backend sqlite|postgres|both] [--interdict PATH] [--pg URL] [--time-limit S] [--out F]";
+
+/// The bundled catalog's content literals (Linux), one JSON object a line.
+fn content_literals() -> Res<String> {
+    let catalog = Catalog::bundled().map_err(|e| e.to_string())?;
+    let matcher =
+        Matcher::new(&catalog, interdict_inventory::Platform::Linux).map_err(|e| e.to_string())?;
+    let filter = interdict_scan::content_filter(&matcher).map_err(|e| e.to_string())?;
+    let lines: Vec<String> = filter
+        .literals()
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "text": l.text,
+                "case_insensitive": l.case_insensitive,
+                "wide": l.wide,
+            })
+            .to_string()
+        })
+        .collect();
+    Ok(lines.join("\n"))
+}
 
 /// One run of a subcommand that needs no set-up.
 fn once(cmd: &str, path: &str, sweep_opts: SweepOpts) -> Res<String> {

@@ -114,6 +114,11 @@ struct RawIndicator {
     #[serde(rename = "match", default)]
     mode: Option<String>,
     case_sensitive: Option<bool>,
+    /// `sensitive` or `insensitive`: the content-string spelling of `case_sensitive`.
+    case: Option<String>,
+    /// A content string also searched as UTF-16LE.
+    #[serde(default)]
+    wide: bool,
     strength: String,
     #[serde(default)]
     leftover: bool,
@@ -588,9 +593,57 @@ fn indicator(
             "an indicator needs `pattern` or `patterns`",
         ));
     }
-    let case_sensitive = r
-        .case_sensitive
-        .unwrap_or_else(|| default_case_sensitive(kind, &platforms));
+    let content = matches!(
+        kind,
+        IndicatorKind::ContentString | IndicatorKind::ExportedSymbol
+    );
+    if content && mode != MatchMode::Exact {
+        return Err(cx.err(
+            at,
+            "indicator.match",
+            format!(
+                "`{}` indicators are literals: only `match = \"exact\"` is allowed",
+                kind.as_str()
+            ),
+        ));
+    }
+    if r.wide && kind != IndicatorKind::ContentString {
+        return Err(cx.err(
+            at,
+            "indicator.wide",
+            "`wide` applies to `content-string` indicators only",
+        ));
+    }
+    let case = match r.case.as_deref() {
+        None => None,
+        Some(_) if kind != IndicatorKind::ContentString => {
+            return Err(cx.err(
+                at,
+                "indicator.case",
+                "`case` applies to `content-string` indicators only (others: `case_sensitive`)",
+            ));
+        }
+        Some("sensitive") => Some(true),
+        Some("insensitive") => Some(false),
+        Some(other) => {
+            return Err(cx.err(
+                at,
+                "indicator.case",
+                format!("unknown case `{other}` (sensitive, insensitive)"),
+            ));
+        }
+    };
+    if case.is_some() && r.case_sensitive.is_some() {
+        return Err(cx.err(
+            at,
+            "indicator.case",
+            "give either `case` or `case_sensitive`, not both",
+        ));
+    }
+    let explicit = case.or(r.case_sensitive);
+    // Content is bytes: a literal matches as written unless the catalog says otherwise.
+    let case_sensitive =
+        explicit.unwrap_or_else(|| content || default_case_sensitive(kind, &platforms));
     let mut out = Vec::with_capacity(patterns.len());
     for pattern in patterns {
         if pattern.is_empty() {
@@ -635,7 +688,7 @@ fn indicator(
             pattern,
             mode,
             case_sensitive,
-            case_explicit: r.case_sensitive.is_some(),
+            case_explicit: explicit.is_some() || content,
             strength,
             leftover: r.leftover,
             platforms: platforms.clone(),
@@ -643,6 +696,7 @@ fn indicator(
             confidence,
             note: r.note.clone(),
             families: r.families.clone(),
+            wide: r.wide,
         });
     }
     Ok(out)

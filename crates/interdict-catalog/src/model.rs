@@ -272,9 +272,41 @@ pub struct Indicator {
     /// Empty: any product of the vendor.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub families: Vec<String>,
+    /// A `content-string` also matched in its UTF-16LE form (Windows wide strings).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub wide: bool,
 }
 
 impl Indicator {
+    /// Whether the indicator is matched against file contents (`scan --content`): content
+    /// strings and exported symbols, and the kinds whose patterns are literals a file can
+    /// carry (exact or `*.`-suffix domains).
+    pub fn is_content(&self) -> bool {
+        match self.kind {
+            IndicatorKind::ContentString | IndicatorKind::ExportedSymbol => true,
+            IndicatorKind::Domain => self.content_literal().is_some(),
+            _ => false,
+        }
+    }
+
+    /// The literal a file's bytes are searched for, for a content indicator: the pattern
+    /// of a content string or an exported symbol (export names appear verbatim in the
+    /// string tables), a domain's name without a leading `*` (`*.kaspersky.com` →
+    /// `.kaspersky.com`). `None` for other kinds and for patterns that are not literals.
+    pub fn content_literal(&self) -> Option<&str> {
+        match (self.kind, self.mode) {
+            (IndicatorKind::ContentString | IndicatorKind::ExportedSymbol, MatchMode::Exact) => {
+                Some(&self.pattern)
+            }
+            (IndicatorKind::Domain, MatchMode::Exact) => Some(&self.pattern),
+            (IndicatorKind::Domain, MatchMode::Glob) => self
+                .pattern
+                .strip_prefix('*')
+                .filter(|rest| rest.starts_with('.') && !rest.contains(['*', '?', '[', '{'])),
+            _ => None,
+        }
+    }
+
     /// Unverified indicators are kept for reference but never matched.
     pub fn is_active(&self) -> bool {
         self.confidence != SourceConfidence::Unverified

@@ -334,3 +334,81 @@ fn bad_removal_actions_name_file_line_and_field() {
         .to_string();
     assert!(e.contains("team.toml:4: field `vendor.team_ids`"), "{e}");
 }
+
+#[test]
+fn content_indicators_take_case_and_wide_and_refuse_patterns() {
+    let product = "[[product]]\nid = \"gw\"\nvendor = \"kaspersky\"\nname = \"GW\"\nfamily = \"oem-engine\"\ndistribution = \"embedded\"\n\n[[product.indicator]]\n";
+    let with = |ind: &str| {
+        format!("{product}{ind}\nstrength = \"weak\"\nsource = \"s\"\nconfidence = \"high\"\n")
+    };
+    let mut cat = Catalog::bundled().unwrap();
+    layer(
+        &mut cat,
+        "gw.toml",
+        &with("kind = \"content-string\"\npattern = \"AppInfo.kli\"\ncase = \"insensitive\"\nwide = true"),
+    )
+    .unwrap();
+    let i = &cat.product("gw").unwrap().indicators[0];
+    assert_eq!(i.kind, IndicatorKind::ContentString);
+    assert!(!i.case_sensitive && i.wide && i.is_content());
+    assert_eq!(i.content_literal(), Some("AppInfo.kli"));
+    // Content strings are bytes: case matters unless the file says otherwise.
+    layer(
+        &mut cat,
+        "gw.toml",
+        &with("kind = \"content-string\"\npattern = \"KAV\""),
+    )
+    .unwrap();
+    assert!(cat.product("gw").unwrap().indicators[0].case_sensitive);
+
+    for (ind, field, words) in [
+        (
+            "kind = \"content-string\"\npattern = \"k*\"\nmatch = \"glob\"",
+            "indicator.match",
+            "only `match = \"exact\"`",
+        ),
+        (
+            "kind = \"exported-symbol\"\npattern = \"kave\"\nwide = true",
+            "indicator.wide",
+            "content-string",
+        ),
+        (
+            "kind = \"content-string\"\npattern = \"kave\"\ncase = \"upper\"",
+            "indicator.case",
+            "unknown case `upper`",
+        ),
+        (
+            "kind = \"package\"\npattern = \"kave\"\ncase = \"insensitive\"",
+            "indicator.case",
+            "content-string",
+        ),
+    ] {
+        let e = layer(&mut cat, "bad.toml", &with(ind))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("field `{field}`")) && e.contains(words),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn bundled_domains_are_content_literals_without_their_wildcard() {
+    let cat = Catalog::bundled().unwrap();
+    let generic = cat.product("kaspersky-unidentified").unwrap();
+    let lits: Vec<&str> = generic
+        .indicators
+        .iter()
+        .filter(|i| i.kind == IndicatorKind::Domain)
+        .filter_map(|i| i.content_literal())
+        .collect();
+    assert!(lits.contains(&".kaspersky-labs.com"), "{lits:?}");
+    let engine = cat.product("kaspersky-scan-engine").unwrap();
+    assert!(
+        engine
+            .indicators
+            .iter()
+            .any(|i| i.kind == IndicatorKind::ExportedSymbol && i.strength == Strength::Strong)
+    );
+}

@@ -14,6 +14,7 @@
 
 pub mod apk;
 pub mod browser;
+pub mod content;
 pub mod dpkg;
 pub mod flatpak;
 pub mod identity;

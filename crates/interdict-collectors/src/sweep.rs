@@ -59,6 +59,68 @@ pub trait FileInspector: Send + Sync {
         let _ = os_rel;
         self.inspect(root, rel, name, out);
     }
+
+    /// [`FileInspector::inspect_walked`] (or [`FileInspector::inspect`] without `os_rel`)
+    /// in a sweep that hashes (`hash`): an inspector that reads the whole file may return
+    /// its SHA-256 (lower-case hex), computed on the way, so the sweep does not read the
+    /// file a second time. By default it inspects and returns `None`.
+    fn inspect_hashing(
+        &self,
+        root: &Root,
+        os_rel: Option<&std::ffi::OsStr>,
+        rel: &str,
+        name: &str,
+        hash: bool,
+        out: &mut Inventory,
+    ) -> Option<String> {
+        let _ = hash;
+        match os_rel {
+            Some(os) => self.inspect_walked(root, os, rel, name, out),
+            None => self.inspect(root, rel, name, out),
+        }
+        None
+    }
+}
+
+/// Several inspectors on one walk (PE identification and the content pass), in order.
+pub struct Inspectors(pub Vec<Box<dyn FileInspector>>);
+
+impl FileInspector for Inspectors {
+    fn inspect(&self, root: &Root, rel: &str, name: &str, out: &mut Inventory) {
+        for i in &self.0 {
+            i.inspect(root, rel, name, out);
+        }
+    }
+
+    fn inspect_walked(
+        &self,
+        root: &Root,
+        os_rel: &std::ffi::OsStr,
+        rel: &str,
+        name: &str,
+        out: &mut Inventory,
+    ) {
+        for i in &self.0 {
+            i.inspect_walked(root, os_rel, rel, name, out);
+        }
+    }
+
+    fn inspect_hashing(
+        &self,
+        root: &Root,
+        os_rel: Option<&std::ffi::OsStr>,
+        rel: &str,
+        name: &str,
+        hash: bool,
+        out: &mut Inventory,
+    ) -> Option<String> {
+        let mut sha = None;
+        for i in &self.0 {
+            let h = i.inspect_hashing(root, os_rel, rel, name, hash && sha.is_none(), out);
+            sha = sha.or(h);
+        }
+        sha
+    }
 }
 
 /// Walks the root and reports the selected entries as `File` artifacts.
@@ -147,15 +209,28 @@ impl SweepCollector {
             return WalkState::Skip;
         }
         let name = escape_os(entry.file_name());
+        let is_file = ft.is_some_and(|t| t.is_file());
+        let mut sha = None;
         if let Some(inspector) = &self.inspector
-            && ft.is_some_and(|t| t.is_file())
+            && is_file
         {
-            inspector.inspect_walked(root, os_rel.as_os_str(), &rel, &name, out);
+            sha = inspector.inspect_hashing(
+                root,
+                Some(os_rel.as_os_str()),
+                &rel,
+                &name,
+                self.hash,
+                out,
+            );
         }
         let mut selected = self.filter.select(&rel, &name, is_dir);
-        let mut sha = None;
-        if self.hash && ft.is_some_and(|t| t.is_file()) {
-            match hash_file(entry.path()) {
+        if self.hash && is_file {
+            // Hashed by the inspector's read (the content pass), or read here.
+            let h = match sha.take() {
+                Some(h) => Ok(h),
+                None => hash_file(entry.path()),
+            };
+            match h {
                 Ok(h) => {
                     stats.hashed += 1;
                     selected |= self.filter.select_hash(&h);

@@ -129,11 +129,15 @@ pub enum IndicatorKind {
     Cpe,
     /// A registry key path.
     RegistryKey,
+    /// A literal byte string in a file's content (`case`, `wide` options in the catalog).
+    ContentString,
+    /// A name in a library's or executable's export table (ELF, PE, Mach-O).
+    ExportedSymbol,
 }
 
 impl IndicatorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [IndicatorKind; 16] = [
+    pub const ALL: [IndicatorKind; 18] = [
         IndicatorKind::Package,
         IndicatorKind::Publisher,
         IndicatorKind::Service,
@@ -150,6 +154,8 @@ impl IndicatorKind {
         IndicatorKind::Purl,
         IndicatorKind::Cpe,
         IndicatorKind::RegistryKey,
+        IndicatorKind::ContentString,
+        IndicatorKind::ExportedSymbol,
     ];
 
     /// The kebab-case name used in catalog files and reports.
@@ -171,6 +177,8 @@ impl IndicatorKind {
             IndicatorKind::Purl => "purl",
             IndicatorKind::Cpe => "cpe",
             IndicatorKind::RegistryKey => "registry-key",
+            IndicatorKind::ContentString => "content-string",
+            IndicatorKind::ExportedSymbol => "exported-symbol",
         }
     }
 
@@ -214,6 +222,11 @@ pub struct Evidence {
     /// The item sits inside another product (an SBOM component below the top one).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub embedded: bool,
+    /// The installed product whose files hold the item (the package owning the file, the
+    /// uninstall entry whose install folder contains it), for vendor code embedded in
+    /// another company's product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
 }
 
 /// One product found on one host (or in one SBOM).
@@ -229,6 +242,10 @@ pub struct Finding {
     pub family: String,
     /// Branded, embedded or open-source.
     pub distribution: Distribution,
+    /// The installed products (packages, uninstall entries) the vendor's code was found
+    /// embedded in, sorted; empty for a product installed in its own right.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub embedded_in: Vec<String>,
     /// How sure.
     pub confidence: Confidence,
     /// Ids of the directives covering the product.

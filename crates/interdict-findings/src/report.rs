@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// The document layout version this crate writes: `MAJOR.MINOR`. A reader accepts every
 /// minor version of its major version (fields are only ever added within a major) and
 /// keeps fields it does not know in [`Report::extra`].
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// The major version this crate reads.
 pub const SCHEMA_MAJOR: u32 = 1;

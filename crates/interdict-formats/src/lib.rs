@@ -89,6 +89,8 @@ pub mod wincert;
 pub mod apk;
 /// Browser extension manifests, preferences and Firefox `extensions.json`.
 pub mod browser;
+/// Export tables of ELF, PE and Mach-O files (exported symbol names).
+pub mod exports;
 /// Flatpak deployment metadata and AppStream metainfo.
 pub mod flatpak;
 /// Kernel module `.modinfo` sections and `/proc/modules`.

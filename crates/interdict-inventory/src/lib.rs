@@ -44,6 +44,10 @@ pub enum ArtifactKind {
     Bundle,
     /// A component listed in an SBOM or an imported inventory.
     SbomComponent,
+    /// A file whose bytes matched content patterns (`scan --content`): one per file, the
+    /// matches in [`attr::CONTENT_STRINGS`], [`attr::EXPORTED_SYMBOLS`] and
+    /// [`attr::CONTENT_DOMAINS`].
+    Content,
 }
 
 impl ArtifactKind {
@@ -61,6 +65,7 @@ impl ArtifactKind {
             ArtifactKind::Registry => "registry",
             ArtifactKind::Bundle => "bundle",
             ArtifactKind::SbomComponent => "sbom-component",
+            ArtifactKind::Content => "content",
         }
     }
 }
@@ -343,4 +348,16 @@ pub mod attr {
     /// Number of endpoints an aggregated inventory row stands for (an Intune or Tanium
     /// count).
     pub const ENDPOINT_COUNT: &str = "endpoint-count";
+    /// Literal byte strings found in a file's content, one per line (the pattern text as
+    /// given, whatever case or UTF-16 form matched).
+    pub const CONTENT_STRINGS: &str = "content-strings";
+    /// Names a file's ELF, PE or Mach-O export table declares, one per line (only names
+    /// asked for).
+    pub const EXPORTED_SYMBOLS: &str = "exported-symbols";
+    /// Domain names found in a file's content, one per line.
+    pub const CONTENT_DOMAINS: &str = "content-domains";
+    /// The values of a multi-valued content attribute (one per line).
+    pub fn lines(value: &str) -> impl Iterator<Item = &str> {
+        value.split('\n').filter(|l| !l.is_empty())
+    }
 }

@@ -365,5 +365,6 @@ fn evidence(a: &Artifact, rule: &rules::Rule, value: &str) -> Evidence {
         weight,
         source: i.source.clone(),
         embedded: a.attr(interdict_inventory::attr::EMBEDDED) == Some("true"),
+        container: None,
     }
 }

@@ -11,7 +11,15 @@
 //!   independent kinds of item (a folder and a service, say) agreeing;
 //! * `probable`: one weak indicator on a present item;
 //! * `possible`: only leftovers — a bare vendor folder, a removal tool, a removed
-//!   package's configuration files.
+//!   package's configuration files — or one weak content match alone (a file that holds
+//!   one vendor domain or one generic SDK string: a document may mention it).
+//!
+//! Content matches (`content` items, from `scan --content`): two different weak literals
+//! in one file count as two independent weak indicators (`confirmed`); a distinctive
+//! exported SDK symbol is strong. A product whose code is found inside another installed
+//! product — a file that a package's file list names, or that lies in an uninstall
+//! entry's install folder, the product not being the vendor's own — is named "<product>
+//! embedded in <container>", with `embedded_in` and each evidence item's `container`.
 //!
 //! Attribution — each item is one piece of evidence, placed with the one product it
 //! belongs to, by what the item itself says, strongest first:
@@ -64,6 +72,7 @@
 #![deny(missing_docs)]
 
 mod attribution;
+mod content;
 mod item;
 pub mod rules;
 mod values;
@@ -74,6 +83,7 @@ use rules::{CompileError, RuleSet};
 use std::collections::BTreeSet;
 
 pub use attribution::UNCATALOGUED_FAMILY;
+pub use content::ContentLiteral;
 pub use interdict_findings::{Confidence, Evidence, Finding, Weight};
 pub use values::{artifact_values, identifier_values, is_identifier};
 
@@ -114,7 +124,7 @@ impl Matcher {
             .flat_map(|a| item::match_item(&self.rules, a))
             .collect();
         let attributed = attribution::attribute(&self.catalog, placed, self.paths_case_sensitive);
-        attributed
+        let mut findings: Vec<Finding> = attributed
             .by_product
             .into_iter()
             .filter_map(|(product_id, evidence)| {
@@ -137,6 +147,7 @@ impl Matcher {
                     product_name: product.name.clone(),
                     family: product.family.clone(),
                     distribution,
+                    embedded_in: Vec::new(),
                     confidence: confidence(&evidence, distribution),
                     directives: self.catalog.directives_for_as(product, distribution),
                     catalogued,
@@ -146,7 +157,15 @@ impl Matcher {
                     document: None,
                 })
             })
-            .collect()
+            .collect();
+        content::name_containers(&mut findings, artifacts, self.paths_case_sensitive);
+        findings
+    }
+
+    /// The literals the content pass (`scan --content`) looks for: every content-string and
+    /// exported-symbol indicator, and the domains that are literals, of this platform.
+    pub fn content_literals(&self) -> Vec<ContentLiteral> {
+        content::content_literals(&self.rules)
     }
 
     /// Whether the file sweep should report the entry at `rel` (relative to the root).
@@ -196,18 +215,29 @@ impl Matcher {
     }
 }
 
+/// The evidence kind of a content match.
+const CONTENT: &str = "content";
+
 /// The confidence rules of the crate docs. Open-source products are at most `probable`:
 /// they are reported for review, not as confirmed violations.
 fn confidence(evidence: &[Evidence], distribution: Distribution) -> Confidence {
     let strong = evidence.iter().any(|e| e.weight == Weight::Strong);
-    let weak_sources: BTreeSet<&str> = evidence
+    let mut weak_sources: BTreeSet<&str> = evidence
         .iter()
         .filter(|e| e.weight == Weight::Weak)
         // Independent means different kinds of item (a folder and a service), not the
         // same file seen by two collectors.
         .map(|e| e.kind.as_str())
         .collect();
-    let c = if strong || weak_sources.len() >= 2 {
+    // Content: one weak literal alone (a document can mention a domain) is only
+    // `possible`; two different weak literals in one file are two independent indicators.
+    let content_pair = evidence
+        .iter()
+        .any(|e| e.kind == CONTENT && e.weight == Weight::Weak && e.indicators.len() >= 2);
+    if weak_sources.len() == 1 && weak_sources.contains(CONTENT) && !content_pair {
+        weak_sources.clear();
+    }
+    let c = if strong || weak_sources.len() >= 2 || content_pair {
         Confidence::Confirmed
     } else if !weak_sources.is_empty() {
         Confidence::Probable

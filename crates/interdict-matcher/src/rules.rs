@@ -263,6 +263,7 @@ fn vendor_rules(catalog: &Catalog) -> Vec<Rule> {
                         confidence: SourceConfidence::High,
                         note: None,
                         families: Vec::new(),
+                        wide: false,
                     },
                     product: generic.id.clone(),
                     vendor: v.id.clone(),

@@ -380,3 +380,77 @@ fn case_rules_follow_the_scanned_platform() {
     assert!(windows.path_is_interesting(win_host, "x", false));
     assert!(windows.path_is_interesting("PROGRAMDATA/KASPERSKY LAB", "KASPERSKY LAB", true));
 }
+
+fn content(rel: &str, strings: &[&str], symbols: &[&str], domains: &[&str]) -> Artifact {
+    use interdict_inventory::attr;
+    Artifact::new(K::Content, rel, rel, "content")
+        .with_attr(attr::CONTENT_STRINGS, strings.join("\n"))
+        .with_attr(attr::EXPORTED_SYMBOLS, symbols.join("\n"))
+        .with_attr(attr::CONTENT_DOMAINS, domains.join("\n"))
+}
+
+#[test]
+fn content_weak_alone_is_possible_two_weak_confirm_and_exports_are_strong() {
+    let m = linux();
+    let lone = m.match_artifacts(&[content(
+        "opt/a/lib.so",
+        &["sdk8_unix_interface.h"],
+        &[],
+        &[],
+    )]);
+    assert_eq!(
+        summary(&lone),
+        [("kaspersky-scan-engine", Confidence::Possible)]
+    );
+    // A vendor domain alone in a file (a hosts file, a document) is only possible too.
+    let domain = m.match_artifacts(&[content("etc/hosts", &[], &[], &[".kaspersky-labs.com"])]);
+    assert_eq!(
+        summary(&domain),
+        [("kaspersky-unidentified", Confidence::Possible)]
+    );
+    let pair = m.match_artifacts(&[content(
+        "opt/a/lib.so",
+        &["sdk8_unix_interface.h", "KAV_SHT_ENGINE_KLAV"],
+        &[],
+        &[],
+    )]);
+    assert_eq!(
+        summary(&pair),
+        [("kaspersky-scan-engine", Confidence::Confirmed)]
+    );
+    let export = m.match_artifacts(&[content("opt/a/lib.so", &[], &["kaveInitializeEx"], &[])]);
+    assert_eq!(
+        summary(&export),
+        [("kaspersky-scan-engine", Confidence::Confirmed)]
+    );
+    assert_eq!(export[0].evidence[0].kind, "content");
+    assert_eq!(export[0].evidence[0].item.as_deref(), Some("opt/a/lib.so"));
+    // Without a containing product the finding keeps the catalog's name.
+    assert!(export[0].embedded_in.is_empty());
+}
+
+#[test]
+fn the_containing_package_names_the_embedded_finding_unless_it_is_the_vendors_own() {
+    let m = linux();
+    let lib = "opt/acme/lib/libav.so";
+    let gw = pkg("acme-gateway", "Acme <a@acme.example>", S::Active).with_path(lib);
+    let f = m.match_artifacts(&[gw, content(lib, &[], &["kaveInitializeEx"], &[])]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].embedded_in, ["acme-gateway"]);
+    assert!(f[0].product_name.ends_with(" embedded in acme-gateway"));
+    assert_eq!(f[0].evidence[0].container.as_deref(), Some("acme-gateway"));
+    assert!(!f[0].directives.contains(&"bod-17-01".to_string()));
+    // The vendor's own package holding the engine is no embedding.
+    let own = pkg(
+        "kesl",
+        "AO Kaspersky Lab <support@kaspersky.com>",
+        S::Active,
+    )
+    .with_path(lib);
+    let f = m.match_artifacts(&[own, content(lib, &[], &["kaveInitializeEx"], &[])]);
+    let engine = f
+        .iter()
+        .find(|f| f.product == "kaspersky-scan-engine")
+        .unwrap();
+    assert!(engine.embedded_in.is_empty(), "{:?}", engine.embedded_in);
+}

@@ -45,6 +45,18 @@ pub fn artifact_values(a: &Artifact) -> Vec<(IndicatorKind, &str)> {
         A::Extension => v.push((I::BrowserExtension, &a.name)),
         A::Registry => v.push((I::RegistryKey, &a.name)),
         A::Bundle => v.push((I::BundleId, &a.name)),
+        A::Content => {
+            // What the file's bytes held; never its path (the sweep reports that).
+            for (kind, key) in [
+                (I::ContentString, attr::CONTENT_STRINGS),
+                (I::ExportedSymbol, attr::EXPORTED_SYMBOLS),
+                (I::Domain, attr::CONTENT_DOMAINS),
+            ] {
+                if let Some(val) = a.attr(key) {
+                    v.extend(attr::lines(val).map(|l| (kind, l)));
+                }
+            }
+        }
         A::SbomComponent => match a.attr(attr::INTERDICT_KIND) {
             // A component of interdict's own CycloneDX export: match it as what it was.
             Some("service") => v.push((I::Service, &a.name)),

@@ -25,6 +25,7 @@ fn evidence(kind: &str, collector: &str, location: &str, name: &str) -> Evidence
         weight: Weight::Strong,
         source: "s".into(),
         embedded: false,
+        container: None,
     }
 }
 
@@ -42,6 +43,7 @@ fn finding(product: &str, evidence: Vec<Evidence>) -> Finding {
         host: None,
         host_id: None,
         document: None,
+        embedded_in: Vec::new(),
     }
 }
 

@@ -12,10 +12,13 @@
 #![deny(missing_docs)]
 
 use interdict_catalog::Catalog;
+use interdict_collectors::content::{
+    self, ContentCollector, ContentFilter, ContentInspector, Literal, LiteralClass,
+};
 use interdict_collectors::identity::{host_identifiers, live_kernel};
 use interdict_collectors::os::{OsInfo, detect_checked, hostname_checked};
 use interdict_collectors::sweep;
-use interdict_collectors::sweep::{SweepCollector, SweepFilter};
+use interdict_collectors::sweep::{FileInspector, Inspectors, SweepCollector, SweepFilter};
 use interdict_collectors::{Collector, Root, pe};
 use interdict_findings::{CollectorStats, Host, Os, Report};
 use interdict_inventory::{CollectError, Inventory, Platform};
@@ -38,6 +41,9 @@ pub struct ScanOptions {
     pub no_sweep: bool,
     /// Worker threads of the file sweep (0: one per core). The agent runs with 1.
     pub threads: usize,
+    /// Match every regular file's content against the catalog's content indicators
+    /// (`--content`): vendor code embedded in other products' files.
+    pub content: bool,
 }
 
 /// A scan that could not run at all.
@@ -183,6 +189,31 @@ pub fn sweep_filter(matcher: Arc<Matcher>) -> Box<dyn SweepFilter> {
     Box::new(CatalogFilter(matcher))
 }
 
+/// The content pass's filter: the matcher's content literals (content strings, exported
+/// symbols, literal domains) as plain literals, so the collector never sees the catalog.
+pub fn content_filter(matcher: &Matcher) -> Result<ContentFilter, ScanError> {
+    use interdict_catalog::IndicatorKind as K;
+    let literals = matcher
+        .content_literals()
+        .into_iter()
+        .filter_map(|l| {
+            let class = match l.kind {
+                K::ContentString => LiteralClass::String,
+                K::ExportedSymbol => LiteralClass::Symbol,
+                K::Domain => LiteralClass::Domain,
+                _ => return None,
+            };
+            Some(Literal {
+                text: l.text,
+                case_insensitive: !l.case_sensitive,
+                wide: l.wide,
+                class,
+            })
+        })
+        .collect();
+    ContentFilter::new(literals).map_err(ScanError::Catalog)
+}
+
 /// Runs one scan and fills `report` with what it found: the host, the per-collector
 /// counts, the findings, the errors and the whole inventory; `finished`, `duration_ms` and
 /// `summary` are set last. The caller made `report` (its id, tool version, catalog stamp
@@ -215,12 +246,35 @@ pub fn scan_into(
     // One walk for both: on Windows the sweep identifies PE images by header as it goes,
     // instead of the PE collector walking the volume a second time.
     let pe_in_sweep = os.platform == Platform::Windows && !options.no_sweep;
+    let mut inspectors: Vec<Box<dyn FileInspector>> = Vec::new();
     if pe_in_sweep {
         collectors.retain(|c| c.id() != pe::ID);
-        sweep.inspector = Some(Box::new(pe::PeInspector::default()));
+        inspectors.push(Box::new(pe::PeInspector::default()));
     }
+    // The content pass rides the sweep's walk (and hashes from its own read); without a
+    // sweep it walks alone.
+    let content_in_sweep = options.content && !options.no_sweep;
+    if options.content {
+        let filter = Arc::new(content_filter(&matcher)?);
+        if content_in_sweep {
+            inspectors.push(Box::new(ContentInspector::new(filter)));
+        } else {
+            let mut c = ContentCollector::new(filter);
+            c.threads = options.threads;
+            c.cross_mounts = options.cross_mounts;
+            collectors.push(Box::new(c));
+        }
+    }
+    sweep.inspector = match inspectors.len() {
+        0 => None,
+        1 => inspectors.pop(),
+        _ => Some(Box::new(Inspectors(inspectors))),
+    };
     progress(ScanEvent::Planned(
-        collectors.len() + usize::from(!options.no_sweep) + usize::from(pe_in_sweep),
+        collectors.len()
+            + usize::from(!options.no_sweep)
+            + usize::from(pe_in_sweep)
+            + usize::from(content_in_sweep),
     ));
 
     let run = |c: &dyn Collector| {
@@ -243,6 +297,10 @@ pub fn scan_into(
             // Reported as its own collector, with the walk's time.
             results.push((pe::ID, split_collector(&mut inv, pe::ID), millis));
             progress(ScanEvent::Finished(pe::ID));
+        }
+        if content_in_sweep {
+            results.push((content::ID, split_collector(&mut inv, content::ID), millis));
+            progress(ScanEvent::Finished(content::ID));
         }
         results.push((id, inv, millis));
     }

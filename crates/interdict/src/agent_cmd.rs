@@ -101,6 +101,10 @@ pub struct RunArgs {
     /// Hash swept files (SHA-256) for hash indicators.
     #[arg(long)]
     pub hash: bool,
+    /// Match file contents against the catalog's content indicators in each scheduled
+    /// scan (`scan --content`).
+    #[arg(long)]
+    pub content: bool,
     /// CPU budget: percent of one core over every 12-second window.
     #[arg(long, value_name = "PCT", default_value_t = 5.0)]
     pub cpu_percent: f64,
@@ -130,6 +134,9 @@ pub struct InstallArgs {
     /// The scan interval written into the unit.
     #[arg(long, value_name = "DUR", default_value = "24h")]
     pub interval: String,
+    /// Schedule content scans (`agent run --content`) in the unit.
+    #[arg(long)]
+    pub content: bool,
 }
 
 /// `upload`.
@@ -249,6 +256,9 @@ fn scan_command(a: &RunArgs) -> Result<ScanCommand> {
     if a.hash {
         args.push("--hash".into());
     }
+    if a.content {
+        args.push("--content".into());
+    }
     Ok(ScanCommand { program, args })
 }
 
@@ -330,11 +340,17 @@ fn wait_for_next_scan(state_dir: &Path, interval: Duration, max_spool: usize, mu
     }
 }
 
-/// The unit file, with the binary and interval filled in.
-pub fn unit_text(binary: &Path, interval: &str) -> String {
+/// The unit file, with the binary and interval filled in (and `--content` after the
+/// interval when content scans are scheduled).
+pub fn unit_text(binary: &Path, interval: &str, content: bool) -> String {
+    let interval = if content {
+        format!("{interval} --content")
+    } else {
+        interval.to_string()
+    };
     include_str!("../../../packaging/systemd/interdict-agent.service")
         .replace("@BINARY@", &binary.display().to_string())
-        .replace("@INTERVAL@", interval)
+        .replace("@INTERVAL@", &interval)
 }
 
 fn install(a: InstallArgs) -> Result<ExitCode> {
@@ -343,7 +359,7 @@ fn install(a: InstallArgs) -> Result<ExitCode> {
     let path = a.unit_dir.join("interdict-agent.service");
     std::fs::create_dir_all(&a.unit_dir)
         .with_context(|| format!("{}: cannot create the directory", a.unit_dir.display()))?;
-    std::fs::write(&path, unit_text(&binary, &a.interval))
+    std::fs::write(&path, unit_text(&binary, &a.interval, a.content))
         .with_context(|| format!("{}: cannot write the unit", path.display()))?;
     eprint_line(&format!(
         "interdict: wrote {}; enroll, then: systemctl daemon-reload && systemctl enable --now interdict-agent",

@@ -122,6 +122,11 @@ pub struct ScanArgs {
     /// Hash swept files with SHA-256 so hash indicators can match (slower).
     #[arg(long)]
     pub hash: bool,
+    /// Match every regular file's content against the catalog's content indicators
+    /// (strings, exported symbols, domains): vendor code embedded in other products. With
+    /// --hash, files are hashed from the same read.
+    #[arg(long)]
+    pub content: bool,
     /// Skip the file sweep.
     #[arg(long)]
     pub no_sweep: bool,

@@ -135,6 +135,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         cross_mounts: args.cross_mounts,
         no_sweep: args.no_sweep,
         threads: args.threads,
+        content: args.content,
     };
     if args.threads > 0 {
         // The collectors' rayon pool; a second call (tests in one process) is harmless.

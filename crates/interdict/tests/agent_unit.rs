@@ -66,3 +66,39 @@ fn installed_unit_is_hardened_and_verifies() {
         String::from_utf8_lossy(&verify.stderr)
     );
 }
+
+#[test]
+fn install_with_content_schedules_content_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_interdict");
+    let out = Command::new(bin)
+        .args([
+            "agent",
+            "install",
+            "--interval",
+            "12h",
+            "--content",
+            "--unit-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let unit = std::fs::read_to_string(dir.path().join("interdict-agent.service")).unwrap();
+    assert!(
+        unit.contains(&format!(
+            "ExecStart={bin} agent run --interval 12h --content --state-dir /var/lib/interdict-agent"
+        )),
+        "{unit}"
+    );
+    // `agent run` takes the flag it is given (and passes it to its scan child).
+    let help = Command::new(bin)
+        .args(["agent", "run", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--content"));
+}
