@@ -1,5 +1,5 @@
-//! Making scanned data safe to show: on a terminal ([`terminal_safe`]) and in a spreadsheet
-//! ([`csv_cell`]).
+//! Making scanned data safe to show: on a terminal ([`terminal_safe`]), in a spreadsheet
+//! ([`csv_cell`]) and in HTML or SVG ([`html_text`]).
 //!
 //! Package fields, registry values, host names and file names come from the scanned system
 //! and may be written by an attacker. Printed raw, `ESC [2J` clears the screen, `ESC ]0;…`
@@ -62,9 +62,39 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Text for HTML or SVG, in element content and in quoted attribute values: `&`, `<`,
+/// `>`, `"` and `'` written as character references. The one escaper of the dashboard,
+/// the deliverables and the evidence pack's README.
+pub fn html_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_text_escapes_markup_and_both_quotes() {
+        assert_eq!(
+            html_text(r#"<a href="x" title='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(
+            html_text("Kaspersky Endpoint Security"),
+            "Kaspersky Endpoint Security"
+        );
+    }
 
     #[test]
     fn terminal_controls_are_made_visible() {

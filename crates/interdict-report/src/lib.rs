@@ -21,7 +21,7 @@ mod escape;
 mod table;
 
 pub use csv_out::to_csv;
-pub use escape::{csv_cell, terminal_safe};
+pub use escape::{csv_cell, html_text, terminal_safe};
 pub use table::to_table;
 
 use interdict_findings::{Report, Summary};

@@ -82,7 +82,9 @@ pub(crate) async fn render_host_plan(
 #[utoipa::path(get, path = "/hosts/{id}/plan",
     params(("id" = String, Path, description = "Host id"), PlanParams),
     responses(
-        (status = 200, description = "The plan (JSON array of host plans, text or a script)", body = Object),
+        (status = 200, description = "The plan: a JSON array with the host's plan, text, or a script",
+               content(([Object] = "application/json"), (String = "text/plain"),
+                       (String = "text/x-shellscript"))),
         (status = 400, description = "Unknown format", body = crate::error::ErrorBody),
         (status = 404, description = "Unknown host, or no stored report", body = crate::error::ErrorBody),
         (status = 422, description = "A script format that does not fit the host's platform", body = crate::error::ErrorBody),

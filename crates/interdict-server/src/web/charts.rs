@@ -8,18 +8,7 @@ use std::fmt::Write;
 
 /// Escapes text for SVG/HTML.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    interdict_report::html_text(s)
 }
 
 /// A vertical marker on the burn-down (a milestone's due date).
