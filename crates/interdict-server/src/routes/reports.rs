@@ -33,11 +33,23 @@ const DRAIN_BYTES: usize = 8 << 20;
 /// How long an oversized body is drained at most.
 const DRAIN_TIME: Duration = Duration::from_secs(5);
 
+/// Reads and discards the rest of `body` (up to [`DRAIN_BYTES`], for at most
+/// [`DRAIN_TIME`]) before an early answer: a server that stops reading and closes makes
+/// the client's send fail with a broken pipe or a reset before it can read the answer.
+async fn drain(mut body: Body) {
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    let mut discarded = 0usize;
+    while discarded <= DRAIN_BYTES {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => discarded += frame.data_ref().map_or(0, |d| d.len()),
+            _ => break,
+        }
+    }
+}
+
 /// Reads the body up to `limit` bytes; beyond it, answers 413 once the rest of the body
-/// (up to [`DRAIN_BYTES`] more, for at most [`DRAIN_TIME`]) has been read and discarded:
-/// a server that stops reading and closes makes the client's send fail with a broken
-/// pipe or a reset before it can read the answer.
-async fn body_bytes(headers: &HeaderMap, body: Body, limit: usize) -> ApiResult<Vec<u8>> {
+/// has been drained.
+async fn body_bytes(headers: &HeaderMap, mut body: Body, limit: usize) -> ApiResult<Vec<u8>> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -48,43 +60,24 @@ async fn body_bytes(headers: &HeaderMap, body: Body, limit: usize) -> ApiResult<
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let mut body = body;
+    if declared.is_some_and(|n| n > limit as u64) {
+        drain(body).await;
+        return Err(too_large());
+    }
     let mut out = Vec::new();
-    let mut over = declared.is_some_and(|n| n > limit as u64);
-    let mut discarded = 0usize;
-    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
-    loop {
-        let frame = if over {
-            if discarded > DRAIN_BYTES {
-                break;
-            }
-            match tokio::time::timeout_at(deadline, body.frame()).await {
-                Ok(frame) => frame,
-                Err(_) => break,
-            }
-        } else {
-            body.frame().await
-        };
-        let Some(frame) = frame else { break };
-        let frame = match frame {
-            Ok(f) => f,
-            Err(_) if over => break,
-            Err(e) => return Err(ApiError::bad_request(format!("cannot read the body: {e}"))),
-        };
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
         let Some(data) = frame.data_ref() else {
             continue;
         };
-        if !over && out.len() + data.len() > limit {
-            over = true;
-            out = Vec::new();
+        if out.len() + data.len() > limit {
+            drain(body).await;
+            return Err(too_large());
         }
-        if over {
-            discarded += data.len();
-        } else {
-            out.extend_from_slice(data);
-        }
+        out.extend_from_slice(data);
     }
-    if over { Err(too_large()) } else { Ok(out) }
+    Ok(out)
 }
 
 /// Store a report document (scan, SBOM or import).
@@ -105,10 +98,19 @@ async fn body_bytes(headers: &HeaderMap, body: Body, limit: usize) -> ApiResult<
 )]
 pub async fn ingest(
     State(state): State<AppState>,
-    Ingester(who): Ingester,
+    who: Result<Ingester, ApiError>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
+    // A refused credential is answered after the body was read: the agent, still
+    // sending, must see the 401/403 (and keep its report), not a broken pipe.
+    let who = match who {
+        Ok(Ingester(who)) => who,
+        Err(e) => {
+            drain(body).await;
+            return Err(e);
+        }
+    };
     let raw = body_bytes(&headers, body, state.limits.max_report_bytes).await?;
     let report = Report::from_json(&raw, "request body")
         .map_err(|e| ApiError::unprocessable(format!("not a report document: {e}")))?;
