@@ -8,10 +8,7 @@ use crate::status::Status;
 use crate::svg;
 use std::fmt::Write;
 
-/// HTML-escapes `s` for text and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    interdict_report::html_text(s)
-}
+pub(crate) use interdict_report::html_text as esc;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#111;max-width:60em}\
 h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;border-bottom:1px solid #999;margin-top:1.6em}\

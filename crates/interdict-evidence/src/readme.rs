@@ -28,7 +28,7 @@ pub struct ReadmeInfo {
 
 /// Renders the README as one self-contained HTML page (no outside references).
 pub fn render(info: &ReadmeInfo) -> String {
-    let e = escape;
+    let e = interdict_report::html_text;
     let mut rows = String::new();
     for (path, what) in &info.contents {
         let _ = writeln!(
@@ -88,10 +88,6 @@ documents.</p>
         signer = e(&info.signer),
         top = e(&info.top),
     )
-}
-
-fn escape(s: &str) -> String {
-    interdict_report::html_text(s)
 }
 
 #[cfg(test)]

@@ -118,7 +118,7 @@ fn a_swapped_manifest_and_a_wrong_key_fail_the_signature() {
     // Someone edits a report and writes a manifest that matches the edit.
     let mut pack = sealed(&key);
     pack.put_raw("reports/r1.json", b"{}".to_vec());
-    let forged = sealed_with_other_content(&key);
+    let forged = sealed_with_other_content();
     pack.put_raw(MANIFEST, forged.get(MANIFEST).unwrap().to_vec());
     let e = verify(&pack, &[key.public_key()]).unwrap_err();
     assert!(matches!(&e, VerifyError::Signature { .. }), "{e}");
@@ -135,7 +135,7 @@ fn a_swapped_manifest_and_a_wrong_key_fail_the_signature() {
 
 /// A pack whose report was replaced before sealing, sealed by another key: its manifest
 /// lists the replaced report's hash.
-fn sealed_with_other_content(_key: &SigningKey) -> Pack {
+fn sealed_with_other_content() -> Pack {
     let mut pack = unsealed();
     pack.remove("reports/r1.json");
     pack.add("reports/r1.json", b"{}".to_vec()).unwrap();

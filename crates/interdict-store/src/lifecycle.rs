@@ -553,18 +553,7 @@ impl Store {
 
     /// Exceptions of a finding (all of them when `finding` is `None`), newest first.
     pub async fn exceptions(&self, finding: Option<&str>) -> Result<Vec<Exception>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            id: String,
-            finding_id: String,
-            justification: String,
-            approver: String,
-            created_ms: i64,
-            expires_ms: i64,
-            closed_ms: Option<i64>,
-            closed_reason: Option<String>,
-        }
-        let rows: Vec<Row> = self
+        let rows: Vec<ExceptionRow> = self
             .db
             .read()
             .all(
@@ -574,18 +563,35 @@ impl Store {
                 args![finding],
             )
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Exception {
-                id: r.id,
-                finding: r.finding_id,
-                justification: r.justification,
-                approver: r.approver,
-                created: ts(r.created_ms),
-                expires: ts(r.expires_ms),
-                closed: r.closed_ms.map(ts),
-                closed_reason: r.closed_reason,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Exception::from).collect())
+    }
+}
+
+/// An `exceptions` row as selected (`id, finding_id, justification, approver,
+/// created_ms, expires_ms, closed_ms, closed_reason`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ExceptionRow {
+    id: String,
+    finding_id: String,
+    justification: String,
+    approver: String,
+    created_ms: i64,
+    expires_ms: i64,
+    closed_ms: Option<i64>,
+    closed_reason: Option<String>,
+}
+
+impl From<ExceptionRow> for Exception {
+    fn from(r: ExceptionRow) -> Self {
+        Exception {
+            id: r.id,
+            finding: r.finding_id,
+            justification: r.justification,
+            approver: r.approver,
+            created: ts(r.created_ms),
+            expires: ts(r.expires_ms),
+            closed: r.closed_ms.map(ts),
+            closed_reason: r.closed_reason,
+        }
     }
 }

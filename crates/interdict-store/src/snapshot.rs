@@ -119,18 +119,6 @@ struct FindingRow {
     removal_method: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct ExceptionRow {
-    id: String,
-    finding_id: String,
-    justification: String,
-    approver: String,
-    created_ms: i64,
-    expires_ms: i64,
-    closed_ms: Option<i64>,
-    closed_reason: Option<String>,
-}
-
 /// Findings of directive `$2` (the as-of join's `$1` is the instant).
 const OF_DIRECTIVE: &str = "EXISTS (SELECT 1 FROM finding_directives fd \
      WHERE fd.finding_id = f.id AND fd.directive_id = $2)";
@@ -180,7 +168,7 @@ impl Store {
                 args![at_ms, directive],
             )
             .await?;
-        let exceptions: Vec<ExceptionRow> = self
+        let exceptions: Vec<crate::lifecycle::ExceptionRow> = self
             .db
             .read()
             .all(
@@ -195,17 +183,8 @@ impl Store {
         let mut exceptions: BTreeMap<String, crate::model::Exception> = exceptions
             .into_iter()
             .map(|r| {
-                let e = crate::model::Exception {
-                    id: r.id,
-                    finding: r.finding_id.clone(),
-                    justification: r.justification,
-                    approver: r.approver,
-                    created: ts(r.created_ms),
-                    expires: ts(r.expires_ms),
-                    closed: r.closed_ms.map(ts),
-                    closed_reason: r.closed_reason,
-                };
-                (r.finding_id, e)
+                let e = crate::model::Exception::from(r);
+                (e.finding.clone(), e)
             })
             .collect();
         let mut findings: BTreeMap<String, Vec<FindingAsOf>> = BTreeMap::new();

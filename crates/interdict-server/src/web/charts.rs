@@ -7,9 +7,7 @@ use jiff::civil::Date;
 use std::fmt::Write;
 
 /// Escapes text for SVG/HTML.
-pub fn escape(s: &str) -> String {
-    interdict_report::html_text(s)
-}
+pub use interdict_report::html_text as escape;
 
 /// A vertical marker on the burn-down (a milestone's due date).
 #[derive(Debug, Clone)]
