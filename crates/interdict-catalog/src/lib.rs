@@ -103,6 +103,12 @@ pub struct Catalog {
     directives: BTreeMap<String, Directive>,
     /// Every file loaded, in load order: (name, SHA-256 of its text).
     files: Vec<(String, [u8; 32])>,
+    /// The text of every file loaded, by layer, in load order (what an evidence pack
+    /// carries so that its reports can be re-computed with the very same catalog).
+    layers: Vec<Vec<(String, String)>>,
+    /// The version of the catalog data, when it is not this binary's bundled one (a
+    /// catalog read back from an evidence pack).
+    version: Option<String>,
 }
 
 impl Catalog {
@@ -124,12 +130,36 @@ impl Catalog {
         Ok(cat)
     }
 
+    /// A catalog made of exactly `layers` (the first is usually the bundled files), whose
+    /// data carries `version`: the catalog an evidence pack was made with, read back from
+    /// the files it holds ([`Catalog::layers`]). Same files, same [`Catalog::digest`].
+    pub fn from_layers(
+        version: &str,
+        layers: impl IntoIterator<Item = Vec<(String, String)>>,
+    ) -> Result<Catalog, CatalogError> {
+        let mut cat = Catalog {
+            version: Some(version.to_string()),
+            ..Catalog::default()
+        };
+        for layer in layers {
+            cat.add_layer(layer)?;
+        }
+        Ok(cat)
+    }
+
+    /// The text of every file loaded, by layer (bundled first, then `--catalog`
+    /// directories), each file as (name, text), in load order.
+    pub fn layers(&self) -> &[Vec<(String, String)>] {
+        &self.layers
+    }
+
     /// Adds a layer of files; entries replace same-id entries of earlier layers. The
     /// result is cross-checked.
     pub fn add_layer(
         &mut self,
         files: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(), CatalogError> {
+        let mut texts = Vec::new();
         let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
         let dup = |file: &str, what: &str, id: &str| CatalogError::Reference {
             file: file.to_string(),
@@ -140,6 +170,7 @@ impl Catalog {
             let entries = load::parse_file(&name, &text)?;
             self.files
                 .push((name.clone(), Sha256::digest(text.as_bytes()).into()));
+            texts.push((name.clone(), text));
             for v in entries.vendors {
                 if !seen.insert(("vendor".into(), v.id.clone())) {
                     return Err(dup(&name, "vendor", &v.id));
@@ -159,6 +190,7 @@ impl Catalog {
                 self.directives.insert(d.id.clone(), d);
             }
         }
+        self.layers.push(texts);
         self.check_references()
     }
 
@@ -216,9 +248,10 @@ impl Catalog {
         Ok(())
     }
 
-    /// The bundled catalog's version ([`BUNDLED_VERSION`]).
-    pub fn version(&self) -> &'static str {
-        BUNDLED_VERSION
+    /// The catalog data's version: [`BUNDLED_VERSION`], or the version recorded with a
+    /// catalog read back by [`Catalog::from_layers`].
+    pub fn version(&self) -> &str {
+        self.version.as_deref().unwrap_or(BUNDLED_VERSION)
     }
 
     /// `sha256:<hex>` over every file actually loaded — bundled and user files, each by

@@ -108,8 +108,9 @@ impl Store {
         ))
     }
 
-    /// The contiguous run of audit entries recorded up to `until` (inclusive), starting at
-    /// the first entry at or after `since`, as evidence packs carry them. The first
+    /// The contiguous run of audit entries from the first recorded at or after `since` to
+    /// the last recorded at or before `until` (entries between them are kept whatever
+    /// their clock says, so the run has no gap), as evidence packs carry them. The first
     /// entry's `prev_hash` anchors the segment to the rest of the chain.
     pub async fn audit_segment(
         &self,
@@ -121,8 +122,9 @@ impl Store {
             .read()
             .all(
                 "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash \
-                 FROM audit_log WHERE seq >= (SELECT coalesce(min(seq), 9223372036854775807) FROM audit_log \
-                 WHERE at_ms >= $1) AND at_ms <= $2 ORDER BY seq",
+                 FROM audit_log WHERE seq >= (SELECT coalesce(min(seq), 9223372036854775807) \
+                 FROM audit_log WHERE at_ms >= $1) AND seq <= (SELECT coalesce(max(seq), 0) \
+                 FROM audit_log WHERE at_ms <= $2) ORDER BY seq",
                 args![ms(since), ms(until)],
             )
             .await?;
@@ -139,6 +141,15 @@ impl Store {
                 hash: r.hash,
             })
             .collect())
+    }
+
+    /// The chain head now: the last entry's sequence number and hash (`0` and empty for an
+    /// empty log), the anchor an exported segment is checked against later.
+    pub async fn audit_head(&self) -> Result<(i64, String)> {
+        self.db
+            .read()
+            .one("SELECT seq, hash FROM audit_head WHERE id = 1", args![])
+            .await
     }
 
     /// Walks the whole chain and names the first broken link: a missing entry (deleted),

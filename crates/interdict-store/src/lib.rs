@@ -73,6 +73,11 @@
 //! the plan of action's manual elements, versioned: [`Store::save_plan_details`] appends a
 //! version, [`Store::plan_details`] reads the one current at an instant.
 //!
+//! # History
+//! [`Store::reports_received`], [`Store::enrollments`] and [`Store::recorded_actions`]
+//! list what the state was made from, in arrival order: replayed into an empty store with
+//! the same catalog they give the same deliverables (an evidence pack's re-computation).
+//!
 //! # Audit
 //! Every operation appends one entry (who, when, what, the previous entry's hash; the hash
 //! is SHA-256 over length-prefixed fields). [`Store::verify_audit`] names the first broken
@@ -92,6 +97,7 @@ mod audit;
 mod auth;
 mod db;
 mod error;
+mod history;
 mod ingest;
 mod lifecycle;
 mod milestones;
@@ -108,6 +114,7 @@ mod util;
 
 pub use auth::{hash_password, verify_password};
 pub use error::{Result, StoreError};
+pub use history::{Enrollment, LifecycleAction, ReceivedReport, RecordedAction};
 pub use ingest::{HostFindings, InventoryHost, StoredInventory, findings_by_host};
 pub use milestones::AT_RISK_DAYS;
 pub use model::*;

@@ -1,10 +1,15 @@
-//! `interdict evidence keygen|verify`: signing keys and the offline check of evidence packs
-//! (see the `interdict-evidence` crate). `export` is still to come.
+//! `interdict evidence keygen|export|verify`: signing keys, evidence packs
+//! ([`crate::evidence_export`], laid out as [`crate::evidence_pack`] says) and their
+//! offline check: the seal (the `interdict-evidence` crate), then the deliverables
+//! re-computed from the pack's own report documents and catalog.
 
+use crate::evidence_pack::Recomputed;
+use crate::server_cmd::{DatabaseArgs, SigningKeyCommand};
 use crate::write_stdout;
 use anyhow::{Context, Result, bail};
 use interdict_evidence::{Pack, PublicKey, SigningKey, Verified, verify};
 use std::io::Write;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,8 +24,12 @@ pub enum EvidenceCommand {
         #[arg(long, value_name = "PREFIX")]
         out: PathBuf,
     },
+    /// Write the evidence pack of a directive as of a date: deliverables, the report
+    /// documents, catalog, directive, audit segment, README.html, a signed manifest.
+    Export(crate::evidence_export::ExportArgs),
     /// Verify an evidence pack offline: the signature(s), every file against the
-    /// manifest, no added file, the audit chain segment. Exit 0 verified, 1 failed
+    /// manifest, no added file, the audit chain segment, and the deliverables
+    /// re-computed from the included report documents. Exit 0 verified, 1 failed
     /// (naming the first failure), 2 unreadable input.
     Verify {
         /// The pack (.tar.gz).
@@ -36,6 +45,7 @@ pub enum EvidenceCommand {
 pub fn run(cmd: EvidenceCommand) -> Result<ExitCode> {
     match cmd {
         EvidenceCommand::Keygen { out } => keygen(&out),
+        EvidenceCommand::Export(args) => crate::evidence_export::run_export(args),
         EvidenceCommand::Verify { file, key } => run_verify(&file, &key),
     }
 }
@@ -53,6 +63,47 @@ pub fn write_key_pair(prefix: &Path) -> Result<PublicKey> {
     write_new(&secret, key.to_pem().as_bytes(), 0o600)?;
     write_new(&public, key.public_key().to_pem().as_bytes(), 0o644)?;
     Ok(key.public_key())
+}
+
+/// `admin signing-key create|show`: the data directory's signing key.
+pub fn signing_key(db: &DatabaseArgs, cmd: &SigningKeyCommand) -> Result<ExitCode> {
+    let key = crate::evidence_export::data_dir_key(db);
+    let prefix = key.with_extension("");
+    match cmd {
+        SigningKeyCommand::Create => {
+            let dir = key.parent().unwrap_or(Path::new("."));
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .with_context(|| format!("{}", dir.display()))?;
+            let public = write_key_pair(&prefix)?;
+            write_stdout(&format!(
+                "created the evidence signing key {} (mode 0600)\npublic key {}\n\
+                 fingerprint {}\n",
+                key.display(),
+                with_suffix(&prefix, "pub").display(),
+                public.fingerprint()
+            ))?;
+        }
+        SigningKeyCommand::Show => {
+            let pem = std::fs::read(&key).with_context(|| {
+                format!(
+                    "{}: no signing key (create one with `interdict admin signing-key create`)",
+                    key.display()
+                )
+            })?;
+            let public = SigningKey::from_pem(&pem)
+                .with_context(|| format!("{}", key.display()))?
+                .public_key();
+            write_stdout(&format!(
+                "{}fingerprint {}\n",
+                public.to_pem(),
+                public.fingerprint()
+            ))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn keygen(prefix: &Path) -> Result<ExitCode> {
@@ -79,16 +130,20 @@ fn run_verify(file: &Path, keys: &[PathBuf]) -> Result<ExitCode> {
         Ok(p) => p,
         Err(e) => return failed(file, &e.to_string()),
     };
-    match verify(&pack, &keys) {
-        Ok(v) => {
-            write_stdout(&summary(file, &v))?;
+    let sealed = match verify(&pack, &keys) {
+        Ok(v) => v,
+        Err(e) => return failed(file, &e.to_string()),
+    };
+    match crate::evidence_pack::recompute(&pack) {
+        Ok(r) => {
+            write_stdout(&summary(file, &sealed, &r))?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => failed(file, &e.to_string()),
+        Err(e) => failed(file, &format!("{e:#}")),
     }
 }
 
-fn summary(file: &Path, v: &Verified) -> String {
+fn summary(file: &Path, v: &Verified, r: &Recomputed) -> String {
     let mut out = format!("{}: verified\n", file.display());
     let whose = if v.signer_key_from_pack {
         "the key inside the pack: compare this fingerprint with the published one"
@@ -109,6 +164,14 @@ fn summary(file: &Path, v: &Verified) -> String {
     out += &format!(
         "  audit chain segment: {} entries, intact and anchored\n",
         v.audit_entries
+    );
+    out += &format!(
+        "  re-computation: {} report documents and {} lifecycle actions replayed; {} equal \
+         to the pack's ({})\n",
+        r.reports,
+        r.actions,
+        r.files.len(),
+        r.files.join(", ")
     );
     out
 }

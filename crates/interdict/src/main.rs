@@ -12,6 +12,8 @@ mod agent_cmd;
 mod catalog_cmd;
 mod cli;
 mod evidence_cmd;
+mod evidence_export;
+mod evidence_pack;
 mod plan_cmd;
 mod report_cmd;
 mod sbom_cmd;

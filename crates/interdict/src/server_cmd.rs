@@ -28,7 +28,7 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     /// The default data directory.
-    fn default_data_dir() -> PathBuf {
+    pub(crate) fn default_data_dir() -> PathBuf {
         let var = |k: &str| {
             std::env::var_os(k)
                 .filter(|v| !v.is_empty())
@@ -200,6 +200,20 @@ pub enum AdminCommand {
     Host(HostCommand),
     /// Verify the audit chain: exit 0 when intact, 1 naming the first broken entry.
     AuditVerify,
+    /// The key evidence packs are signed with, kept in the data directory.
+    #[command(subcommand)]
+    SigningKey(SigningKeyCommand),
+}
+
+/// `admin signing-key …`.
+#[derive(Subcommand, Debug)]
+pub enum SigningKeyCommand {
+    /// Create the Ed25519 signing key: DATA_DIR/signing/evidence.key (mode 0600) and
+    /// evidence.pub; prints the public key's fingerprint. An existing key is never
+    /// replaced.
+    Create,
+    /// Print the public key (PEM) and its fingerprint, to hand to auditors.
+    Show,
 }
 
 /// `admin user …`.
@@ -310,6 +324,10 @@ fn read_password(path: &Path) -> Result<String> {
 
 /// Runs an admin command.
 pub fn run_admin(args: AdminArgs) -> Result<ExitCode> {
+    // The signing key lives beside the database, not in it.
+    if let AdminCommand::SigningKey(cmd) = &args.command {
+        return crate::evidence_cmd::signing_key(&args.db, cmd);
+    }
     // Read files before touching the database, so a bad flag changes nothing.
     let password = match &args.command {
         AdminCommand::User(UserCommand::Add {
@@ -407,6 +425,7 @@ async fn admin(store: &Store, command: AdminCommand, password: Option<String>) -
                 "interdict: {n} credential(s) of host {id} revoked"
             ));
         }
+        AdminCommand::SigningKey(_) => unreachable!("handled before the store is opened"),
         AdminCommand::AuditVerify => {
             let v = store.verify_audit().await?;
             return Ok(match v.first_broken {

@@ -1,0 +1,440 @@
+//! `interdict evidence export`: the evidence pack of a directive as of a date, from the
+//! server's database or from saved report documents (`--from`), signed (and optionally
+//! countersigned). The layout is [`crate::evidence_pack`]'s.
+
+use crate::evidence_pack::{
+    self, DIRECTIVE, Inputs, PACK_INFO, PLAN_DETAILS, PackInfo, PlanDetailsUsed, README,
+    deliverable_path, json,
+};
+use crate::server_cmd::{DatabaseArgs, runtime};
+use crate::{eprint_line, load_catalog, write_stdout};
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use interdict_catalog::Catalog;
+use interdict_deliverables::{Document, Format, Kind, PlanDetails, PlanDetailsSource, end_of_day};
+use interdict_evidence::readme::{self, ReadmeInfo};
+use interdict_evidence::{AUDIT_ANCHORS, AUDIT_SEGMENT, AuditAnchors, Pack, SigningKey};
+use interdict_findings::{CatalogStamp, Report};
+use interdict_server::deliverables::{self, pdf};
+use interdict_store::{CATALOG_DIGEST, ReceivedReport, Store};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// When to print the deliverables to PDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PdfMode {
+    /// When Chromium is installed.
+    Auto,
+    /// Always (fails without Chromium).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `interdict evidence export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The directive (e.g. bod-17-01).
+    #[arg(long, value_name = "ID")]
+    pub directive: String,
+    /// The day the deliverables describe (the fleet at its end, UTC). Default: today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<Date>,
+    /// The server's database.
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Build from saved report documents (`scan`, `sbom`, `import` JSON) instead of a
+    /// server's database; each counts as received when its scan finished.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "data_dir")]
+    pub from: Vec<PathBuf>,
+    /// The plan's manual elements from a TOML file, instead of those stored.
+    #[arg(long, value_name = "FILE")]
+    pub plan_details: Option<PathBuf>,
+    /// Add the catalog files (*.toml) in DIR to the bundled catalog (for a server's
+    /// data: the same directory `serve` uses).
+    #[arg(long, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
+    /// The Ed25519 signing key (PEM, from `evidence keygen` or `admin signing-key
+    /// create`). Default: the data directory's key.
+    #[arg(long, value_name = "KEY")]
+    pub signing_key: Option<PathBuf>,
+    /// A second person's key to countersign the manifest with (two-person rule).
+    #[arg(long, value_name = "KEY")]
+    pub countersign_key: Option<PathBuf>,
+    /// Print the deliverables to PDF too.
+    #[arg(long, value_enum, default_value_t = PdfMode::Auto)]
+    pub pdf: PdfMode,
+    /// The pack to write (.tar.gz); an existing file is replaced only once the new pack
+    /// is complete.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// The data directory's signing key (`admin signing-key create` writes it).
+pub fn data_dir_key(db: &DatabaseArgs) -> PathBuf {
+    db.data_dir
+        .clone()
+        .unwrap_or_else(DatabaseArgs::default_data_dir)
+        .join("signing")
+        .join("evidence.key")
+}
+
+/// Reads a signing key, refusing one that others may read.
+fn read_key(path: &Path) -> Result<SigningKey> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        bail!(
+            "{}: the signing key is readable by others (mode {:o}); chmod 600 it",
+            path.display(),
+            meta.permissions().mode() & 0o777
+        );
+    }
+    let pem = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    SigningKey::from_pem(&pem).with_context(|| format!("{}", path.display()))
+}
+
+/// What goes into a pack besides the seal.
+struct Contents {
+    info: PackInfo,
+    inputs: Inputs,
+    details: PlanDetailsUsed,
+    docs: Vec<(Kind, Document)>,
+    audit: Vec<interdict_findings::audit::AuditRecord>,
+    anchors: AuditAnchors,
+    start: Date,
+}
+
+/// Runs `interdict evidence export`.
+pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
+    let catalog = load_catalog(args.catalog.as_ref())?;
+    let directive = deliverables::directive(&catalog, &args.directive)?.clone();
+    // Everything that can be refused is read before any work is done.
+    let key_path = args
+        .signing_key
+        .clone()
+        .unwrap_or_else(|| data_dir_key(&args.db));
+    let signer = read_key(&key_path).context(
+        "no usable signing key: pass --signing-key, or create one with `interdict admin \
+         signing-key create`",
+    )?;
+    let countersigner = args.countersign_key.as_deref().map(read_key).transpose()?;
+    if let Some(c) = &countersigner
+        && c.public_key() == signer.public_key()
+    {
+        bail!("--countersign-key is the signing key: a countersignature needs a second key");
+    }
+    if args.pdf == PdfMode::Always && pdf::browser().is_none() {
+        bail!("--pdf always: no Chromium found to print with");
+    }
+    let file_details = args
+        .plan_details
+        .as_deref()
+        .map(read_plan_details)
+        .transpose()?;
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date());
+    let contents = runtime()?.block_on(async {
+        let (store, _scratch, inputs, source) = if args.from.is_empty() {
+            let store = args.db.open().await?;
+            let evaluated = store.setting(CATALOG_DIGEST).await?;
+            if let Some(d) = evaluated.filter(|d| *d != catalog.digest()) {
+                store.close().await;
+                bail!(
+                    "the server's findings were evaluated with catalog {d}, this catalog is {}: \
+                     pass the --catalog directory `serve` uses",
+                    catalog.digest()
+                );
+            }
+            let inputs = server_inputs(&store, &args.directive, as_of).await?;
+            (store, None, inputs, "server database")
+        } else {
+            let inputs = file_inputs(&args.from)?;
+            let dir = tempfile::Builder::new()
+                .prefix("interdict-evidence-")
+                .tempdir()
+                .context("creating the temporary store")?;
+            let store = Store::open_data_dir(dir.path()).await?;
+            evidence_pack::replay(&store, &catalog, &args.directive, &inputs).await?;
+            (store, Some(dir), inputs, "report documents")
+        };
+        let result = gather(
+            &store,
+            &catalog,
+            &args.directive,
+            as_of,
+            file_details,
+            inputs,
+        )
+        .await;
+        store.close().await;
+        let mut c = result?;
+        c.info.source = source.to_string();
+        anyhow::Ok(c)
+    })?;
+    let pack = assemble(
+        &catalog,
+        &directive,
+        contents,
+        &signer,
+        countersigner.as_ref(),
+        args.pdf,
+    )?;
+    let bytes = pack.to_archive()?;
+    write_atomically(&args.output, &bytes)?;
+    write_stdout(&format!(
+        "wrote {} ({} files, {} bytes)\nsigned by {}{}\n",
+        args.output.display(),
+        pack.paths().count(),
+        bytes.len(),
+        signer.public_key().fingerprint(),
+        countersigner
+            .map(|c| format!("\ncountersigned by {}", c.public_key().fingerprint()))
+            .unwrap_or_default()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_plan_details(path: &Path) -> Result<PlanDetailsUsed> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let details = PlanDetails::from_toml(&text, &path.display().to_string())?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(PlanDetailsUsed {
+        details,
+        source: Some(PlanDetailsSource {
+            version: None,
+            saved: None,
+            by: format!("file {name}"),
+        }),
+    })
+}
+
+/// The saved report documents, each received when it finished, oldest first, each id
+/// once.
+fn file_inputs(files: &[PathBuf]) -> Result<Inputs> {
+    let mut reports = Vec::new();
+    let mut seen = BTreeSet::new();
+    for f in files {
+        let raw = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        let report = Report::from_json(&raw, &f.display().to_string())?;
+        if !seen.insert(report.id.clone()) {
+            eprint_line(&format!(
+                "interdict: {}: report {} was given already; kept once",
+                f.display(),
+                report.id
+            ));
+            continue;
+        }
+        reports.push(ReceivedReport {
+            id: report.id.clone(),
+            received: report.finished,
+            actor: "interdict evidence export --from".into(),
+            raw,
+        });
+    }
+    reports.sort_by(|a, b| (a.received, &a.id).cmp(&(b.received, &b.id)));
+    Ok(Inputs {
+        reports,
+        ..Inputs::default()
+    })
+}
+
+/// The server's inputs up to the end of `as_of`.
+async fn server_inputs(store: &Store, directive: &str, as_of: Date) -> Result<Inputs> {
+    let until = end_of_day(as_of);
+    Ok(Inputs {
+        reports: store.reports_received(until).await?,
+        enrollments: store.enrollments(until).await?,
+        actions: store.recorded_actions(until).await?,
+        activation_start: store
+            .activations()
+            .await?
+            .into_iter()
+            .find(|a| a.directive == directive)
+            .map(|a| a.start),
+    })
+}
+
+/// Computes the deliverables and reads the audit segment from `store`.
+async fn gather(
+    store: &Store,
+    catalog: &Catalog,
+    directive: &str,
+    as_of: Date,
+    file_details: Option<PlanDetailsUsed>,
+    inputs: Inputs,
+) -> Result<Contents> {
+    let details = match file_details {
+        Some(d) => d,
+        None => {
+            let (details, source) = deliverables::plan_details(store, directive, as_of).await?;
+            PlanDetailsUsed { details, source }
+        }
+    };
+    let docs = evidence_pack::documents(store, catalog, directive, as_of, &details).await?;
+    let snap = deliverables::snapshot(store, catalog, directive, as_of).await?;
+    let until = end_of_day(as_of);
+    let since = snap
+        .start
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_or(Timestamp::MIN, |z| z.timestamp());
+    let audit = store.audit_segment(since, until).await?;
+    let (head_seq, head_hash) = store.audit_head().await?;
+    let anchors = AuditAnchors {
+        prev_hash: audit
+            .first()
+            .map(|r| r.prev_hash.clone())
+            .unwrap_or_default(),
+        first_seq: audit.first().map(|r| r.seq),
+        last_seq: audit.last().map(|r| r.seq),
+        last_hash: audit.last().map(|r| r.hash.clone()),
+        head_seq,
+        head_hash,
+    };
+    Ok(Contents {
+        info: PackInfo {
+            format: evidence_pack::FORMAT.into(),
+            directive: directive.to_string(),
+            as_of,
+            generated: Timestamp::now().round(jiff::Unit::Second)?,
+            made_by: format!("interdict {}", crate::VERSION),
+            source: String::new(),
+            catalog: CatalogStamp {
+                version: catalog.version().to_string(),
+                digest: catalog.digest(),
+            },
+            activation_start: inputs.activation_start,
+        },
+        inputs,
+        details,
+        docs,
+        audit,
+        anchors,
+        start: snap.start,
+    })
+}
+
+/// Lays the pack out and seals it.
+fn assemble(
+    catalog: &Catalog,
+    directive: &interdict_catalog::Directive,
+    c: Contents,
+    signer: &SigningKey,
+    countersigner: Option<&SigningKey>,
+    pdf_mode: PdfMode,
+) -> Result<Pack> {
+    let name = format!("interdict-evidence-{}-{}", c.info.directive, c.info.as_of);
+    let mut pack = Pack::new(&name)?;
+    pack.add(PACK_INFO, json(&c.info)?)?;
+    let schedule = interdict_catalog::schedule(directive, c.start, c.info.as_of);
+    let directive_doc = serde_json::json!({
+        "directive": directive,
+        "day_0": c.start,
+        "schedule_through_as_of": schedule,
+    });
+    pack.add(DIRECTIVE, json(&directive_doc)?)?;
+    evidence_pack::add_catalog(&mut pack, catalog)?;
+    evidence_pack::add_inputs(&mut pack, &c.inputs)?;
+    pack.add(PLAN_DETAILS, json(&c.details)?)?;
+    let print = match pdf_mode {
+        PdfMode::Always => true,
+        PdfMode::Never => false,
+        PdfMode::Auto => pdf::browser().is_some(),
+    };
+    for (kind, doc) in &c.docs {
+        for (format, ext) in evidence_pack::RENDERINGS {
+            let text = interdict_deliverables::render(doc, format);
+            if print && format == Format::Html {
+                let bytes = pdf::html_to_pdf(&text)?;
+                pack.add(&deliverable_path(*kind, "pdf"), bytes)?;
+            }
+            pack.add(&deliverable_path(*kind, ext), text)?;
+        }
+    }
+    let mut segment = Vec::new();
+    for r in &c.audit {
+        serde_json::to_writer(&mut segment, r)?;
+        segment.push(b'\n');
+    }
+    pack.add(AUDIT_SEGMENT, segment)?;
+    pack.add(AUDIT_ANCHORS, json(&c.anchors)?)?;
+    let info = ReadmeInfo {
+        directive: c.info.directive.clone(),
+        directive_title: directive.title.clone(),
+        as_of: c.info.as_of.to_string(),
+        generated: c.info.generated.to_string(),
+        top: name.clone(),
+        signer: signer.public_key().fingerprint(),
+        countersigner: countersigner.map(|k| k.public_key().fingerprint()),
+        catalog: format!("{} ({})", c.info.catalog.version, c.info.catalog.digest),
+        contents: readme_contents(&c, print),
+    };
+    pack.add(README, readme::render(&info))?;
+    Ok(pack.seal(signer, countersigner)?)
+}
+
+fn readme_contents(c: &Contents, pdf: bool) -> Vec<(String, String)> {
+    let formats = if pdf {
+        "JSON, CSV, HTML, PDF"
+    } else {
+        "JSON, CSV, HTML"
+    };
+    let rows = [
+        ("README.html", "this page".to_string()),
+        (
+            "SHA256SUMS",
+            "every other file with its SHA-256 (sha256sum format)".into(),
+        ),
+        ("SHA256SUMS.sig", "the Ed25519 signature of SHA256SUMS".into()),
+        ("keys/", "the signer's (and countersigner's) public key, PEM".into()),
+        (
+            "pack.json",
+            format!(
+                "directive, as-of date, where the data came from ({}), catalog stamp",
+                c.info.source
+            ),
+        ),
+        (
+            "deliverables/",
+            format!("identification report, plan of action, status report as of {} ({formats})", c.info.as_of),
+        ),
+        (
+            "reports/",
+            format!("the {} report documents received by then, as received", c.inputs.reports.len()),
+        ),
+        ("inputs/", format!("the reports' arrival order, {} enrollments, {} lifecycle actions, the plan details used", c.inputs.enrollments.len(), c.inputs.actions.len())),
+        ("catalog/", "the catalog files the findings were evaluated with, by layer, and their digest".into()),
+        ("directive.json", "the directive as catalogued (issuer, legal basis, covered vendors and products, sources), day 0 and every due date through the as-of date".into()),
+        (AUDIT_SEGMENT, format!("{} entries of the audit chain over the period, one JSON object per line", c.audit.len())),
+        (AUDIT_ANCHORS, "where the segment sits in the chain: the hash before it, its ends, the head when the pack was made".into()),
+    ];
+    rows.into_iter().map(|(p, w)| (p.to_string(), w)).collect()
+}
+
+/// Writes `bytes` to a temporary file beside `path`, fsyncs it, and renames it over
+/// `path`: a reader never sees half a pack.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".interdict-evidence-")
+        .tempfile_in(dir)
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
