@@ -13,7 +13,9 @@
 //! * [`Pack`]: the files of a pack, written to and read from archive bytes (read with
 //!   limits: no paths outside the pack, no links, no duplicates).
 //! * [`verify`]: signature(s), every file against the manifest, no unlisted file, and the
-//!   audit segment's chain; the caller adds the re-computation of the reports.
+//!   audit segment's chain. The re-computation of the deliverables (a replay of the
+//!   pack's inputs into a temporary store) is the `interdict` binary's, which has the
+//!   store and the matcher.
 //!
 //! Pure over bytes: no file or network I/O, so the CLI, the server and tests share it.
 //! Signing and verification use aws-lc-rs, the workspace's one crypto provider.

@@ -161,8 +161,13 @@ fn summary(file: &Path, v: &Verified, r: &Recomputed) -> String {
         "  files: {} match SHA256SUMS, none missing, none added\n",
         v.files
     );
+    let entries = if v.audit_entries == 1 {
+        "entry"
+    } else {
+        "entries"
+    };
     out += &format!(
-        "  audit chain segment: {} entries, intact and anchored\n",
+        "  audit chain segment: {} {entries}, intact and anchored\n",
         v.audit_entries
     );
     out += &format!(

@@ -479,9 +479,19 @@ pub fn recompute(pack: &Pack) -> Result<Recomputed> {
             };
             let again = interdict_deliverables::render(doc, format);
             if again.as_bytes() != included {
+                let me = format!("interdict {}", crate::VERSION);
+                let versions = if info.made_by == me {
+                    String::new()
+                } else {
+                    format!(
+                        "; made by {}, re-computed by {me}: a change of rendering between \
+                         versions shows here too",
+                        info.made_by
+                    )
+                };
                 bail!(
                     "{path}: differs from its re-computation from the included report \
-                     documents ({})",
+                     documents ({}{versions})",
                     first_difference(included, again.as_bytes())
                 );
             }

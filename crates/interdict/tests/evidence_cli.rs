@@ -24,6 +24,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::interdict;
+use support::server::Db;
 
 const BOD: &str = "bod-17-01";
 const AS_OF: &str = "2026-02-14";
@@ -66,10 +67,14 @@ fn write_reports(dir: &Path) -> Vec<PathBuf> {
 
 /// A server's data dir with the fleet ingested as `serve` would (the evaluator's
 /// findings), and people's actions between the scans.
-fn build_server(data: &Path) {
+fn build_server(db: &Db) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let store = Store::open_data_dir(data).await.unwrap();
+        let store = match db {
+            Db::Sqlite(dir) => Store::open_data_dir(dir.path()).await,
+            Db::Postgres(pg) => Store::connect(&pg.url).await,
+        }
+        .unwrap();
         let catalog = Catalog::bundled().unwrap();
         let evaluator = Evaluator::new(&catalog).unwrap();
         store
@@ -452,8 +457,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn a_pack_from_server_data_replays_the_lifecycle_and_is_countersigned() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    build_server(&data);
+    let db = Db::sqlite();
+    build_server(&db);
+    let Db::Sqlite(data) = &db else {
+        unreachable!()
+    };
+    let data = data.path();
     let d = data.to_str().unwrap();
 
     // The data dir's signing key: created 0600 once, shown as PEM and fingerprint.
@@ -507,7 +516,7 @@ fn a_pack_from_server_data_replays_the_lifecycle_and_is_countersigned() {
         "--countersign-key",
         &second,
         "--pdf",
-        "never",
+        "always",
         "-o",
         f,
     ]);
@@ -584,4 +593,31 @@ fn a_pack_from_server_data_replays_the_lifecycle_and_is_countersigned() {
         anchors["head_seq"].as_i64() > anchors["last_seq"].as_i64(),
         "{anchors}"
     );
+}
+
+#[test]
+fn a_pack_from_postgresql_data_holds_the_same_deliverables() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(dir.path(), "signer");
+    let mut packs = Vec::new();
+    for db in [Db::postgres(), Db::sqlite()] {
+        build_server(&db);
+        let file = dir.path().join(format!("pack-{}.tar.gz", packs.len()));
+        let mut args: Vec<String> = db.args();
+        args.extend(["--signing-key", &key, "--pdf", "never", "-o"].map(String::from));
+        args.push(file.display().to_string());
+        export(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let (code, out, err) = verify(&file, &[&public]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("5 lifecycle actions replayed"), "{out}");
+        packs.push(read_pack(&file));
+    }
+    for kind in ["identification", "plan", "status"] {
+        let path = format!("deliverables/{kind}.json");
+        assert_eq!(
+            packs[0].get(&path),
+            packs[1].get(&path),
+            "{path}: PostgreSQL and SQLite"
+        );
+    }
 }

@@ -8,5 +8,6 @@ mod concurrency;
 mod history;
 mod lifecycle;
 mod open;
+mod replay_inputs;
 mod reports;
 mod snapshot;
