@@ -6,20 +6,20 @@ use crate::evidence_pack::{
     self, DIRECTIVE, Inputs, PACK_INFO, PLAN_DETAILS, PackInfo, PlanDetailsUsed, README,
     deliverable_path, json,
 };
+use crate::report_cmd::{FleetArgs, read_plan_details, saved_reports, scratch_store};
 use crate::server_cmd::{DatabaseArgs, runtime};
-use crate::{eprint_line, load_catalog, write_stdout};
+use crate::{load_catalog, write_stdout};
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use interdict_catalog::Catalog;
-use interdict_deliverables::{Document, Format, Kind, PlanDetails, PlanDetailsSource, end_of_day};
+use interdict_deliverables::{Document, Format, Kind, end_of_day};
 use interdict_evidence::readme::{self, ReadmeInfo};
 use interdict_evidence::{AUDIT_ANCHORS, AUDIT_SEGMENT, AuditAnchors, Pack, SigningKey};
-use interdict_findings::{CatalogStamp, Report};
+use interdict_findings::CatalogStamp;
 use interdict_server::deliverables::{self, pdf};
-use interdict_store::{CATALOG_DIGEST, ReceivedReport, Store};
+use interdict_store::{CATALOG_DIGEST, Store};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,26 +38,9 @@ pub enum PdfMode {
 /// `interdict evidence export`.
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// The directive (e.g. bod-17-01).
-    #[arg(long, value_name = "ID")]
-    pub directive: String,
-    /// The day the deliverables describe (the fleet at its end, UTC). Default: today.
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<Date>,
-    /// The server's database.
+    /// Which fleet, as of which day.
     #[command(flatten)]
-    pub db: DatabaseArgs,
-    /// Build from saved report documents (`scan`, `sbom`, `import` JSON) instead of a
-    /// server's database; each counts as received when its scan finished.
-    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "data_dir")]
-    pub from: Vec<PathBuf>,
-    /// The plan's manual elements from a TOML file, instead of those stored.
-    #[arg(long, value_name = "FILE")]
-    pub plan_details: Option<PathBuf>,
-    /// Add the catalog files (*.toml) in DIR to the bundled catalog (for a server's
-    /// data: the same directory `serve` uses).
-    #[arg(long, value_name = "DIR")]
-    pub catalog: Option<PathBuf>,
+    pub fleet: FleetArgs,
     /// The Ed25519 signing key (PEM, from `evidence keygen` or `admin signing-key
     /// create`). Default: the data directory's key.
     #[arg(long, value_name = "KEY")]
@@ -111,13 +94,14 @@ struct Contents {
 
 /// Runs `interdict evidence export`.
 pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
-    let catalog = load_catalog(args.catalog.as_ref())?;
-    let directive = deliverables::directive(&catalog, &args.directive)?.clone();
+    let fleet = &args.fleet;
+    let catalog = load_catalog(fleet.catalog.as_ref())?;
+    let directive = deliverables::directive(&catalog, &fleet.directive)?.clone();
     // Everything that can be refused is read before any work is done.
     let key_path = args
         .signing_key
         .clone()
-        .unwrap_or_else(|| data_dir_key(&args.db));
+        .unwrap_or_else(|| data_dir_key(&fleet.db));
     let signer = read_key(&key_path).context(
         "no usable signing key: pass --signing-key, or create one with `interdict admin \
          signing-key create`",
@@ -131,42 +115,44 @@ pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
     if args.pdf == PdfMode::Always && pdf::browser().is_none() {
         bail!("--pdf always: no Chromium found to print with");
     }
-    let file_details = args
+    let file_details = fleet
         .plan_details
         .as_deref()
         .map(read_plan_details)
-        .transpose()?;
-    let as_of = args
-        .as_of
-        .unwrap_or_else(|| Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date());
+        .transpose()?
+        .map(|(details, source)| PlanDetailsUsed {
+            details,
+            source: Some(source),
+        });
+    let saved = if fleet.from.is_empty() {
+        None
+    } else {
+        Some(saved_reports(
+            &fleet.from,
+            "interdict evidence export --from",
+        )?)
+    };
+    let as_of = fleet.as_of();
     let contents = runtime()?.block_on(async {
-        let (store, _scratch, inputs, source) = if args.from.is_empty() {
-            let store = args.db.open().await?;
-            let evaluated = store.setting(CATALOG_DIGEST).await?;
-            if let Some(d) = evaluated.filter(|d| *d != catalog.digest()) {
-                store.close().await;
-                bail!(
-                    "the server's findings were evaluated with catalog {d}, this catalog is {}: \
-                     pass the --catalog directory `serve` uses",
-                    catalog.digest()
-                );
+        let (store, _scratch, inputs, source) = match saved {
+            None => {
+                let store = fleet.db.open().await?;
+                if let Err(e) = check_evaluated_with(&store, &catalog).await {
+                    store.close().await;
+                    return Err(e);
+                }
+                let inputs = server_inputs(&store, &fleet.directive, as_of).await?;
+                (store, None, inputs, "server database")
             }
-            let inputs = server_inputs(&store, &args.directive, as_of).await?;
-            (store, None, inputs, "server database")
-        } else {
-            let inputs = file_inputs(&args.from)?;
-            let dir = tempfile::Builder::new()
-                .prefix("interdict-evidence-")
-                .tempdir()
-                .context("creating the temporary store")?;
-            let store = Store::open_data_dir(dir.path()).await?;
-            evidence_pack::replay(&store, &catalog, &args.directive, &inputs).await?;
-            (store, Some(dir), inputs, "report documents")
+            Some(inputs) => {
+                let (store, dir) = scratch_store(&catalog, &fleet.directive, &inputs).await?;
+                (store, Some(dir), inputs, "report documents")
+            }
         };
         let result = gather(
             &store,
             &catalog,
-            &args.directive,
+            &fleet.directive,
             as_of,
             file_details,
             inputs,
@@ -200,52 +186,18 @@ pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_plan_details(path: &Path) -> Result<PlanDetailsUsed> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let details = PlanDetails::from_toml(&text, &path.display().to_string())?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    Ok(PlanDetailsUsed {
-        details,
-        source: Some(PlanDetailsSource {
-            version: None,
-            saved: None,
-            by: format!("file {name}"),
-        }),
-    })
-}
-
-/// The saved report documents, each received when it finished, oldest first, each id
-/// once.
-fn file_inputs(files: &[PathBuf]) -> Result<Inputs> {
-    let mut reports = Vec::new();
-    let mut seen = BTreeSet::new();
-    for f in files {
-        let raw = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
-        let report = Report::from_json(&raw, &f.display().to_string())?;
-        if !seen.insert(report.id.clone()) {
-            eprint_line(&format!(
-                "interdict: {}: report {} was given already; kept once",
-                f.display(),
-                report.id
-            ));
-            continue;
-        }
-        reports.push(ReceivedReport {
-            id: report.id.clone(),
-            received: report.finished,
-            actor: "interdict evidence export --from".into(),
-            raw,
-        });
+/// Refuses a server whose findings were evaluated with another catalog than `catalog`
+/// (the pack's re-computation would differ).
+async fn check_evaluated_with(store: &Store, catalog: &Catalog) -> Result<()> {
+    let evaluated = store.setting(CATALOG_DIGEST).await?;
+    if let Some(d) = evaluated.filter(|d| *d != catalog.digest()) {
+        bail!(
+            "the server's findings were evaluated with catalog {d}, this catalog is {}: pass \
+             the --catalog directory `serve` uses",
+            catalog.digest()
+        );
     }
-    reports.sort_by(|a, b| (a.received, &a.id).cmp(&(b.received, &b.id)));
-    Ok(Inputs {
-        reports,
-        ..Inputs::default()
-    })
+    Ok(())
 }
 
 /// The server's inputs up to the end of `as_of`.

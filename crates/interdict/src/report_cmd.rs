@@ -4,16 +4,18 @@
 //! temporary SQLite store, each at its `finished` time, then read back through the same
 //! snapshot path as the server's — so both give the same document for the same data).
 
+use crate::evidence_pack::Inputs;
 use crate::server_cmd::{DatabaseArgs, runtime};
-use crate::{StdoutClosed, load_catalog};
+use crate::{StdoutClosed, eprint_line, load_catalog};
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use interdict_catalog::Catalog;
 use interdict_deliverables::{Format, Kind, PlanDetails, PlanDetailsSource};
 use interdict_findings::Report;
-use interdict_server::Evaluator;
 use interdict_server::deliverables::{self, pdf};
-use interdict_store::Store;
+use interdict_store::{ReceivedReport, Store};
 use jiff::civil::Date;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,42 +44,62 @@ pub enum ReportFormat {
     Pdf,
 }
 
-/// `interdict report`.
+/// Which fleet, as of which day: the data `report` and `evidence export` compute from.
 #[derive(Args, Debug)]
-pub struct ReportArgs {
+pub struct FleetArgs {
     /// The directive (e.g. bod-17-01).
     #[arg(long, value_name = "ID")]
     pub directive: String,
-    /// Which deliverable.
-    #[arg(long, value_enum)]
-    pub kind: KindArg,
     /// The day described: the fleet as it was at its end (UTC). Default: today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<Date>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
-    pub format: ReportFormat,
     /// The server's database.
     #[command(flatten)]
     pub db: DatabaseArgs,
     /// Compute from saved report documents (`scan`, `sbom`, `import` JSON) instead of a
-    /// server's database.
+    /// server's database; each counts as received when its scan finished.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "data_dir")]
     pub from: Vec<PathBuf>,
     /// The plan's manual elements (agency, point of contact, contracts, …) from a TOML
     /// file, instead of those stored.
     #[arg(long, value_name = "FILE")]
     pub plan_details: Option<PathBuf>,
-    /// Add the catalog files (*.toml) in DIR to the bundled catalog.
+    /// Add the catalog files (*.toml) in DIR to the bundled catalog (for a server's
+    /// data: the directory `serve` uses).
     #[arg(long, value_name = "DIR")]
     pub catalog: Option<PathBuf>,
+}
+
+impl FleetArgs {
+    /// The as-of date, today (UTC) by default.
+    pub fn as_of(&self) -> Date {
+        self.as_of.unwrap_or_else(|| {
+            jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date()
+        })
+    }
+}
+
+/// `interdict report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Which fleet, as of which day.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// Which deliverable.
+    #[arg(long, value_enum)]
+    pub kind: KindArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
     /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
 
 /// Reads the plan details file.
-fn read_plan_details(path: &Path) -> Result<(PlanDetails, PlanDetailsSource)> {
+pub(crate) fn read_plan_details(path: &Path) -> Result<(PlanDetails, PlanDetailsSource)> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let details = PlanDetails::from_toml(&text, &path.display().to_string())?;
@@ -93,81 +115,90 @@ fn read_plan_details(path: &Path) -> Result<(PlanDetails, PlanDetailsSource)> {
     Ok((details, source))
 }
 
-/// A saved report document: the report, its bytes as read, the file.
-type Saved = (Report, Vec<u8>, PathBuf);
-
-/// Reads the saved reports, oldest `finished` first.
-fn read_reports(files: &[PathBuf]) -> Result<Vec<Saved>> {
-    let mut out = Vec::new();
+/// Saved report documents as inputs: each received when its scan finished, oldest
+/// first, each report id once (a repeat is a warning).
+pub(crate) fn saved_reports(files: &[PathBuf], actor: &str) -> Result<Inputs> {
+    let mut reports = Vec::new();
+    let mut seen = BTreeSet::new();
     for f in files {
-        let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
-        let report = Report::from_json(&bytes, &f.display().to_string())?;
-        out.push((report, bytes, f.clone()));
+        let raw = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        let report = Report::from_json(&raw, &f.display().to_string())?;
+        if !seen.insert(report.id.clone()) {
+            eprint_line(&format!(
+                "interdict: {}: report {} was given already; kept once",
+                f.display(),
+                report.id
+            ));
+            continue;
+        }
+        reports.push(ReceivedReport {
+            id: report.id.clone(),
+            received: report.finished,
+            actor: actor.to_string(),
+            raw,
+        });
     }
-    out.sort_by(|a, b| (a.0.finished, &a.0.id).cmp(&(b.0.finished, &b.0.id)));
-    Ok(out)
+    reports.sort_by(|a, b| (a.received, &a.id).cmp(&(b.received, &b.id)));
+    Ok(Inputs {
+        reports,
+        ..Inputs::default()
+    })
 }
 
-/// Ingests `reports` into `store` as the server would (its evaluator's findings), each
-/// received at its `finished` time.
-async fn ingest_all(store: &Store, evaluator: &Evaluator, reports: &[Saved]) -> Result<()> {
-    for (report, raw, file) in reports {
-        let findings = evaluator
-            .report_findings(report)
-            .with_context(|| format!("{}", file.display()))?;
-        store
-            .ingest(
-                report,
-                Some(raw),
-                &findings,
-                report.finished,
-                "interdict report --from",
-            )
-            .await
-            .with_context(|| format!("{}", file.display()))?;
+/// A temporary store holding `inputs`, replayed as the server would have received them
+/// (removed when the returned directory is dropped, after the store is closed).
+pub(crate) async fn scratch_store(
+    catalog: &Catalog,
+    directive: &str,
+    inputs: &Inputs,
+) -> Result<(Store, tempfile::TempDir)> {
+    let dir = tempfile::Builder::new()
+        .prefix("interdict-")
+        .tempdir()
+        .context("creating the temporary store")?;
+    let store = Store::open_data_dir(dir.path()).await?;
+    if let Err(e) = crate::evidence_pack::replay(&store, catalog, directive, inputs).await {
+        store.close().await;
+        return Err(e);
     }
-    Ok(())
+    Ok((store, dir))
 }
 
 /// Runs `interdict report`.
 pub fn run_report(args: ReportArgs) -> Result<ExitCode> {
-    let catalog = load_catalog(args.catalog.as_ref())?;
-    deliverables::directive(&catalog, &args.directive)?;
+    let fleet = &args.fleet;
+    let catalog = load_catalog(fleet.catalog.as_ref())?;
+    deliverables::directive(&catalog, &fleet.directive)?;
     let kind = match args.kind {
         KindArg::Identification => Kind::Identification,
         KindArg::Plan => Kind::Plan,
         KindArg::Status => Kind::Status,
     };
-    if args.plan_details.is_some() && kind != Kind::Plan {
+    if fleet.plan_details.is_some() && kind != Kind::Plan {
         bail!("--plan-details applies to --kind plan only");
     }
-    let details = args
+    let details = fleet
         .plan_details
         .as_deref()
         .map(read_plan_details)
         .transpose()?;
-    let as_of = args.as_of.unwrap_or_else(|| {
-        jiff::Timestamp::now()
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .date()
-    });
+    let inputs = if fleet.from.is_empty() {
+        None
+    } else {
+        Some(saved_reports(&fleet.from, "interdict report --from")?)
+    };
+    let as_of = fleet.as_of();
     let doc = runtime()?.block_on(async {
         // The temporary store of --from lives (and is removed) with `scratch`.
-        let (store, _scratch) = if args.from.is_empty() {
-            (args.db.open().await?, None)
-        } else {
-            let reports = read_reports(&args.from)?;
-            let dir = tempfile::Builder::new()
-                .prefix("interdict-report-")
-                .tempdir()
-                .context("creating the temporary store")?;
-            let store = Store::open_data_dir(dir.path()).await?;
-            let evaluator = Evaluator::new(&catalog).map_err(anyhow::Error::msg)?;
-            ingest_all(&store, &evaluator, &reports).await?;
-            (store, Some(dir))
+        let (store, _scratch) = match &inputs {
+            None => (fleet.db.open().await?, None),
+            Some(inputs) => {
+                let (store, dir) = scratch_store(&catalog, &fleet.directive, inputs).await?;
+                (store, Some(dir))
+            }
         };
         let doc =
-            deliverables::document(&store, &catalog, &args.directive, kind, as_of, details).await;
+            deliverables::document(&store, &catalog, &fleet.directive, kind, as_of, details).await;
         store.close().await;
         anyhow::Ok(doc?)
     })?;
