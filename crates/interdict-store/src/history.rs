@@ -221,6 +221,25 @@ impl Store {
     }
 }
 
+impl Store {
+    /// When, by `until`, a re-evaluation after a catalog change (actor
+    /// `system:catalog …`) changed findings. Those changes follow from a catalog the
+    /// store no longer has, so a replay with today's catalog cannot reproduce their
+    /// timing: an evidence pack says so.
+    pub async fn catalog_reevaluations(&self, until: Timestamp) -> Result<Vec<Timestamp>> {
+        let rows: Vec<(i64,)> = self
+            .db
+            .read()
+            .all(
+                "SELECT DISTINCT at_ms FROM finding_events WHERE report_id IS NULL \
+                 AND actor LIKE 'system:catalog%' AND at_ms <= $1 ORDER BY at_ms",
+                args![ms(until)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(t,)| ts(t)).collect())
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct EventRow {
     at_ms: i64,

@@ -8,7 +8,7 @@ use crate::evidence_pack::{
 };
 use crate::report_cmd::{FleetArgs, read_plan_details, saved_reports, scratch_store};
 use crate::server_cmd::{DatabaseArgs, runtime};
-use crate::{load_catalog, write_stdout};
+use crate::{eprint_line, load_catalog, write_stdout};
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use interdict_catalog::Catalog;
@@ -133,6 +133,7 @@ pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
         )?)
     };
     let as_of = fleet.as_of();
+    let mut reevaluated = Vec::new();
     let contents = runtime()?.block_on(async {
         let (store, _scratch, inputs, source) = match saved {
             None => {
@@ -142,6 +143,14 @@ pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
                     return Err(e);
                 }
                 let inputs = server_inputs(&store, &fleet.directive, as_of).await?;
+                reevaluated = store.catalog_reevaluations(end_of_day(as_of)).await?;
+                if let Some(t) = reevaluated.first() {
+                    eprint_line(&format!(
+                        "interdict: warning: the server re-evaluated findings after a catalog \
+                         change on {t}; `evidence verify` replays every report with the \
+                         current catalog and may find the deliverables' history differs"
+                    ));
+                }
                 (store, None, inputs, "server database")
             }
             Some(inputs) => {
@@ -161,6 +170,7 @@ pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
         store.close().await;
         let mut c = result?;
         c.info.source = source.to_string();
+        c.info.catalog_reevaluations = std::mem::take(&mut reevaluated);
         anyhow::Ok(c)
     })?;
     let pack = assemble(
@@ -265,6 +275,7 @@ async fn gather(
                 digest: catalog.digest(),
             },
             activation_start: inputs.activation_start,
+            catalog_reevaluations: Vec::new(),
         },
         inputs,
         details,

@@ -80,6 +80,10 @@ pub struct PackInfo {
     pub catalog: CatalogStamp,
     /// Day 0 set on the server (`admin directive activate`), when it was set.
     pub activation_start: Option<Date>,
+    /// When the server re-evaluated findings after a catalog change, by the as-of date:
+    /// changes a replay with the pack's (current) catalog cannot reproduce in time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub catalog_reevaluations: Vec<Timestamp>,
 }
 
 /// `catalog/layers.json`.
@@ -489,9 +493,16 @@ pub fn recompute(pack: &Pack) -> Result<Recomputed> {
                         info.made_by
                     )
                 };
+                let reevaluated = match info.catalog_reevaluations.first() {
+                    None => String::new(),
+                    Some(t) => format!(
+                        "; the server re-evaluated findings after a catalog change on {t}, \
+                         which a replay with the pack's catalog does not reproduce"
+                    ),
+                };
                 bail!(
                     "{path}: differs from its re-computation from the included report \
-                     documents ({}{versions})",
+                     documents ({}{versions}{reevaluated})",
                     first_difference(included, again.as_bytes())
                 );
             }

@@ -102,7 +102,11 @@ fn layers_hold() {
     assert_only(
         &g,
         "interdict-evidence",
-        &["interdict-findings", "interdict-report"],
+        &[
+            "interdict-findings",
+            "interdict-inventory",
+            "interdict-report",
+        ],
     );
     // The deliverables are pure: catalog + vocabulary (+ the report renderer's escaping).
     assert_only(

@@ -621,3 +621,48 @@ fn a_pack_from_postgresql_data_holds_the_same_deliverables() {
         );
     }
 }
+
+#[test]
+fn findings_the_reports_do_not_show_fail_the_recomputation_and_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(dir.path(), "signer");
+    let db = Db::sqlite();
+    build_server(&db);
+    // A re-evaluation after a catalog change on day 41 gives web4 a finding no report of
+    // the pack shows (the old catalog is gone, so no replay can reproduce it).
+    let Db::Sqlite(data) = &db else {
+        unreachable!()
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = Store::open_data_dir(data.path()).await.unwrap();
+        let kesl = interdict_store::testing::finding("kesl", BOD, "dpkg-status");
+        let found = interdict_store::testing::findings(vec![kesl]);
+        store
+            .replace_findings("machine-id:web4", &found, day(41), "system:catalog 0123")
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let file = dir.path().join("pack.tar.gz");
+    let mut args = db.args();
+    args.extend(["--signing-key", &key, "--pdf", "never", "-o"].map(String::from));
+    args.push(file.display().to_string());
+    let mut all = vec!["evidence", "export", "--directive", BOD, "--as-of", AS_OF];
+    all.extend(args.iter().map(String::as_str));
+    let (code, _, err) = interdict(&all);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning") && err.contains("re-evaluated"),
+        "{err}"
+    );
+    fails(
+        &file,
+        &public,
+        &[
+            "deliverables/identification.json",
+            "re-computation",
+            "re-evaluated findings",
+        ],
+    );
+}

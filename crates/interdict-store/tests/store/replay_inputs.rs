@@ -116,6 +116,38 @@ async fn inputs_up_to_an_instant(b: &Backend) {
     let seqs: Vec<i64> = segment.iter().map(|r| r.seq).collect();
     assert_eq!(seqs, (1..=head).collect::<Vec<_>>());
     interdict_findings::audit::verify_segment(&segment, "").unwrap();
+
+    // A re-evaluation after a catalog change that changed a finding is listed (web1's
+    // kesl, removed by r3, matches again: reappeared), one that changed nothing is not.
+    assert!(
+        store
+            .catalog_reevaluations(day(20))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = interdict_store::testing::findings(kesl());
+    let actor = "system:catalog 0123abcd";
+    let changes = store
+        .replace_findings("machine-id:web1", &again, day(10), actor)
+        .await
+        .unwrap();
+    assert_eq!(changes, 1);
+    store
+        .replace_findings("machine-id:web1", &again, day(11), actor)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.catalog_reevaluations(day(20)).await.unwrap(),
+        [day(10)]
+    );
+    assert!(
+        store
+            .catalog_reevaluations(day(9))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 both_backends!(
     replay_inputs_up_to_an_instant,
