@@ -83,6 +83,21 @@ impl Store {
     /// Opens (creating it when missing) the SQLite database file `path`; see
     /// [`Store::open_data_dir`].
     pub async fn open_sqlite(path: &Path) -> Result<Store> {
+        Store::open_sqlite_with(path, SqliteSynchronous::Full).await
+    }
+
+    /// A throwaway store in `dir` to compute with (`report --from`, an evidence pack's
+    /// replay): as [`Store::open_data_dir`] but `synchronous=OFF`, no commit waits for the
+    /// disk — a crash loses it, and nothing of value is in it.
+    pub async fn open_scratch(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+            location: dir.display().to_string(),
+            message: format!("cannot create the directory: {e}"),
+        })?;
+        Store::open_sqlite_with(&dir.join(SQLITE_FILE), SqliteSynchronous::Off).await
+    }
+
+    async fn open_sqlite_with(path: &Path, synchronous: SqliteSynchronous) -> Result<Store> {
         let location = path.display().to_string();
         check_sqlite_file(path)?;
         let open_err = |e: sqlx::Error| StoreError::Open {
@@ -93,7 +108,7 @@ impl Store {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .disable_statement_logging();

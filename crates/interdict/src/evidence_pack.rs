@@ -462,7 +462,7 @@ pub fn recompute(pack: &Pack) -> Result<Recomputed> {
             .prefix("interdict-verify-")
             .tempdir()
             .context("creating the temporary store")?;
-        let store = Store::open_data_dir(dir.path()).await?;
+        let store = Store::open_scratch(dir.path()).await?;
         let result = async {
             replay(&store, &catalog, &info.directive, &inputs).await?;
             documents(&store, &catalog, &info.directive, info.as_of, &details).await

@@ -156,7 +156,7 @@ pub(crate) async fn scratch_store(
         .prefix("interdict-")
         .tempdir()
         .context("creating the temporary store")?;
-    let store = Store::open_data_dir(dir.path()).await?;
+    let store = Store::open_scratch(dir.path()).await?;
     if let Err(e) = crate::evidence_pack::replay(&store, catalog, directive, inputs).await {
         store.close().await;
         return Err(e);
