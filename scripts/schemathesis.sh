@@ -108,6 +108,12 @@ parameters = { id = "$exception" }
 [[operations]]
 include-name = "POST /directives/{id}/activate"
 parameters = { id = "bod-17-01" }
+
+# The deliverables of a real directive, in every format (JSON, CSV, HTML, PDF through the
+# server's Chromium), and its plan details.
+[[operations]]
+include-path-regex = "^/directives/[{]id[}]/(reports|plan-details)"
+parameters = { id = "bod-17-01" }
 TOML
 
 rc=0

@@ -34,9 +34,39 @@ impl From<DeliverableError> for ApiError {
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// The day described (YYYY-MM-DD; the fleet at its end, UTC); default today.
+    #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
     /// `json` (default), `csv`, `html` or `pdf` (needs headless Chromium on the server).
+    #[param(value_type = Option<ReportFormatName>)]
     pub format: Option<String>,
+}
+
+/// The deliverables, by name (the OpenAPI schema of the `kind` path segment).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ReportKindName {
+    /// The identification report (T+30).
+    Identification,
+    /// The plan of action (T+60).
+    Plan,
+    /// The status report (T+90 and every 30 days).
+    Status,
+}
+
+/// The formats of a deliverable (the OpenAPI schema of the `format` parameter).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ReportFormatName {
+    /// A JSON object.
+    Json,
+    /// One CSV table.
+    Csv,
+    /// One self-contained HTML document.
+    Html,
+    /// PDF printed by headless Chromium.
+    Pdf,
 }
 
 fn as_of(s: Option<&str>) -> ApiResult<Date> {
@@ -52,7 +82,7 @@ fn as_of(s: Option<&str>) -> ApiResult<Date> {
 /// fourteen elements) or `status` (T+90 and every 30 days).
 #[utoipa::path(get, path = "/directives/{id}/reports/{kind}",
     params(("id" = String, Path, description = "Directive id"),
-           ("kind" = String, Path, description = "identification, plan or status"),
+           ("kind" = ReportKindName, Path, description = "identification, plan or status"),
            ReportParams),
     responses((status = 200, description = "The document (JSON object, CSV table, HTML or PDF)",
                content((Object = "application/json"), (String = "text/csv"),

@@ -35,7 +35,11 @@ pub const API_PREFIX: &str = "/api/v1";
             pass `next` back as `cursor`."
     ),
     modifiers(&Security),
-    components(schemas(ErrorBody))
+    components(schemas(
+        ErrorBody,
+        deliverables::ReportKindName,
+        deliverables::ReportFormatName
+    ))
 )]
 struct ApiDoc;
 
