@@ -10,69 +10,8 @@ use serde::{Deserialize, Serialize};
 /// as-of date (the status-report period of BOD 17-01).
 pub const STALE_DAYS: i64 = 30;
 
-/// A finding's lifecycle state, as the store records it (kebab-case names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum State {
-    /// Found; nothing planned yet.
-    Identified,
-    /// A removal is planned.
-    Planned,
-    /// The removal has begun.
-    RemovalInProgress,
-    /// A newer scan no longer shows it.
-    Removed,
-    /// A later clean scan confirms the removal.
-    Verified,
-    /// It showed up again after a removal.
-    Reappeared,
-    /// An exception holds.
-    Excepted,
-}
-
-impl State {
-    /// Every state, in lifecycle order.
-    pub const ALL: [State; 7] = [
-        State::Identified,
-        State::Planned,
-        State::RemovalInProgress,
-        State::Removed,
-        State::Verified,
-        State::Reappeared,
-        State::Excepted,
-    ];
-
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Identified => "identified",
-            State::Planned => "planned",
-            State::RemovalInProgress => "removal-in-progress",
-            State::Removed => "removed",
-            State::Verified => "verified",
-            State::Reappeared => "reappeared",
-            State::Excepted => "excepted",
-        }
-    }
-
-    /// Parses a kebab-case name.
-    pub fn parse(s: &str) -> Option<State> {
-        State::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// Work is pending: the product is on the host and not excepted.
-    pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            State::Identified | State::Planned | State::RemovalInProgress | State::Reappeared
-        )
-    }
-
-    /// The last scan shows the product (open or excepted): the host is an endpoint of it.
-    pub fn is_present(self) -> bool {
-        self.is_open() || self == State::Excepted
-    }
-}
+/// A finding's lifecycle state (the vocabulary's, as the store records it).
+pub use interdict_findings::FindingState as State;
 
 /// The fleet of one directive as it was at the end of `as_of` (UTC).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,6 +10,8 @@
 //!   the deliverables and the evidence pack, and described by the JSON Schema
 //!   [`report_schema`] (committed as `docs/report.schema.json`).
 //!
+//! * [`FindingState`]: where a finding is in its lifecycle (the store, the API and the
+//!   deliverables share it; with the `openapi` feature it is also a utoipa schema).
 //! * [`audit`]: the audit chain's entry hash and the offline check of a chain segment,
 //!   shared by the store and the evidence pack.
 //!
@@ -25,10 +27,12 @@
 pub mod audit;
 mod finding;
 mod host;
+mod lifecycle;
 mod report;
 
 pub use finding::{Confidence, Distribution, Evidence, Finding, IndicatorKind, Weight};
 pub use host::{Host, IDENTIFIER_PRECEDENCE, Os, host_id};
+pub use lifecycle::FindingState;
 pub use report::{
     CatalogStamp, CollectorStats, Document, ProductCount, Report, ReportError, SCHEMA_MAJOR,
     SCHEMA_VERSION, SourceKind, Summary, Tool, now_millis, product_counts, report_schema,

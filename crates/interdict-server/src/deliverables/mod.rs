@@ -9,10 +9,10 @@ pub mod pdf;
 use interdict_catalog::Catalog;
 use interdict_deliverables::{
     Document, ExceptionSnapshot, FindingSnapshot, FleetSnapshot, HostSnapshot, Kind, PlanDetails,
-    PlanDetailsSource, PlannedRemoval, State, StateChange, end_of_day,
+    PlanDetailsSource, PlannedRemoval, StateChange, end_of_day,
 };
 use interdict_findings::CatalogStamp;
-use interdict_store::{FindingState, Store, StoreError};
+use interdict_store::{Store, StoreError};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 
@@ -33,18 +33,6 @@ pub enum DeliverableError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-fn state(s: FindingState) -> State {
-    match s {
-        FindingState::Identified => State::Identified,
-        FindingState::Planned => State::Planned,
-        FindingState::RemovalInProgress => State::RemovalInProgress,
-        FindingState::Removed => State::Removed,
-        FindingState::Verified => State::Verified,
-        FindingState::Reappeared => State::Reappeared,
-        FindingState::Excepted => State::Excepted,
-    }
 }
 
 /// The directive `id` of `catalog`, or [`DeliverableError::UnknownDirective`].
@@ -82,10 +70,10 @@ pub async fn snapshot(
         .map_or(d.issued, |a| a.start);
     let mut history: BTreeMap<String, Vec<StateChange>> = BTreeMap::new();
     for e in store.directive_events(directive_id, at).await? {
-        history.entry(e.finding).or_default().push(StateChange {
-            at: e.at,
-            to: state(e.to),
-        });
+        history
+            .entry(e.finding)
+            .or_default()
+            .push(StateChange { at: e.at, to: e.to });
     }
     let hosts = store
         .hosts_as_of(directive_id, at)
@@ -100,7 +88,7 @@ pub async fn snapshot(
                     product: f.product,
                     product_name: f.product_name,
                     confidence: f.confidence,
-                    state: state(f.state),
+                    state: f.state,
                     evidence_kinds: f.evidence_kinds,
                     plan: f.plan.map(|p| PlannedRemoval {
                         owner: p.owner,
