@@ -242,11 +242,10 @@ async fn gather(
             PlanDetailsUsed { details, source }
         }
     };
-    let docs = evidence_pack::documents(store, catalog, directive, as_of, &details).await?;
-    let snap = deliverables::snapshot(store, catalog, directive, as_of).await?;
+    let (docs, start) =
+        evidence_pack::documents(store, catalog, directive, as_of, &details).await?;
     let until = end_of_day(as_of);
-    let since = snap
-        .start
+    let since = start
         .to_zoned(jiff::tz::TimeZone::UTC)
         .map_or(Timestamp::MIN, |z| z.timestamp());
     let audit = store.audit_segment(since, until).await?;
@@ -282,7 +281,7 @@ async fn gather(
         docs,
         audit,
         anchors,
-        start: snap.start,
+        start,
     })
 }
 

@@ -408,25 +408,31 @@ async fn act(
     Ok(())
 }
 
-/// The three deliverables of `directive` as of `as_of` from `store` (the plan with
-/// `details` when given, else those stored).
+/// The three deliverables of `directive` as of `as_of` from `store`, computed from one
+/// snapshot of the fleet (the plan with `details`), and that snapshot's day 0.
 pub async fn documents(
     store: &Store,
     catalog: &Catalog,
     directive: &str,
     as_of: Date,
     details: &PlanDetailsUsed,
-) -> Result<Vec<(Kind, Document)>> {
-    let mut out = Vec::new();
-    for kind in Kind::ALL {
-        let given = match (&details.source, kind) {
-            (Some(source), Kind::Plan) => Some((details.details.clone(), source.clone())),
-            _ => None,
-        };
-        let doc = deliverables::document(store, catalog, directive, kind, as_of, given).await?;
-        out.push((kind, doc));
-    }
-    Ok(out)
+) -> Result<(Vec<(Kind, Document)>, Date)> {
+    let d = deliverables::directive(catalog, directive)?;
+    let snap = deliverables::snapshot(store, catalog, directive, as_of).await?;
+    let docs = Kind::ALL
+        .into_iter()
+        .map(|kind| {
+            let doc = interdict_deliverables::compute(
+                kind,
+                &snap,
+                d,
+                &details.details,
+                details.source.as_ref(),
+            );
+            (kind, doc)
+        })
+        .collect();
+    Ok((docs, snap.start))
 }
 
 /// What the re-computation found equal.
@@ -457,17 +463,10 @@ pub fn recompute(pack: &Pack) -> Result<Recomputed> {
     }
     let inputs = read_inputs(pack, &info)?;
     let details: PlanDetailsUsed = read_json(pack, PLAN_DETAILS)?;
-    let docs = crate::server_cmd::runtime()?.block_on(async {
-        let dir = tempfile::Builder::new()
-            .prefix("interdict-verify-")
-            .tempdir()
-            .context("creating the temporary store")?;
-        let store = Store::open_scratch(dir.path()).await?;
-        let result = async {
-            replay(&store, &catalog, &info.directive, &inputs).await?;
-            documents(&store, &catalog, &info.directive, info.as_of, &details).await
-        }
-        .await;
+    let (docs, _) = crate::server_cmd::runtime()?.block_on(async {
+        let (store, _dir) =
+            crate::report_cmd::scratch_store(&catalog, &info.directive, &inputs).await?;
+        let result = documents(&store, &catalog, &info.directive, info.as_of, &details).await;
         store.close().await;
         result
     })?;
